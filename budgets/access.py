@@ -1,0 +1,122 @@
+"""Who may see and act for which departments: the one place for access rules.
+
+- An administrator (superuser) sees everything.
+- A membership in a department covers that department and its whole subtree: a 主管部门's clerk or
+  head also sees its 所属单位; a reviewer assigned to a 主管部门 reviews its 所属单位 too.
+- Nobody else sees anything. Lookups of objects outside a user's reach answer 404.
+
+Two queries per request at most (memberships, department tree); the result is cached on the user
+object, so every selector and check in one request shares it.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from .models import Department, Membership
+
+Role = Membership.Role
+_CACHE_ATTR = "_department_access"
+
+
+@dataclass(frozen=True)
+class Access:
+    is_admin: bool
+    # role → ids of departments the role covers (the membership's department and its subtree)
+    by_role: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    @property
+    def visible(self) -> frozenset[int] | None:
+        """Ids of visible departments, or None for 'all' (administrators)."""
+        if self.is_admin:
+            return None
+        return frozenset().union(*self.by_role.values()) if self.by_role else frozenset()
+
+    def roles(self) -> set[str]:
+        return {role for role, ids in self.by_role.items() if ids}
+
+    def has_role(self, role: str, department_id: int) -> bool:
+        return department_id in self.by_role.get(role, frozenset())
+
+    def sees(self, department_id: int) -> bool:
+        visible = self.visible
+        return visible is None or department_id in visible
+
+
+def _descendants(roots: Iterable[int], children: dict[int | None, list[int]]) -> set[int]:
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(children.get(node, ()))
+    return seen
+
+
+def access_for(user) -> Access:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Access(is_admin=False)
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        access = Access(is_admin=True)
+    else:
+        memberships = list(
+            Membership.objects.filter(user=user, department__is_active=True).values_list(
+                "role", "department_id"
+            )
+        )
+        by_role: dict[str, frozenset[int]] = {}
+        if memberships:
+            children: dict[int | None, list[int]] = {}
+            for dept_id, parent_id in Department.objects.filter(is_active=True).values_list(
+                "id", "parent_id"
+            ):
+                children.setdefault(parent_id, []).append(dept_id)
+            for role in Role.values:
+                roots = [d for r, d in memberships if r == role]
+                if roots:
+                    by_role[role] = frozenset(_descendants(roots, children))
+        access = Access(is_admin=False, by_role=by_role)
+    setattr(user, _CACHE_ATTR, access)
+    return access
+
+
+def forget(user) -> None:
+    """Drop the cached access (after memberships change within one request, e.g. in tests)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def scope(queryset: QuerySet, user, department_field: str = "department") -> QuerySet:
+    """Filter any queryset down to the rows of departments the user may see."""
+    visible = access_for(user).visible
+    if visible is None:
+        return queryset
+    return queryset.filter(**{f"{department_field}__in": visible})
+
+
+def visible_departments(user) -> QuerySet:
+    return scope(Department.objects.filter(is_active=True), user, department_field="id")
+
+
+def get_visible_or_404(
+    queryset: QuerySet, user, department_field: str = "department", **lookup
+) -> Model:
+    """Fetch one object the user may see; anything else (missing or out of reach) is 404."""
+    try:
+        return scope(queryset, user, department_field).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404("未找到该对象，或您无权查看。") from exc
+
+
+def can_act(user, role: str, department_id: int) -> bool:
+    """May the user act in `role` for this department (e.g. a clerk editing, a reviewer approving)?
+    Administrators may act in every role."""
+    access = access_for(user)
+    return access.is_admin or access.has_role(role, department_id)

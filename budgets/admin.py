@@ -1,0 +1,137 @@
+from django.contrib import admin
+
+from .models import AuditLog, Department, DepartmentBudget, FiscalYear, Membership, Project
+from .services import audit_record, diff, field_values
+
+admin.site.site_header = "绩效自评系统 · 系统管理"
+admin.site.site_title = "绩效自评系统"
+admin.site.index_title = "系统设置"
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin edits are a mutation path like any other: each save or delete is audited once."""
+
+    def save_model(self, request, obj, form, change):
+        old = field_values(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
+        super().save_model(request, obj, form, change)
+        changes = diff(old, field_values(obj))
+        if changes or not change:
+            audit_record(
+                actor=request.user,
+                action="后台修改" if change else "后台新增",
+                obj=obj,
+                changes=changes,
+            )
+
+    def delete_model(self, request, obj):
+        audit_record(
+            actor=request.user, action="后台删除", obj=obj, changes=diff(field_values(obj), {})
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(FiscalYear)
+class FiscalYearAdmin(AuditedAdmin):
+    list_display = [
+        "year",
+        "is_current",
+        "evaluation_open",
+        "evaluation_deadline",
+        "require_head_confirmation",
+    ]
+    fieldsets = [
+        (None, {"fields": ["year", "is_current"]}),
+        (
+            "自评安排",
+            {"fields": ["evaluation_open", "evaluation_deadline", "require_head_confirmation"]},
+        ),
+        (
+            "评分规则",
+            {
+                "fields": [
+                    "execution_weight",
+                    "indicator_weight",
+                    "band_achieved_low",
+                    "band_partial_low",
+                    "grade_excellent",
+                    "grade_good",
+                    "grade_pass",
+                    "score_places",
+                    "percent_places",
+                    "deviation_execution_threshold",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(Department)
+class DepartmentAdmin(AuditedAdmin):
+    list_display = ["code", "name", "kind", "parent", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdmin):
+    list_display = ["user", "department", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__first_name", "department__name", "department__code"]
+    list_select_related = ["user", "department"]
+    autocomplete_fields = ["department"]
+
+
+@admin.register(Project)
+class ProjectAdmin(AuditedAdmin):
+    list_display = [
+        "code",
+        "name",
+        "year",
+        "department",
+        "full_total_display",
+        "executed_total_display",
+    ]
+    list_filter = ["year"]
+    search_fields = ["code", "name", "department__name"]
+    list_select_related = ["year", "department"]
+    autocomplete_fields = ["department"]
+
+    @admin.display(description="全年预算数（万元）")
+    def full_total_display(self, obj: Project) -> str:
+        return f"{obj.full_total:.2f}"
+
+    @admin.display(description="全年执行数（万元）")
+    def executed_total_display(self, obj: Project) -> str:
+        return f"{obj.executed_total:.2f}"
+
+
+@admin.register(DepartmentBudget)
+class DepartmentBudgetAdmin(AuditedAdmin):
+    list_display = ["year", "department", "staff_quota", "staff_actual"]
+    list_filter = ["year"]
+    search_fields = ["department__name", "department__code"]
+    list_select_related = ["year", "department"]
+    autocomplete_fields = ["department"]
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_repr", "department"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_repr", "actor__username", "reason"]
+    list_select_related = ["actor", "department"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

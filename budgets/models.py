@@ -1,0 +1,361 @@
+"""Who and how much: fiscal years, the department tree, roles, projects and their funds,
+department-level budget figures, and the audit log of every change.
+
+Money is stored in 万元 as exact decimals with up to 4 places (sources give 864.259 万元);
+tables show 2 places.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=16, decimal_places=4, **kwargs)
+
+
+class FiscalYear(models.Model):
+    """A budget year and its scoring policy (DOMAIN.md defaults, configurable per year)."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    is_current = models.BooleanField("当前年度", default=False)
+    evaluation_open = models.BooleanField("自评已开启", default=False)
+    evaluation_deadline = models.DateField("自评截止日期", null=True, blank=True)
+    require_head_confirmation = models.BooleanField("须单位负责人确认后送审", default=False)
+
+    execution_weight = models.DecimalField(
+        "预算执行率分值", max_digits=5, decimal_places=2, default=Decimal("10")
+    )
+    indicator_weight = models.DecimalField(
+        "绩效指标分值", max_digits=5, decimal_places=2, default=Decimal("90")
+    )
+    band_achieved_low = models.DecimalField(
+        "达成年度指标得分下限（占分值比例）",
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.80"),
+    )
+    band_partial_low = models.DecimalField(
+        "部分达成得分下限（占分值比例）", max_digits=4, decimal_places=3, default=Decimal("0.60")
+    )
+    grade_excellent = models.DecimalField(
+        "“优”最低分", max_digits=5, decimal_places=2, default=Decimal("90")
+    )
+    grade_good = models.DecimalField(
+        "“良”最低分", max_digits=5, decimal_places=2, default=Decimal("80")
+    )
+    grade_pass = models.DecimalField(
+        "“中”最低分", max_digits=5, decimal_places=2, default=Decimal("60")
+    )
+    score_places = models.PositiveSmallIntegerField("得分保留小数位", default=2)
+    percent_places = models.PositiveSmallIntegerField("百分比保留小数位", default=2)
+    deviation_execution_threshold = models.DecimalField(
+        "执行率低于此值须说明偏差原因", max_digits=4, decimal_places=3, default=Decimal("0.90")
+    )
+
+    class Meta:
+        verbose_name = "年度"
+        verbose_name_plural = "年度"
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(band_partial_low__gte=0)
+                & Q(band_partial_low__lt=F("band_achieved_low"))
+                & Q(band_achieved_low__lte=1),
+                name="year_bands_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(grade_pass__lt=F("grade_good"))
+                & Q(grade_good__lt=F("grade_excellent")),
+                name="year_grades_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(execution_weight__gte=0) & Q(indicator_weight__gte=0),
+                name="year_weights_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度"
+
+
+class Department(models.Model):
+    """A budget unit (预算单位). A 主管部门 has 所属单位 as children."""
+
+    class Kind(models.TextChoices):
+        ADMINISTRATIVE = "行政", "行政单位"
+        PUBLIC_INSTITUTION = "事业", "事业单位"
+        CIVIL_SERVICE_MANAGED = "参公", "参公管理单位"
+        OTHER = "其他", "其他"
+
+    code = models.CharField("单位编码", max_length=32, unique=True)
+    name = models.CharField("单位名称", max_length=100)
+    kind = models.CharField(
+        "单位类型", max_length=8, choices=Kind.choices, default=Kind.ADMINISTRATIVE
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级单位（主管部门）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="department_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def supervising(self) -> "Department":
+        """The 主管部门: the top of this unit's branch."""
+        node = self
+        while node.parent_id is not None:
+            node = node.parent
+        return node
+
+
+class Membership(models.Model):
+    """A user's role in a department. Reviewers are assigned to the departments they review.
+
+    A membership in a department covers its whole subtree (a 主管部门's people see its 所属单位).
+    Administrators are superusers and need no membership.
+    """
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", "单位填报人"
+        HEAD = "head", "单位负责人"
+        REVIEWER = "reviewer", "财政审核人"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="单位", on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField("角色", max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = "用户角色"
+        verbose_name_plural = "用户角色"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "department", "role"], name="unique_membership"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.department} · {self.get_role_display()}"
+
+
+FUND_SOURCES = (("current", "本年财政拨款"), ("carryover", "上年结转资金"), ("other", "其他资金"))
+FUND_STAGES = (("initial", "年初预算数"), ("full", "全年预算数"), ("executed", "全年执行数"))
+
+
+class Project(models.Model):
+    """A 项目支出 project of one year, run by one department (实施单位), with funds by source."""
+
+    year = models.ForeignKey(
+        FiscalYear, verbose_name="年度", on_delete=models.PROTECT, related_name="projects"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="实施单位", on_delete=models.PROTECT, related_name="projects"
+    )
+    code = models.CharField("项目编码", max_length=64)
+    name = models.CharField("项目名称", max_length=200)
+    category = models.CharField("项目类别", max_length=50, blank=True)
+
+    initial_current = money_field("年初预算数·本年财政拨款", default=Decimal("0"))
+    initial_carryover = money_field("年初预算数·上年结转资金", default=Decimal("0"))
+    initial_other = money_field("年初预算数·其他资金", default=Decimal("0"))
+    full_current = money_field("全年预算数·本年财政拨款", default=Decimal("0"))
+    full_carryover = money_field("全年预算数·上年结转资金", default=Decimal("0"))
+    full_other = money_field("全年预算数·其他资金", default=Decimal("0"))
+    executed_current = money_field("全年执行数·本年财政拨款", default=Decimal("0"))
+    executed_carryover = money_field("全年执行数·上年结转资金", default=Decimal("0"))
+    executed_other = money_field("全年执行数·其他资金", default=Decimal("0"))
+
+    class Meta:
+        verbose_name = "项目"
+        verbose_name_plural = "项目"
+        ordering = ["year", "department__code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "code"], name="unique_project_code_per_year"),
+            models.CheckConstraint(
+                condition=Q(initial_current__gte=0)
+                & Q(initial_carryover__gte=0)
+                & Q(initial_other__gte=0)
+                & Q(full_current__gte=0)
+                & Q(full_carryover__gte=0)
+                & Q(full_other__gte=0)
+                & Q(executed_current__gte=0)
+                & Q(executed_carryover__gte=0)
+                & Q(executed_other__gte=0),
+                name="project_funds_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def fund(self, stage: str, source: str) -> Decimal:
+        return getattr(self, f"{stage}_{source}")
+
+    def fund_total(self, stage: str) -> Decimal:
+        return sum((self.fund(stage, source) for source, _ in FUND_SOURCES), Decimal("0"))
+
+    @property
+    def initial_total(self) -> Decimal:
+        return self.fund_total("initial")
+
+    @property
+    def full_total(self) -> Decimal:
+        return self.fund_total("full")
+
+    @property
+    def executed_total(self) -> Decimal:
+        return self.fund_total("executed")
+
+
+def _optional_money(verbose_name: str) -> models.DecimalField:
+    # None means 无数据: department figures are often incomplete, and a missing input must never
+    # be confused with zero in the computed common indicators.
+    return money_field(verbose_name, null=True, blank=True)
+
+
+class DepartmentBudget(models.Model):
+    """Department-level (部门整体) figures of one year: the inputs of the 部门整体支出绩效自评表,
+    the 基础数据表 and the computed common indicators."""
+
+    year = models.ForeignKey(
+        FiscalYear, verbose_name="年度", on_delete=models.PROTECT, related_name="department_budgets"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="单位", on_delete=models.PROTECT, related_name="budgets"
+    )
+
+    # 收入 by nature (按收入性质分)
+    income_public_initial = _optional_money("一般公共预算·年初预算数")
+    income_public_full = _optional_money("一般公共预算·全年预算数")
+    income_public_executed = _optional_money("一般公共预算·全年执行数")
+    income_fund_initial = _optional_money("政府性基金·年初预算数")
+    income_fund_full = _optional_money("政府性基金·全年预算数")
+    income_fund_executed = _optional_money("政府性基金·全年执行数")
+    income_special_initial = _optional_money("纳入专户管理的非税收入·年初预算数")
+    income_special_full = _optional_money("纳入专户管理的非税收入·全年预算数")
+    income_special_executed = _optional_money("纳入专户管理的非税收入·全年执行数")
+    income_other_initial = _optional_money("其他资金·年初预算数")
+    income_other_full = _optional_money("其他资金·全年预算数")
+    income_other_executed = _optional_money("其他资金·全年执行数")
+
+    # 支出 by nature (按支出性质分)
+    basic_personnel_budget = _optional_money("基本支出·人员经费·预算数")
+    basic_personnel_final = _optional_money("基本支出·人员经费·决算数")
+    basic_public_budget = _optional_money("基本支出·公用经费·预算数")
+    basic_public_final = _optional_money("基本支出·公用经费·决算数")
+    project_budget = _optional_money("项目支出·预算数")
+    project_final = _optional_money("项目支出·决算数")
+
+    staff_quota = models.PositiveIntegerField("编制数", null=True, blank=True)
+    staff_actual = models.PositiveIntegerField("实有在职人数", null=True, blank=True)
+
+    # 三公经费: prior-year final, this-year budget, this-year final
+    abroad_prior_final = _optional_money("因公出国(境)费·上年决算数")
+    abroad_budget = _optional_money("因公出国(境)费·本年预算数")
+    abroad_final = _optional_money("因公出国(境)费·本年决算数")
+    car_purchase_prior_final = _optional_money("公务用车购置费·上年决算数")
+    car_purchase_budget = _optional_money("公务用车购置费·本年预算数")
+    car_purchase_final = _optional_money("公务用车购置费·本年决算数")
+    car_running_prior_final = _optional_money("公务用车运行维护费·上年决算数")
+    car_running_budget = _optional_money("公务用车运行维护费·本年预算数")
+    car_running_final = _optional_money("公务用车运行维护费·本年决算数")
+    reception_prior_final = _optional_money("公务接待费·上年决算数")
+    reception_budget = _optional_money("公务接待费·本年预算数")
+    reception_final = _optional_money("公务接待费·本年决算数")
+
+    # 公用经费 breakdown (基础数据表)
+    office_prior_final = _optional_money("办公经费·上年决算数")
+    office_budget = _optional_money("办公经费·本年预算数")
+    office_final = _optional_money("办公经费·本年决算数")
+    utilities_travel_prior_final = _optional_money("水费、电费、差旅费·上年决算数")
+    utilities_travel_budget = _optional_money("水费、电费、差旅费·本年预算数")
+    utilities_travel_final = _optional_money("水费、电费、差旅费·本年决算数")
+    meeting_training_prior_final = _optional_money("会议费、培训费·上年决算数")
+    meeting_training_budget = _optional_money("会议费、培训费·本年预算数")
+    meeting_training_final = _optional_money("会议费、培训费·本年决算数")
+
+    operating_budget = _optional_money("机关运行经费·预算数")
+    operating_final = _optional_money("机关运行经费·决算数")
+    procurement_budget = _optional_money("政府采购·预算数")
+    procurement_actual = _optional_money("政府采购·实际采购数")
+    carryover_balance = _optional_money("结转结余")
+
+    class Meta:
+        verbose_name = "部门整体预算数据"
+        verbose_name_plural = "部门整体预算数据"
+        ordering = ["year", "department__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "department"], name="unique_department_budget_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.department}"
+
+    @classmethod
+    def money_fields(cls) -> list[str]:
+        return [f.name for f in cls._meta.get_fields() if isinstance(f, models.DecimalField)]
+
+
+class AuditLog(models.Model):
+    """One record per change: who, when, what, old → new values. Written only by services."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField("操作", max_length=64)
+    object_type = models.CharField("对象类型", max_length=64)
+    object_id = models.CharField("对象编号", max_length=64)
+    object_repr = models.CharField("对象", max_length=300, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name="单位",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+    reason = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "操作记录"
+        verbose_name_plural = "操作记录"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"

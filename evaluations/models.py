@@ -1,0 +1,330 @@
+"""What was promised and what was achieved: the indicator classification, target sheets with their
+三级 indicators, self-evaluations with their indicator results.
+
+A target sheet (绩效目标) and a self-evaluation (绩效自评) belong either to a project or to a
+department-year (部门整体, project empty). Both go through the same workflow states.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from budgets.models import Department, FiscalYear, Project
+
+from . import scoring
+
+
+class IndicatorCategory(models.Model):
+    """一级/二级指标: a fixed classification per year, seeded with the standard tree."""
+
+    year = models.ForeignKey(
+        FiscalYear,
+        verbose_name="年度",
+        on_delete=models.CASCADE,
+        related_name="indicator_categories",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="一级指标",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    name = models.CharField("名称", max_length=50)
+    weight = models.DecimalField(
+        "默认分值（一级）", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "指标分类"
+        verbose_name_plural = "指标分类"
+        ordering = ["year", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "name"], condition=Q(parent__isnull=True), name="unique_level1_name"
+            ),
+            models.UniqueConstraint(fields=["parent", "name"], name="unique_level2_name"),
+            models.CheckConstraint(
+                condition=Q(weight__isnull=True) | Q(weight__gte=0),
+                name="category_weight_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | Q(weight__isnull=True),
+                name="only_level1_has_weight",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name if self.parent_id is None else f"{self.parent.name} / {self.name}"
+
+    @property
+    def level(self) -> int:
+        return 1 if self.parent_id is None else 2
+
+
+class FormState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    PENDING_HEAD = "pending_head", "待负责人确认"
+    SUBMITTED = "submitted", "已提交"
+    RETURNED = "returned", "已退回"
+    APPROVED = "approved", "已审核"
+
+
+class WorkflowForm(models.Model):
+    """Fields shared by both kinds of form: owner, state, optimistic-lock version."""
+
+    year = models.ForeignKey(
+        FiscalYear, verbose_name="年度", on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="单位", on_delete=models.PROTECT, related_name="+"
+    )
+    project = models.OneToOneField(
+        Project,
+        verbose_name="项目",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(
+        "状态", max_length=16, choices=FormState.choices, default=FormState.DRAFT, db_index=True
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    review_comment = models.TextField("审核意见", blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    approved_at = models.DateTimeField("审核时间", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_department_wide(self) -> bool:
+        return self.project_id is None
+
+    @property
+    def title(self) -> str:
+        return self.project.name if self.project_id else f"{self.department.name}（部门整体）"
+
+
+class TargetSheet(WorkflowForm):
+    """绩效目标: the 年度总体目标 and the indicator grid of a project or a department-year."""
+
+    project = models.OneToOneField(
+        Project,
+        verbose_name="项目",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="target_sheet",
+    )
+    overall_goal = models.TextField("年度总体目标", blank=True)
+
+    class Meta:
+        verbose_name = "绩效目标"
+        verbose_name_plural = "绩效目标"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "department"],
+                condition=Q(project__isnull=True),
+                name="one_department_target_sheet_per_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year.year} {self.title} 绩效目标"
+
+
+class Indicator(models.Model):
+    """三级指标: one target line. The original target is never overwritten; an approved adjustment
+    is kept beside it."""
+
+    class Basis(models.TextChoices):
+        PLAN = "计划标准", "计划标准"
+        INDUSTRY = "行业标准", "行业标准"
+        HISTORY = "历史标准", "历史标准"
+        BUDGET = "预算支出标准", "预算支出标准"
+        OTHER = "其他标准", "其他标准"
+
+    COMPARATOR_CHOICES = [(c, c) for c in scoring.COMPARATORS]
+
+    sheet = models.ForeignKey(
+        TargetSheet, verbose_name="绩效目标", on_delete=models.CASCADE, related_name="indicators"
+    )
+    category = models.ForeignKey(
+        IndicatorCategory,
+        verbose_name="二级指标",
+        on_delete=models.PROTECT,
+        related_name="indicators",
+    )
+    name = models.CharField("三级指标", max_length=200)
+    comparator = models.CharField("指标性质", max_length=4, choices=COMPARATOR_CHOICES)
+    target_value = models.CharField("年度指标值", max_length=200)
+    unit = models.CharField("计量单位", max_length=20, blank=True)
+    weight = models.DecimalField("分值", max_digits=5, decimal_places=2)
+    basis = models.CharField(
+        "指标值设定依据", max_length=10, choices=Basis.choices, default=Basis.PLAN
+    )
+    explanation = models.TextField("指标解释", blank=True)
+    scoring_rule = models.TextField("评（扣）分标准", blank=True)
+    adjusted_target_value = models.CharField("调整后指标值", max_length=200, blank=True)
+    adjustment_reason = models.TextField("调整原因", blank=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "三级指标"
+        verbose_name_plural = "三级指标"
+        ordering = ["sheet", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gte=0), name="indicator_weight_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(comparator__in=scoring.COMPARATORS), name="indicator_comparator_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_qualitative(self) -> bool:
+        return self.comparator == scoring.QUALITATIVE
+
+    @property
+    def effective_target(self) -> str:
+        return self.adjusted_target_value or self.target_value
+
+    @property
+    def target_number(self) -> Decimal | None:
+        return None if self.is_qualitative else scoring.parse_number(self.effective_target)
+
+
+class SelfEvaluation(WorkflowForm):
+    """绩效自评 of a project or a department-year. Totals and grade are stored when results are
+    recorded so that lists and summaries need no recomputation."""
+
+    project = models.OneToOneField(
+        Project,
+        verbose_name="项目",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="self_evaluation",
+    )
+    actual_text = models.TextField("实际完成情况", blank=True)
+    problems = models.TextField("发现的问题及原因", blank=True)
+    measures = models.TextField("下一步改进措施", blank=True)
+    execution_reason = models.TextField("预算执行偏差原因", blank=True)
+    deadline_extension = models.DateField("延期截止日期", null=True, blank=True)
+
+    execution_rate = models.DecimalField(
+        "执行率", max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    execution_score = models.DecimalField(
+        "执行率得分", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    total_score = models.DecimalField(
+        "自评总分", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    grade = models.CharField("评价等级", max_length=4, blank=True)
+    review_total_score = models.DecimalField(
+        "审核总分", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    review_grade = models.CharField("审核等级", max_length=4, blank=True)
+
+    snapshot = models.JSONField("审核时快照", null=True, blank=True, editable=False)
+    snapshot_hash = models.CharField("快照校验码", max_length=16, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "绩效自评"
+        verbose_name_plural = "绩效自评"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "department"],
+                condition=Q(project__isnull=True),
+                name="one_department_evaluation_per_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_score__isnull=True) | Q(total_score__gte=0),
+                name="evaluation_total_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year.year} {self.title} 绩效自评"
+
+
+class IndicatorResult(models.Model):
+    """The year-end result of one indicator: actual value, scores and deviation reason."""
+
+    evaluation = models.ForeignKey(
+        SelfEvaluation, verbose_name="绩效自评", on_delete=models.CASCADE, related_name="results"
+    )
+    indicator = models.OneToOneField(
+        Indicator, verbose_name="三级指标", on_delete=models.CASCADE, related_name="result"
+    )
+    actual_value = models.CharField("实际完成值", max_length=200, blank=True)
+    level = models.CharField(
+        "完成等级（定性）", max_length=16, blank=True, choices=list(scoring.LEVEL_LABELS.items())
+    )
+    suggested_score = models.DecimalField(
+        "建议得分", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    score = models.DecimalField("得分", max_digits=5, decimal_places=2, null=True, blank=True)
+    deviation_reason = models.TextField("偏差原因分析及改进措施", blank=True)
+    review_score = models.DecimalField(
+        "审核得分", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    review_comment = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        verbose_name = "指标完成情况"
+        verbose_name_plural = "指标完成情况"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0), name="result_score_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_score__isnull=True) | Q(review_score__gte=0),
+                name="result_review_score_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name}: {self.actual_value}"
+
+
+class Evidence(models.Model):
+    """A supporting file attached to one indicator result (size-limited on upload)."""
+
+    result = models.ForeignKey(
+        IndicatorResult,
+        verbose_name="指标完成情况",
+        on_delete=models.CASCADE,
+        related_name="evidence",
+    )
+    file = models.FileField("文件", upload_to="evidence/%Y/")
+    original_name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,121 @@
+"""Reads of the evaluations app, scoped by the user's access."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count
+
+from budgets.access import Role, access_for
+from budgets.models import Department, FiscalYear, Project
+
+from . import scoring
+from .models import FormState, SelfEvaluation, TargetSheet
+
+ONE = Decimal("1")
+ZERO = Decimal("0")
+
+
+def policy_for(fiscal_year: FiscalYear) -> scoring.Policy:
+    """The scoring policy of a year, as the pure scoring module takes it."""
+    y = fiscal_year
+    bands = {
+        scoring.ACHIEVED: scoring.Band(
+            low=y.band_achieved_low, high=ONE, high_inclusive=True, suggested=ONE
+        ),
+        scoring.PARTIAL: scoring.Band(
+            low=y.band_partial_low,
+            high=y.band_achieved_low,
+            high_inclusive=False,
+            suggested=y.band_partial_low,
+        ),
+        scoring.NOT_ACHIEVED: scoring.Band(
+            low=ZERO, high=y.band_partial_low, high_inclusive=False, suggested=ZERO
+        ),
+    }
+    return scoring.Policy(
+        execution_weight=y.execution_weight,
+        indicator_weight=y.indicator_weight,
+        bands=bands,
+        grade_thresholds=(("优", y.grade_excellent), ("良", y.grade_good), ("中", y.grade_pass)),
+        score_places=y.score_places,
+        percent_places=y.percent_places,
+        deviation_execution_threshold=y.deviation_execution_threshold,
+    )
+
+
+def years() -> list[FiscalYear]:
+    return list(FiscalYear.objects.order_by("-year"))
+
+
+def year_or_current(all_years: list[FiscalYear], requested: str | None) -> FiscalYear | None:
+    """The requested year if it exists, else the current one, else the latest."""
+    if requested and requested.isdigit():
+        for fiscal_year in all_years:
+            if fiscal_year.year == int(requested):
+                return fiscal_year
+    for fiscal_year in all_years:
+        if fiscal_year.is_current:
+            return fiscal_year
+    return all_years[0] if all_years else None
+
+
+@dataclass
+class DepartmentRow:
+    department: Department
+    sheet: TargetSheet | None
+    evaluation: SelfEvaluation | None
+    projects: list[Project]
+
+
+def clerk_overview(user, fiscal_year: FiscalYear) -> list[DepartmentRow]:
+    """The departments a clerk or head works for, each with its department-wide forms and its
+    projects with their forms. Four queries whatever the number of rows."""
+    access = access_for(user)
+    if access.is_admin:
+        return []
+    ids = access.by_role.get(Role.CLERK, frozenset()) | access.by_role.get(Role.HEAD, frozenset())
+    if not ids:
+        return []
+    departments = list(Department.objects.filter(id__in=ids, is_active=True).order_by("code"))
+    sheets = {
+        s.department_id: s
+        for s in TargetSheet.objects.filter(year=fiscal_year, project=None, department_id__in=ids)
+    }
+    evaluations = {
+        e.department_id: e
+        for e in SelfEvaluation.objects.filter(
+            year=fiscal_year, project=None, department_id__in=ids
+        )
+    }
+    projects: dict[int, list[Project]] = {}
+    for project in (
+        Project.objects.filter(year=fiscal_year, department_id__in=ids)
+        .select_related("target_sheet", "self_evaluation")
+        .order_by("code")
+    ):
+        projects.setdefault(project.department_id, []).append(project)
+    return [
+        DepartmentRow(d, sheets.get(d.id), evaluations.get(d.id), projects.get(d.id, []))
+        for d in departments
+    ]
+
+
+def _reviewable(model, user, fiscal_year: FiscalYear):
+    access = access_for(user)
+    queryset = model.objects.filter(year=fiscal_year).select_related("department", "project")
+    if access.is_admin:
+        return queryset
+    return queryset.filter(department_id__in=access.by_role.get(Role.REVIEWER, frozenset()))
+
+
+def review_queue(user, fiscal_year: FiscalYear) -> dict:
+    """Forms waiting for this reviewer (submitted), and counts per state over their departments."""
+    result: dict = {"waiting": [], "counts": {state: 0 for state in FormState.values}}
+    for kind, model in (("targets", TargetSheet), ("evaluation", SelfEvaluation)):
+        queryset = _reviewable(model, user, fiscal_year)
+        for row in queryset.values("state").annotate(n=Count("id")):
+            result["counts"][row["state"]] += row["n"]
+        for form in queryset.filter(state=FormState.SUBMITTED).order_by("submitted_at", "id"):
+            form.kind = kind
+            result["waiting"].append(form)
+    return result

@@ -1,0 +1,31 @@
+import pytest
+
+from tests.factories import DepartmentFactory, UserFactory, year_create
+
+
+@pytest.fixture(autouse=True)
+def _media_and_eager_celery(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def fiscal_year(db):
+    return year_create(2025)
+
+
+@pytest.fixture
+def tree(db):
+    """A 主管部门 with two 所属单位, and an unrelated department."""
+    bureau = DepartmentFactory(code="100", name="市政务服务和大数据管理局")
+    centre = DepartmentFactory(code="100001", name="市政府大数据中心", parent=bureau, kind="事业")
+    hotline = DepartmentFactory(
+        code="100002", name="市12345公共服务热线中心", parent=bureau, kind="事业"
+    )
+    other = DepartmentFactory(code="200", name="市教育局")
+    return {"bureau": bureau, "centre": centre, "hotline": hotline, "other": other}
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)

@@ -1,0 +1,116 @@
+"""factory-boy factories for the domain. Years get the standard indicator tree via the service."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from budgets.models import Department, DepartmentBudget, FiscalYear, Membership, Project
+from budgets.services import fiscal_year_create
+from evaluations.models import Indicator, IndicatorCategory, SelfEvaluation, TargetSheet
+
+PASSWORD = "Test-pass-2026"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"用户{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+def year_create(year: int = 2025, **policy) -> FiscalYear:
+    existing = FiscalYear.objects.filter(year=year).first()
+    return existing or fiscal_year_create(
+        year=year, is_current=policy.pop("is_current", True), **policy
+    )
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    code = factory.Sequence(lambda n: f"D{n:04d}")
+    name = factory.Sequence(lambda n: f"测试单位{n}")
+    kind = Department.Kind.ADMINISTRATIVE
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    department = factory.SubFactory(DepartmentFactory)
+    role = Membership.Role.CLERK
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    year = factory.LazyFunction(year_create)
+    department = factory.SubFactory(DepartmentFactory)
+    code = factory.Sequence(lambda n: f"P{n:05d}")
+    name = factory.Sequence(lambda n: f"测试项目{n}")
+    category = "专项业务类"
+    initial_current = Decimal("100.00")
+    full_current = Decimal("120.00")
+    executed_current = Decimal("110.50")
+
+
+class DepartmentBudgetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DepartmentBudget
+
+    year = factory.LazyFunction(year_create)
+    department = factory.SubFactory(DepartmentFactory)
+
+
+def category(fiscal_year: FiscalYear, level2: str) -> IndicatorCategory:
+    return IndicatorCategory.objects.get(year=fiscal_year, name=level2, parent__isnull=False)
+
+
+class TargetSheetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TargetSheet
+
+    project = factory.SubFactory(ProjectFactory)
+    year = factory.LazyAttribute(lambda o: o.project.year)
+    department = factory.LazyAttribute(lambda o: o.project.department)
+    overall_goal = "完成年度建设任务"
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    sheet = factory.SubFactory(TargetSheetFactory)
+    category = factory.LazyAttribute(lambda o: category(o.sheet.year, "数量指标"))
+    name = factory.Sequence(lambda n: f"指标{n}")
+    comparator = "≥"
+    target_value = "100"
+    unit = "件"
+    weight = Decimal("10")
+
+
+class SelfEvaluationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SelfEvaluation
+
+    project = factory.SubFactory(ProjectFactory)
+    year = factory.LazyAttribute(lambda o: o.project.year)
+    department = factory.LazyAttribute(lambda o: o.project.department)
+
+
+def member(department, role=Membership.Role.CLERK, **user_kwargs):
+    """A new user holding one role in one department."""
+    return MembershipFactory(department=department, role=role, user=UserFactory(**user_kwargs)).user

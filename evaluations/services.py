@@ -1,11 +1,21 @@
 """Writes of the evaluations app. Every write owns its transaction and leaves one audit record."""
 
+from decimal import Decimal
+from typing import NamedTuple
+
 from django.db import transaction
 
-from budgets.models import FiscalYear
+from budgets.models import DepartmentBudget, FiscalYear
 from budgets.services import OPTIONAL_TREE, STANDARD_TREE
 
-from .models import IndicatorCategory
+from . import scoring
+from .models import IndicatorCategory, IndicatorResult, SelfEvaluation
+from .selectors import policy_for
+
+
+class Funds(NamedTuple):
+    full: Decimal | None
+    executed: Decimal | None
 
 
 def indicator_tree_seed(*, fiscal_year: FiscalYear) -> None:
@@ -29,3 +39,83 @@ def indicator_tree_seed(*, fiscal_year: FiscalYear) -> None:
                         name=level2_name,
                         defaults={"order": order, "is_active": active},
                     )
+
+
+def funds_of(evaluation: SelfEvaluation, budget: DepartmentBudget | None = None) -> Funds:
+    """全年预算数 and 全年执行数 behind an evaluation's 执行率: the project's funds, or for a
+    department-wide evaluation the department's income by nature (None where 无数据)."""
+    if evaluation.project_id:
+        project = evaluation.project
+        return Funds(project.full_total, project.executed_total)
+    if budget is None:
+        return Funds(None, None)
+    natures = ("public", "fund", "special", "other")
+
+    def total(stage: str) -> Decimal | None:
+        values = [getattr(budget, f"income_{n}_{stage}") for n in natures]
+        known = [v for v in values if v is not None]
+        return sum(known, Decimal("0")) if known else None
+
+    return Funds(total("full"), total("executed"))
+
+
+def evaluation_compute(
+    evaluation: SelfEvaluation, results: list[IndicatorResult], funds: Funds, policy: scoring.Policy
+) -> None:
+    """Derive suggested scores, 执行率, totals and grades in memory (no queries, no saves).
+    The entered score stays as the clerk gave it; the suggestion is what the rules compute."""
+    for result in results:
+        indicator = result.indicator
+        result.suggested_score = scoring.suggested_score(
+            indicator.comparator,
+            indicator.weight,
+            indicator.target_number,
+            scoring.parse_number(result.actual_value),
+            result.level or None,
+            policy,
+        )
+    evaluation.execution_rate = scoring.execution_rate(funds.full, funds.executed, policy)
+    evaluation.execution_score = scoring.execution_score(evaluation.execution_rate, policy)
+    if any(r.score is not None for r in results) or evaluation.execution_score is not None:
+        evaluation.total_score = scoring.total_score(
+            evaluation.execution_score, [r.score for r in results], policy
+        )
+        evaluation.grade = scoring.grade(evaluation.total_score, policy) or ""
+    else:
+        evaluation.total_score, evaluation.grade = None, ""
+    if any(r.review_score is not None for r in results):
+        evaluation.review_total_score = scoring.total_score(
+            evaluation.execution_score,
+            [r.score if r.review_score is None else r.review_score for r in results],
+            policy,
+        )
+        evaluation.review_grade = scoring.grade(evaluation.review_total_score, policy) or ""
+    else:
+        evaluation.review_total_score, evaluation.review_grade = None, ""
+
+
+COMPUTED_EVALUATION_FIELDS = [
+    "execution_rate",
+    "execution_score",
+    "total_score",
+    "grade",
+    "review_total_score",
+    "review_grade",
+]
+
+
+def evaluation_recompute(*, evaluation: SelfEvaluation) -> SelfEvaluation:
+    """Recompute and store one evaluation's derived figures."""
+    results = list(evaluation.results.select_related("indicator"))
+    budget = None
+    if evaluation.project_id is None:
+        budget = DepartmentBudget.objects.filter(
+            year_id=evaluation.year_id, department_id=evaluation.department_id
+        ).first()
+    evaluation_compute(
+        evaluation, results, funds_of(evaluation, budget), policy_for(evaluation.year)
+    )
+    with transaction.atomic():
+        IndicatorResult.objects.bulk_update(results, ["suggested_score"])
+        evaluation.save(update_fields=COMPUTED_EVALUATION_FIELDS)
+    return evaluation

@@ -175,6 +175,7 @@ class Indicator(models.Model):
     scoring_rule = models.TextField("评（扣）分标准", blank=True)
     adjusted_target_value = models.CharField("调整后指标值", max_length=200, blank=True)
     adjustment_reason = models.TextField("调整原因", blank=True)
+    review_comment = models.TextField("审核意见（本行）", blank=True)
     order = models.PositiveSmallIntegerField("排序", default=0)
 
     class Meta:

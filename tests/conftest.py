@@ -7,6 +7,8 @@ from tests.factories import DepartmentFactory, UserFactory, year_create
 def _media_and_eager_celery(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # PBKDF2 costs ~0.3 s a password; tests check behaviour, not hashing strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

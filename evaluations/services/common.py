@@ -8,9 +8,9 @@ from django.db import transaction
 from budgets.models import DepartmentBudget, FiscalYear
 from budgets.services import OPTIONAL_TREE, STANDARD_TREE
 
-from . import scoring
-from .models import IndicatorCategory, IndicatorResult, SelfEvaluation
-from .selectors import policy_for
+from .. import scoring
+from ..models import IndicatorCategory, IndicatorResult, SelfEvaluation
+from ..selectors import policy_for
 
 
 class Funds(NamedTuple):

@@ -1,0 +1,96 @@
+"""The workflow of both kinds of form (绩效目标, 绩效自评): the allowed transitions and who may make
+them, in one place. Services call `check` before changing a state; pages call `allowed` to decide
+which buttons to show. The server never trusts the page.
+
+草稿 → (待负责人确认 →) 已提交 → 已审核, with 已退回 back to editing; only finance reopens an
+approved form, with a reason.
+"""
+
+from dataclasses import dataclass
+
+from budgets.access import Role, can_act
+
+from .models import FormState
+
+S = FormState
+
+
+class WorkflowError(Exception):
+    """A refused transition; the message is shown to the user as is (Chinese)."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[str]
+    roles: frozenset[str]
+    needs_reason: bool = False
+
+
+EDITABLE = frozenset({S.DRAFT, S.RETURNED})
+UNIT = frozenset({Role.CLERK, Role.HEAD})
+HEAD = frozenset({Role.HEAD})
+FINANCE = frozenset({Role.REVIEWER})
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition("submit", "提交", EDITABLE, UNIT),
+        Transition("confirm", "确认送审", frozenset({S.PENDING_HEAD}), HEAD),
+        Transition(
+            "head_return", "退回填报人", frozenset({S.PENDING_HEAD}), HEAD, needs_reason=True
+        ),
+        Transition("return", "退回", frozenset({S.SUBMITTED}), FINANCE, needs_reason=True),
+        Transition("approve", "审核通过", frozenset({S.SUBMITTED}), FINANCE),
+        Transition("reopen", "重新打开", frozenset({S.APPROVED}), FINANCE, needs_reason=True),
+    )
+}
+
+
+def acts_as(user, roles: frozenset[str], department_id: int) -> bool:
+    return any(can_act(user, role, department_id) for role in roles)
+
+
+def target_state(transition: Transition, *, require_head: bool, by_head: bool) -> str:
+    if transition.name == "submit":
+        # A head's own submission is its confirmation.
+        return S.PENDING_HEAD if require_head and not by_head else S.SUBMITTED
+    return {
+        "confirm": S.SUBMITTED,
+        "head_return": S.RETURNED,
+        "return": S.RETURNED,
+        "approve": S.APPROVED,
+        "reopen": S.RETURNED,
+    }[transition.name]
+
+
+def may(user, name: str, form) -> bool:
+    transition = TRANSITIONS[name]
+    return form.state in transition.sources and acts_as(user, transition.roles, form.department_id)
+
+
+def allowed(user, form) -> list[Transition]:
+    """The transitions this user may make on this form now (for the buttons)."""
+    return [t for t in TRANSITIONS.values() if may(user, t.name, form)]
+
+
+def check(user, name: str, form, reason: str = "") -> Transition:
+    """Raise WorkflowError with a Chinese message unless the transition is allowed."""
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise WorkflowError("未知的操作。")
+    if not acts_as(user, transition.roles, form.department_id):
+        raise WorkflowError(f"您没有权限执行“{transition.label}”。")
+    if form.state not in transition.sources:
+        raise WorkflowError(
+            f"表单当前状态为“{form.get_state_display()}”，不能执行“{transition.label}”。"
+        )
+    if transition.needs_reason and not reason.strip():
+        raise WorkflowError(f"“{transition.label}”须填写原因或意见。")
+    return transition
+
+
+def can_edit(user, form) -> bool:
+    """Clerks (and heads) edit their own department's forms while in draft or returned."""
+    return form.state in EDITABLE and acts_as(user, UNIT, form.department_id)

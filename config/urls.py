@@ -6,6 +6,8 @@ from evaluations import views as evaluation_views
 
 urlpatterns = [
     path("", evaluation_views.home, name="home"),
+    path("targets/start/", evaluation_views.target_sheet_start, name="target_sheet_start"),
+    path("targets/<int:pk>/", evaluation_views.target_sheet, name="target_sheet"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Count
 
-from budgets.access import Role, access_for
+from budgets.access import Role, access_for, get_visible_or_404
 from budgets.models import Department, FiscalYear, Project
 
 from . import scoring
@@ -119,3 +119,10 @@ def review_queue(user, fiscal_year: FiscalYear) -> dict:
             form.kind = kind
             result["waiting"].append(form)
     return result
+
+
+def target_sheet_for(user, pk: int) -> TargetSheet:
+    """One target sheet the user may see (404 otherwise)."""
+    return get_visible_or_404(
+        TargetSheet.objects.select_related("year", "department__parent", "project"), user, pk=pk
+    )

@@ -9,12 +9,30 @@ from .common import (
     funds_of,
     indicator_tree_seed,
 )
+from .targets import (
+    IndicatorInput,
+    target_problems,
+    target_sheet_save,
+    target_sheet_start,
+    target_sheet_transition,
+    target_sheet_validate,
+)
+from .transitions import FormConflict, FormProblems, form_transition
 
 __all__ = [
     "COMPUTED_EVALUATION_FIELDS",
+    "FormConflict",
+    "FormProblems",
     "Funds",
+    "IndicatorInput",
     "evaluation_compute",
     "evaluation_recompute",
+    "form_transition",
     "funds_of",
     "indicator_tree_seed",
+    "target_problems",
+    "target_sheet_save",
+    "target_sheet_start",
+    "target_sheet_transition",
+    "target_sheet_validate",
 ]

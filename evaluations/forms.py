@@ -1,0 +1,65 @@
+"""Forms of the evaluation pages. Choices are computed once per page and passed in, so a grid of
+any size costs no extra queries."""
+
+from django import forms
+
+from . import scoring
+from .models import Indicator, IndicatorCategory
+
+
+class IndicatorRowForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    level1 = forms.ChoiceField(label="一级指标")
+    category = forms.ChoiceField(label="二级指标")
+    name = forms.CharField(label="三级指标", max_length=200)
+    comparator = forms.ChoiceField(label="指标性质", choices=Indicator.COMPARATOR_CHOICES)
+    target_value = forms.CharField(label="年度指标值", max_length=200, required=False)
+    unit = forms.CharField(label="计量单位", max_length=20, required=False)
+    weight = forms.DecimalField(label="分值", max_digits=5, decimal_places=2, min_value=0)
+    basis = forms.ChoiceField(label="指标值设定依据", choices=Indicator.Basis.choices)
+    explanation = forms.CharField(label="指标解释", required=False, max_length=2000)
+
+    def __init__(self, *args, categories: dict[int, IndicatorCategory], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = categories
+        level1 = [(c.id, c.name) for c in categories.values() if c.parent_id is None]
+        level2 = [(c.id, c.name) for c in categories.values() if c.parent_id is not None]
+        self.fields["level1"].choices = [("", "请选择")] + level1
+        self.fields["category"].choices = [("", "请选择")] + level2
+        self.level2_parents = {c.id: c.parent_id for c in categories.values() if c.parent_id}
+
+    def clean(self):
+        data = super().clean()
+        level1, level2 = data.get("level1"), data.get("category")
+        if level1 and level2:
+            category = self.categories[int(level2)]
+            if category.parent_id != int(level1):
+                self.add_error("category", "所选二级指标不属于该一级指标")
+            data["category_obj"] = category
+        return data
+
+
+IndicatorFormSet = forms.formset_factory(IndicatorRowForm, extra=0, can_delete=True, can_order=True)
+
+
+class TargetSheetForm(forms.Form):
+    overall_goal = forms.CharField(
+        label="年度总体目标",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def category_map(fiscal_year) -> dict[int, IndicatorCategory]:
+    return {
+        c.id: c
+        for c in IndicatorCategory.objects.filter(year=fiscal_year, is_active=True).order_by(
+            "order"
+        )
+    }
+
+
+def qualitative_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + list(scoring.LEVEL_LABELS.items())

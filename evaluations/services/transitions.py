@@ -1,0 +1,105 @@
+"""State changes of both kinds of form, checked against `workflow` and audited once each."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from budgets.access import Role, can_act
+from budgets.services import audit_record
+
+from .. import workflow
+from ..models import FormState, SelfEvaluation, TargetSheet
+
+
+class FormProblems(Exception):
+    """Rules a form breaks, in Chinese: general messages and messages per line (by object id)."""
+
+    def __init__(self, general: list[str], lines: dict[int, list[str]] | None = None):
+        self.general = general
+        self.lines = lines or {}
+        super().__init__("；".join(general + [m for ms in self.lines.values() for m in ms]))
+
+
+class FormConflict(Exception):
+    """Someone else changed the form since it was loaded; nothing was saved."""
+
+    message = (
+        "该表单已被他人修改或状态已变化，本次未保存。您的输入仍保留在页面上，请核对后重新保存。"
+    )
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def bump_version(form: TargetSheet | SelfEvaluation, version: int, **changes) -> None:
+    """Optimistic lock: write only if nobody saved since `version` was read."""
+    updated = (
+        type(form)
+        .objects.filter(pk=form.pk, version=version)
+        .update(version=F("version") + 1, **changes)
+    )
+    if not updated:
+        raise FormConflict()
+    form.version = version + 1
+    for name, value in changes.items():
+        setattr(form, name, value)
+
+
+LABELS = {"targets": "绩效目标", "evaluation": "绩效自评"}
+
+
+def form_transition(
+    *,
+    form: TargetSheet | SelfEvaluation,
+    user,
+    action: str,
+    reason: str = "",
+    line_comments: dict[int, str] | None = None,
+    validate=None,
+    version: int | None = None,
+) -> TargetSheet | SelfEvaluation:
+    """Make one workflow transition. `validate(form)` raises FormProblems before a submission;
+    `line_comments` ({line id: comment}) go with a return."""
+    transition = workflow.check(user, action, form, reason)
+    if action == "submit" and validate is not None:
+        validate(form)
+    old_state = form.state
+    new_state = workflow.target_state(
+        transition,
+        require_head=form.year.require_head_confirmation,
+        by_head=can_act(user, Role.HEAD, form.department_id),
+    )
+    now = timezone.now()
+    changes: dict = {"state": new_state}
+    if new_state in (FormState.SUBMITTED, FormState.PENDING_HEAD):
+        changes["submitted_at"] = now
+    if new_state == FormState.APPROVED:
+        changes["approved_at"] = now
+    if action in ("return", "approve", "reopen", "head_return"):
+        changes["review_comment"] = reason.strip()
+    with transaction.atomic():
+        bump_version(form, form.version if version is None else version, **changes)
+        if action in ("return", "approve"):
+            _set_line_comments(form, line_comments or {})
+        audit_record(
+            actor=user,
+            action=f"{LABELS[kind_of(form)]}·{transition.label}",
+            obj=form,
+            changes={
+                "state": [old_state, new_state],
+                **({"line_comments": line_comments} if line_comments else {}),
+            },
+            reason=reason.strip(),
+        )
+    return form
+
+
+def kind_of(form) -> str:
+    return "targets" if isinstance(form, TargetSheet) else "evaluation"
+
+
+def _set_line_comments(form, comments: dict[int, str]) -> None:
+    lines = form.indicators if isinstance(form, TargetSheet) else form.results
+    lines.exclude(pk__in=comments).exclude(review_comment="").update(review_comment="")
+    for pk, comment in comments.items():
+        lines.filter(pk=pk).update(review_comment=comment.strip())

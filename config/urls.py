@@ -8,6 +8,13 @@ urlpatterns = [
     path("", evaluation_views.home, name="home"),
     path("targets/start/", evaluation_views.target_sheet_start, name="target_sheet_start"),
     path("targets/<int:pk>/", evaluation_views.target_sheet, name="target_sheet"),
+    path("evaluations/start/", evaluation_views.evaluation_start, name="evaluation_start"),
+    path("evaluations/<int:pk>/", evaluation_views.evaluation, name="evaluation"),
+    path(
+        "evaluations/<int:pk>/preview/",
+        evaluation_views.evaluation_preview,
+        name="evaluation_preview",
+    ),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,6 +1,8 @@
 """Forms of the evaluation pages. Choices are computed once per page and passed in, so a grid of
 any size costs no extra queries."""
 
+from decimal import Decimal
+
 from django import forms
 
 from . import scoring
@@ -63,3 +65,89 @@ def category_map(fiscal_year) -> dict[int, IndicatorCategory]:
 
 def qualitative_choices() -> list[tuple[str, str]]:
     return [("", "—")] + list(scoring.LEVEL_LABELS.items())
+
+
+def parse_decimal(
+    text: str,
+    label: str,
+    errors: dict,
+    key: str,
+    *,
+    places: int = 2,
+    minimum: Decimal | None = Decimal("0"),
+) -> Decimal | None:
+    """A typed number (blank → None). A problem goes into `errors[key]` in Chinese."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    value = scoring.parse_number(text)
+    if value is None:
+        errors[key] = f"{label}必须是数字"
+    elif minimum is not None and value < minimum:
+        errors[key] = f"{label}不能为负数"
+    elif -value.as_tuple().exponent > places:
+        errors[key] = f"{label}最多保留{places}位小数"
+    else:
+        return value
+    return None
+
+
+FUND_SOURCE_KEYS = ("current", "carryover", "other")
+
+
+def parse_evaluation_post(post, results, with_funds: bool):
+    """The typed values of an evaluation form, and the Chinese errors of values that cannot be
+    stored at all (rules such as bands and reasons are checked by the services)."""
+    from .services import EvaluationInput, ResultInput
+
+    errors: dict[str, str] = {}
+    lines = []
+    levels = set(scoring.LEVEL_LABELS)
+    for result in results:
+        pk = result.id
+        level = post.get(f"level-{pk}", "")
+        if level and level not in levels:
+            errors[f"level-{pk}"] = "请选择有效的完成等级"
+            level = ""
+        lines.append(
+            ResultInput(
+                id=pk,
+                actual_value=post.get(f"actual-{pk}", "")[:200],
+                level=level,
+                score=parse_decimal(post.get(f"score-{pk}", ""), "得分", errors, f"score-{pk}"),
+                deviation_reason=post.get(f"reason-{pk}", "")[:5000],
+            )
+        )
+    executed = None
+    if with_funds:
+        executed = {}
+        for source in FUND_SOURCE_KEYS:
+            value = parse_decimal(
+                post.get(f"executed-{source}", ""),
+                "全年执行数",
+                errors,
+                f"executed-{source}",
+                places=4,
+            )
+            executed[source] = value if value is not None else Decimal("0")
+    data = EvaluationInput(
+        actual_text=post.get("actual_text", "")[:10000],
+        problems=post.get("problems", "")[:10000],
+        measures=post.get("measures", "")[:10000],
+        execution_reason=post.get("execution_reason", "")[:5000],
+        results=lines,
+        executed=executed,
+    )
+    return data, errors
+
+
+def parse_reviews(post, results) -> tuple[dict[int, tuple[Decimal | None, str]], dict[str, str]]:
+    errors: dict[str, str] = {}
+    reviews = {}
+    for result in results:
+        pk = result.id
+        score = parse_decimal(post.get(f"review-{pk}", ""), "审核得分", errors, f"review-{pk}")
+        comment = post.get(f"line-{pk}", "").strip()[:2000]
+        if score is not None or comment or result.review_score is not None:
+            reviews[pk] = (score, comment)
+    return reviews, errors

@@ -126,3 +126,10 @@ def target_sheet_for(user, pk: int) -> TargetSheet:
     return get_visible_or_404(
         TargetSheet.objects.select_related("year", "department__parent", "project"), user, pk=pk
     )
+
+
+def evaluation_for(user, pk: int) -> SelfEvaluation:
+    """One self-evaluation the user may see (404 otherwise)."""
+    return get_visible_or_404(
+        SelfEvaluation.objects.select_related("year", "department__parent", "project"), user, pk=pk
+    )

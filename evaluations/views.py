@@ -1,13 +1,26 @@
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from budgets.access import access_for
+from budgets.access import Role, access_for, can_act
 from budgets.models import AuditLog
 
 from . import selectors, services, workflow
-from .forms import IndicatorFormSet, TargetSheetForm, category_map
+from .forms import (
+    IndicatorFormSet,
+    TargetSheetForm,
+    category_map,
+    parse_evaluation_post,
+    parse_reviews,
+    qualitative_choices,
+)
+from .models import TargetSheet
+from .tables.funds import evaluation_funds
 
 
 @login_required
@@ -200,3 +213,180 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
             "indicators": list(sheet.indicators.select_related("category__parent")),
         },
     )
+
+
+@login_required
+@require_POST
+def evaluation_start(request):
+    try:
+        evaluation = services.evaluation_start(
+            user=request.user,
+            project_id=request.POST.get("project"),
+            department_id=request.POST.get("department"),
+            year_id=request.POST.get("year"),
+        )
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+        return redirect("home")
+    return redirect("evaluation", pk=evaluation.pk)
+
+
+@login_required
+def evaluation(request, pk: int):
+    evaluation = selectors.evaluation_for(request.user, pk)
+    results = services.results_of(evaluation)
+    refusal = services.editing_refusal(request.user, evaluation)
+    posted, errors, problems = None, {}, None
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        version = _int(request.POST.get("version"))
+        try:
+            if action in ("save", "submit"):
+                posted, errors = parse_evaluation_post(
+                    request.POST, results, with_funds=bool(evaluation.project_id)
+                )
+                if errors:
+                    messages.error(
+                        request, "填写有误，未保存。请按页面上的提示修改（您的输入已保留）。"
+                    )
+                else:
+                    services.evaluation_save(
+                        evaluation=evaluation, user=request.user, data=posted, version=version or 0
+                    )
+                    if action == "submit":
+                        services.evaluation_transition(
+                            evaluation=evaluation, user=request.user, action="submit"
+                        )
+                        messages.success(request, "已提交，等待审核。")
+                    else:
+                        messages.success(request, "已保存草稿。")
+                    return redirect("evaluation", pk=evaluation.pk)
+            elif action == "extend":
+                until = parse_date(request.POST.get("until", "") or "")
+                if until is None:
+                    raise workflow.WorkflowError("请填写有效的延期日期。")
+                services.evaluation_extend(
+                    evaluation=evaluation,
+                    user=request.user,
+                    until=until,
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, f"已延期至{until:%Y年%m月%d日}。")
+                return redirect("evaluation", pk=evaluation.pk)
+            else:
+                reviews, errors = parse_reviews(request.POST, results)
+                if not errors:
+                    services.evaluation_transition(
+                        evaluation=evaluation,
+                        user=request.user,
+                        action=action,
+                        reason=request.POST.get("reason", ""),
+                        reviews=reviews,
+                        version=version,
+                    )
+                    label = (
+                        workflow.TRANSITIONS[action].label
+                        if action in workflow.TRANSITIONS
+                        else action
+                    )
+                    messages.success(request, f"已{label}。")
+                    return redirect("evaluation", pk=evaluation.pk)
+                messages.error(request, "审核得分填写有误，未保存。")
+        except services.FormProblems as error:
+            problems = error
+            saved = action == "submit"
+            messages.error(
+                request, "已保存草稿，但尚不能提交，请按提示修改：" if saved else "请按提示修改："
+            )
+            if saved:
+                posted = None
+        except (services.FormConflict, workflow.WorkflowError) as error:
+            messages.error(request, str(error))
+        evaluation = selectors.evaluation_for(request.user, pk)
+        results = services.results_of(evaluation)
+        refusal = services.editing_refusal(request.user, evaluation)
+    return render(
+        request,
+        "evaluations/evaluation.html",
+        _evaluation_context(request, evaluation, results, refusal, posted, errors, problems),
+    )
+
+
+def _evaluation_context(request, evaluation, results, refusal, posted, errors, problems):
+    typed = {line.id: line for line in posted.results} if posted else {}
+    lines = []
+    for result in results:
+        line = typed.get(result.id)
+        lines.append(
+            {
+                "r": result,
+                "i": result.indicator,
+                "actual": line.actual_value if line else result.actual_value,
+                "level": line.level if line else result.level,
+                "score": request.POST.get(f"score-{result.id}", "") if line else result.score,
+                "reason": line.deviation_reason if line else result.deviation_reason,
+                "auto": result.score is None or result.score == result.suggested_score,
+                "errors": [
+                    errors[k]
+                    for k in (f"score-{result.id}", f"level-{result.id}", f"review-{result.id}")
+                    if k in errors
+                ]
+                + (problems.lines.get(result.id, []) if problems else []),
+            }
+        )
+    texts = {
+        name: getattr(posted, name) if posted else getattr(evaluation, name)
+        for name in ("actual_text", "problems", "measures", "execution_reason")
+    }
+    sheet = TargetSheet.objects.filter(
+        year_id=evaluation.year_id,
+        department_id=evaluation.department_id,
+        project_id=evaluation.project_id,
+    ).first()
+    budget = services.results.budget_of(evaluation)
+    return {
+        "evaluation": evaluation,
+        "sheet": sheet,
+        "lines": lines,
+        "texts": texts,
+        "funds": evaluation_funds(evaluation, budget, request.POST if posted else None),
+        "errors": errors,
+        "problems": problems,
+        "editable": refusal is None,
+        "refusal": refusal if workflow.can_edit(request.user, evaluation) else None,
+        "deadline": services.deadline_of(evaluation),
+        "actions": [t for t in workflow.allowed(request.user, evaluation) if t.name != "submit"],
+        "can_review": workflow.may(request.user, "approve", evaluation),
+        "can_extend": can_act(request.user, Role.REVIEWER, evaluation.department_id)
+        and evaluation.state in workflow.EDITABLE,
+        "levels": qualitative_choices(),
+        "history": _history(evaluation),
+    }
+
+
+@login_required
+@require_POST
+def evaluation_preview(request, pk: int):
+    """Live scoring for the form: what the rules say about the values typed so far. Writes
+    nothing; the rules stay in the scoring module, not in JavaScript."""
+    evaluation = selectors.evaluation_for(request.user, pk)
+    results = services.results_of(evaluation)
+    data, errors = parse_evaluation_post(
+        request.POST, results, with_funds=bool(evaluation.project_id)
+    )
+    preview = services.evaluation_preview(evaluation, data)
+    for key, message in errors.items():
+        field, _, pk_text = key.partition("-")
+        if pk_text.isdigit() and int(pk_text) in preview["lines"]:
+            preview["lines"][int(pk_text)]["problems"].insert(0, message)
+    return JsonResponse(_jsonable(preview), json_dumps_params={"ensure_ascii": False})
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

@@ -9,6 +9,22 @@ from .common import (
     funds_of,
     indicator_tree_seed,
 )
+from .results import (
+    EvaluationInput,
+    ResultInput,
+    deadline_of,
+    editing_refusal,
+    evaluation_extend,
+    evaluation_preview,
+    evaluation_refresh,
+    evaluation_save,
+    evaluation_start,
+    evaluation_transition,
+    evaluation_validate,
+    is_overdue,
+    line_problems,
+    results_of,
+)
 from .targets import (
     IndicatorInput,
     target_problems,
@@ -20,6 +36,20 @@ from .targets import (
 from .transitions import FormConflict, FormProblems, form_transition
 
 __all__ = [
+    "EvaluationInput",
+    "ResultInput",
+    "deadline_of",
+    "editing_refusal",
+    "evaluation_extend",
+    "evaluation_preview",
+    "evaluation_refresh",
+    "evaluation_save",
+    "evaluation_start",
+    "evaluation_transition",
+    "evaluation_validate",
+    "is_overdue",
+    "line_problems",
+    "results_of",
     "COMPUTED_EVALUATION_FIELDS",
     "FormConflict",
     "FormProblems",

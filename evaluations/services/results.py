@@ -1,0 +1,379 @@
+"""Self-evaluation (绩效自评): opening, recording results, the rules of submission, review."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from budgets.access import Role, can_act
+from budgets.models import DepartmentBudget, FiscalYear, Project
+from budgets.services import audit_record
+
+from .. import scoring, workflow
+from ..models import FormState, IndicatorResult, SelfEvaluation, TargetSheet
+from ..selectors import policy_for
+from .common import COMPUTED_EVALUATION_FIELDS, evaluation_compute, funds_of
+from .transitions import FormProblems, bump_version, form_transition
+
+
+@dataclass
+class ResultInput:
+    """One indicator line as the clerk typed it (type-checked by the form)."""
+
+    id: int
+    actual_value: str
+    level: str
+    score: Decimal | None
+    deviation_reason: str
+
+
+@dataclass
+class EvaluationInput:
+    actual_text: str
+    problems: str
+    measures: str
+    execution_reason: str
+    results: list[ResultInput]
+    # 全年执行数 by source (项目 only): the clerk confirms the year's execution here
+    executed: dict[str, Decimal] | None = None
+
+
+def deadline_of(evaluation: SelfEvaluation) -> datetime.date | None:
+    deadline = evaluation.year.evaluation_deadline
+    extension = evaluation.deadline_extension
+    if deadline and extension:
+        return max(deadline, extension)
+    return extension or deadline
+
+
+def is_overdue(evaluation: SelfEvaluation, today: datetime.date | None = None) -> bool:
+    deadline = deadline_of(evaluation)
+    return deadline is not None and (today or timezone.localdate()) > deadline
+
+
+def editing_refusal(user, evaluation: SelfEvaluation) -> str | None:
+    """Why this user may not edit this evaluation now (Chinese), or None."""
+    if not evaluation.year.evaluation_open:
+        return "本年度绩效自评尚未开启。"
+    if not workflow.can_edit(user, evaluation):
+        return f"表单当前状态为“{evaluation.get_state_display()}”，或您无权编辑。"
+    if is_overdue(evaluation):
+        deadline = f"{deadline_of(evaluation):%Y年%m月%d日}"
+        return f"已过填报截止日期（{deadline}），如需修改请联系财政部门延期。"
+    return None
+
+
+def evaluation_start(*, user, project_id=None, department_id=None, year_id=None) -> SelfEvaluation:
+    """The self-evaluation of an approved target sheet, created with one result line per
+    indicator on first use."""
+    from budgets.access import scope
+
+    if project_id:
+        project = scope(Project.objects.all(), user).filter(pk=_pk(project_id)).first()
+        sheet = TargetSheet.objects.filter(project=project).first() if project else None
+    else:
+        sheet = (
+            scope(TargetSheet.objects.all(), user)
+            .filter(project=None, department_id=_pk(department_id), year_id=_pk(year_id))
+            .first()
+        )
+    if sheet is None:
+        raise workflow.WorkflowError("未找到该项目的绩效目标，或您无权填报。")
+    existing = SelfEvaluation.objects.filter(
+        year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
+    ).first()
+    if existing:
+        return existing
+    if not workflow.acts_as(user, workflow.UNIT, sheet.department_id):
+        raise workflow.WorkflowError("只有本单位填报人可以开始绩效自评。")
+    if sheet.state != FormState.APPROVED:
+        raise workflow.WorkflowError("绩效目标尚未批复，不能开始自评。")
+    if not FiscalYear.objects.filter(pk=sheet.year_id, evaluation_open=True).exists():
+        raise workflow.WorkflowError("本年度绩效自评尚未开启。")
+    with transaction.atomic():
+        evaluation = SelfEvaluation.objects.create(
+            year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
+        )
+        IndicatorResult.objects.bulk_create(
+            IndicatorResult(evaluation=evaluation, indicator=i) for i in sheet.indicators.all()
+        )
+        audit_record(actor=user, action="绩效自评·创建", obj=evaluation)
+        evaluation_refresh(evaluation)
+    return evaluation
+
+
+def _pk(value) -> int | None:
+    return int(value) if value is not None and str(value).isdigit() else None
+
+
+def results_of(evaluation: SelfEvaluation) -> list[IndicatorResult]:
+    return list(
+        evaluation.results.select_related("indicator__category__parent").order_by(
+            "indicator__order", "indicator_id"
+        )
+    )
+
+
+def budget_of(evaluation: SelfEvaluation) -> DepartmentBudget | None:
+    if evaluation.project_id:
+        return None
+    return DepartmentBudget.objects.filter(
+        year_id=evaluation.year_id, department_id=evaluation.department_id
+    ).first()
+
+
+def evaluation_refresh(
+    evaluation: SelfEvaluation,
+    results: list[IndicatorResult] | None = None,
+    *,
+    result_fields: tuple[str, ...] = ("suggested_score",),
+    fill_blank_scores: bool = False,
+) -> list[IndicatorResult]:
+    """Recompute and store the derived figures (suggestions, 执行率, totals, grades). With
+    `fill_blank_scores`, a line without a score takes its suggestion."""
+    results = results_of(evaluation) if results is None else results
+    funds = funds_of(evaluation, budget_of(evaluation))
+    policy = policy_for(evaluation.year)
+    evaluation_compute(evaluation, results, funds, policy)
+    if fill_blank_scores:
+        for result in results:
+            if result.score is None and result.suggested_score is not None:
+                result.score = result.suggested_score
+        evaluation_compute(evaluation, results, funds, policy)
+    IndicatorResult.objects.bulk_update(results, list(result_fields))
+    SelfEvaluation.objects.filter(pk=evaluation.pk).update(
+        **{name: getattr(evaluation, name) for name in COMPUTED_EVALUATION_FIELDS}
+    )
+    return results
+
+
+RESULT_FIELDS = ["actual_value", "level", "score", "deviation_reason"]
+TEXT_FIELDS = ["actual_text", "problems", "measures", "execution_reason"]
+
+
+def apply_input(
+    evaluation: SelfEvaluation, results: list[IndicatorResult], data: EvaluationInput
+) -> dict:
+    """Put typed values on the in-memory objects; returns the audit diff. A blank score takes
+    the suggestion (computed afterwards by evaluation_refresh)."""
+    changes: dict = {}
+    for name in TEXT_FIELDS:
+        new = getattr(data, name).strip()
+        if getattr(evaluation, name) != new:
+            changes[name] = [getattr(evaluation, name), new]
+            setattr(evaluation, name, new)
+    if data.executed is not None and evaluation.project_id:
+        project = evaluation.project
+        for source, value in data.executed.items():
+            name = f"executed_{source}"
+            if getattr(project, name) != value:
+                changes[name] = [str(getattr(project, name)), str(value)]
+                setattr(project, name, value)
+    by_id = {r.id: r for r in results}
+    for line in data.results:
+        result = by_id.get(line.id)
+        if result is None:
+            continue
+        new = {
+            "actual_value": line.actual_value.strip(),
+            "level": line.level or "",
+            "score": line.score,
+            "deviation_reason": line.deviation_reason.strip(),
+        }
+        diff = {
+            k: [_s(getattr(result, k)), _s(v)] for k, v in new.items() if getattr(result, k) != v
+        }
+        if diff:
+            changes.setdefault("results", {})[result.indicator.name] = diff
+            for key, value in new.items():
+                setattr(result, key, value)
+    return changes
+
+
+def _s(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def evaluation_preview(evaluation: SelfEvaluation, data: EvaluationInput) -> dict:
+    """What the form would show if saved now: suggestions, totals, grade, per-line problems.
+    Nothing is written (the live scoring of the form calls this)."""
+    results = results_of(evaluation)
+    apply_input(evaluation, results, data)
+    funds = funds_of(evaluation, budget_of(evaluation))
+    policy = policy_for(evaluation.year)
+    evaluation_compute(evaluation, results, funds, policy)
+    shown = [r.score if r.score is not None else r.suggested_score for r in results]
+    total = scoring.total_score(evaluation.execution_score, shown, policy)
+    return {
+        "execution_rate": evaluation.execution_rate,
+        "execution_score": evaluation.execution_score,
+        "execution_reason_required": scoring.execution_deviation_required(
+            evaluation.execution_rate, policy
+        ),
+        "total": total,
+        "grade": scoring.grade(total, policy),
+        "lines": {
+            r.id: {
+                "suggested": r.suggested_score,
+                "reason_required": scoring.deviation_required(
+                    r.score if r.score is not None else r.suggested_score, r.indicator.weight
+                ),
+                "problems": line_problems(r, policy, final=False),
+            }
+            for r in results
+        },
+    }
+
+
+def line_problems(result: IndicatorResult, policy: scoring.Policy, final: bool) -> list[str]:
+    """The rules of one line. `final` adds what only submission requires."""
+    indicator = result.indicator
+    messages: list[str] = []
+    score = result.score if result.score is not None else result.suggested_score
+    if final and not result.actual_value.strip():
+        messages.append("请填写实际完成值")
+    if indicator.is_qualitative and final and not result.level:
+        messages.append("定性指标须选择完成等级")
+    if score is not None:
+        error = scoring.check_score(
+            indicator.comparator, indicator.weight, score, result.level or None, policy
+        )
+        if error and (final or "完成等级" not in error):
+            messages.append(error)
+    elif final:
+        messages.append("请填写得分")
+    if (
+        final
+        and scoring.deviation_required(score, indicator.weight)
+        and not (result.deviation_reason.strip())
+    ):
+        messages.append("得分低于分值，须填写偏差原因分析及改进措施")
+    return list(dict.fromkeys(messages))  # a missing level is reported by two rules
+
+
+def evaluation_validate(evaluation: SelfEvaluation) -> None:
+    """Every rule of DOMAIN.md before submission; FormProblems names the offending lines."""
+    policy = policy_for(evaluation.year)
+    results = results_of(evaluation)
+    lines = {r.id: ms for r in results if (ms := line_problems(r, policy, final=True))}
+    general = []
+    if not evaluation.actual_text.strip():
+        general.append("请填写年度总体目标的实际完成情况")
+    if scoring.execution_deviation_required(evaluation.execution_rate, policy) and not (
+        evaluation.execution_reason.strip()
+    ):
+        threshold = f"{policy.deviation_execution_threshold * 100:.0f}%"
+        general.append(f"预算执行率低于{threshold}，须填写预算执行偏差原因")
+    if not results:
+        general.append("没有可自评的绩效指标")
+    if lines or general:
+        raise FormProblems(general, lines)
+
+
+def evaluation_save(
+    *, evaluation: SelfEvaluation, user, data: EvaluationInput, version: int
+) -> SelfEvaluation:
+    """Save a draft: values as typed (blank scores take the suggestion), derived figures
+    recomputed; one audit record with the changed values."""
+    refusal = editing_refusal(user, evaluation)
+    if refusal:
+        raise workflow.WorkflowError(refusal)
+    with transaction.atomic():
+        bump_version(evaluation, version)
+        results = results_of(evaluation)
+        changes = apply_input(evaluation, results, data)
+        evaluation.save(update_fields=TEXT_FIELDS)
+        if evaluation.project_id and data.executed is not None:
+            evaluation.project.save(update_fields=[f"executed_{s}" for s in data.executed])
+        evaluation_refresh(
+            evaluation,
+            results,
+            fill_blank_scores=True,
+            result_fields=(*RESULT_FIELDS, "suggested_score"),
+        )
+        audit_record(actor=user, action="绩效自评·保存", obj=evaluation, changes=changes)
+    return evaluation
+
+
+def evaluation_transition(
+    *,
+    evaluation: SelfEvaluation,
+    user,
+    action: str,
+    reason: str = "",
+    reviews: dict[int, tuple[Decimal | None, str]] | None = None,
+    version: int | None = None,
+) -> SelfEvaluation:
+    """Submit, confirm, return, approve or reopen. A reviewer's per-line 审核得分 and comments
+    (`reviews`: {result id: (score or None, comment)}) are stored with a return or approval."""
+    if action == "submit" and (refusal := editing_refusal(user, evaluation)):
+        raise workflow.WorkflowError(refusal)
+    with transaction.atomic():
+        if reviews and action in ("return", "approve"):
+            workflow.check(user, action, evaluation, reason)
+            _record_reviews(evaluation, user, reviews)
+        form_transition(
+            form=evaluation,
+            user=user,
+            action=action,
+            reason=reason,
+            line_comments={pk: c for pk, (_, c) in (reviews or {}).items() if c},
+            validate=evaluation_validate,
+            version=version,
+        )
+        evaluation_refresh(evaluation)
+    return evaluation
+
+
+def _record_reviews(evaluation: SelfEvaluation, user, reviews) -> None:
+    policy = policy_for(evaluation.year)
+    results = {r.id: r for r in results_of(evaluation)}
+    problems: dict[int, list[str]] = {}
+    changed = []
+    for pk, (score, _comment) in reviews.items():
+        result = results.get(pk)
+        if result is None:
+            continue
+        if score is not None:
+            # A reviewer may score any line, 定性 included, anywhere from 0 to its weight.
+            error = scoring.check_score("≥", result.indicator.weight, score, None, policy)
+            if error:
+                problems[pk] = [f"审核得分：{error}"]
+                continue
+        if result.review_score != score:
+            changed.append((result, result.review_score, score))
+            result.review_score = score
+    if problems:
+        raise FormProblems([], problems)
+    IndicatorResult.objects.bulk_update([r for r, _, _ in changed], ["review_score"])
+    if changed:
+        audit_record(
+            actor=user,
+            action="绩效自评·审核评分",
+            obj=evaluation,
+            changes={r.indicator.name: [_s(old), _s(new)] for r, old, new in changed},
+        )
+
+
+def evaluation_extend(
+    *, evaluation: SelfEvaluation, user, until: datetime.date, reason: str = ""
+) -> SelfEvaluation:
+    """Finance extends the deadline of one department's evaluation."""
+    if not can_act(user, Role.REVIEWER, evaluation.department_id):
+        raise workflow.WorkflowError("只有财政审核人可以延长填报期限。")
+    if until < timezone.localdate():
+        raise workflow.WorkflowError("延期日期不能早于今天。")
+    with transaction.atomic():
+        old = evaluation.deadline_extension
+        evaluation.deadline_extension = until
+        evaluation.save(update_fields=["deadline_extension"])
+        audit_record(
+            actor=user,
+            action="绩效自评·延期",
+            obj=evaluation,
+            changes={"deadline_extension": [_s(old), _s(until)]},
+            reason=reason,
+        )
+    return evaluation

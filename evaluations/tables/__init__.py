@@ -1,0 +1,1 @@
+"""The standard tables: each builds a neutral description that every renderer shares."""

@@ -8,6 +8,7 @@ from .models import (
     IndicatorCategory,
     IndicatorResult,
     SelfEvaluation,
+    TargetAdjustment,
     TargetSheet,
 )
 
@@ -74,3 +75,10 @@ class SelfEvaluationAdmin(AuditedAdmin):
 class EvidenceAdmin(AuditedAdmin):
     list_display = ["original_name", "result", "size", "uploaded_by", "uploaded_at"]
     raw_id_fields = ["result"]
+
+
+@admin.register(TargetAdjustment)
+class TargetAdjustmentAdmin(AuditedAdmin):
+    list_display = ["indicator", "old_value", "new_value", "state", "requested_by", "requested_at"]
+    list_filter = ["state"]
+    raw_id_fields = ["indicator"]

@@ -329,3 +329,54 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class TargetAdjustment(models.Model):
+    """目标调整: a request to change an approved indicator's target, decided by finance. The
+    original target is never overwritten; an approved value goes to adjusted_target_value."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已同意"
+        REJECTED = "rejected", "已驳回"
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="三级指标", on_delete=models.CASCADE, related_name="adjustments"
+    )
+    old_value = models.CharField("原指标值", max_length=200)
+    new_value = models.CharField("调整后指标值", max_length=200)
+    reason = models.TextField("调整原因")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_comment = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = "目标调整"
+        verbose_name_plural = "目标调整"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator"],
+                condition=Q(state="pending"),
+                name="one_pending_adjustment_per_indicator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name}: {self.old_value} → {self.new_value}"

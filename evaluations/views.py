@@ -19,7 +19,7 @@ from .forms import (
     parse_reviews,
     qualitative_choices,
 )
-from .models import TargetSheet
+from .models import TargetAdjustment, TargetSheet
 from .tables.funds import evaluation_funds
 
 
@@ -106,6 +106,9 @@ def target_sheet(request, pk: int):
                     request, "填写有误，未保存。请按页面上的提示修改（您的输入已保留）。"
                 )
             return _render_targets(request, sheet, categories, form, formset, editable, problems)
+        if action.startswith("adjust_"):
+            _adjust(request, sheet, action)
+            return redirect("target_sheet", pk=sheet.pk)
         try:
             services.target_sheet_transition(
                 sheet=sheet,
@@ -126,6 +129,38 @@ def target_sheet(request, pk: int):
             messages.error(request, "尚不能提交，请按提示修改：")
     form, formset = _target_forms(sheet, categories, problems)
     return _render_targets(request, sheet, categories, form, formset, editable, problems)
+
+
+def _adjust(request, sheet, action: str) -> None:
+    """目标调整 requests (clerk) and decisions (reviewer) on an approved target sheet."""
+    try:
+        if action == "adjust_request":
+            indicator = sheet.indicators.filter(pk=_int(request.POST.get("indicator"))).first()
+            if indicator is None:
+                raise workflow.WorkflowError("请选择要调整的指标。")
+            services.adjustment_request(
+                indicator=indicator,
+                user=request.user,
+                new_value=request.POST.get("new_value", ""),
+                reason=request.POST.get("adjust_reason", ""),
+            )
+            messages.success(request, "已提交目标调整申请，等待财政部门审批。")
+        else:
+            adjustment = TargetAdjustment.objects.filter(
+                pk=_int(request.POST.get("adjustment")), indicator__sheet=sheet
+            ).first()
+            if adjustment is None:
+                raise workflow.WorkflowError("未找到该调整申请。")
+            approve = action == "adjust_approve"
+            services.adjustment_decide(
+                adjustment=adjustment,
+                user=request.user,
+                approve=approve,
+                comment=request.POST.get("comment", ""),
+            )
+            messages.success(request, "已同意调整。" if approve else "已驳回调整申请。")
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
 
 
 def _int(value) -> int | None:

@@ -1,6 +1,7 @@
 """Writes of the evaluations app, one module per subject. Every write owns its transaction and
 leaves one audit record."""
 
+from .adjustments import adjustment_decide, adjustment_request
 from .common import (
     COMPUTED_EVALUATION_FIELDS,
     Funds,
@@ -36,6 +37,8 @@ from .targets import (
 from .transitions import FormConflict, FormProblems, form_transition
 
 __all__ = [
+    "adjustment_decide",
+    "adjustment_request",
     "EvaluationInput",
     "ResultInput",
     "deadline_of",

@@ -15,6 +15,7 @@ urlpatterns = [
         evaluation_views.evaluation_preview,
         name="evaluation_preview",
     ),
+    path("review/", evaluation_views.review_queue, name="review_queue"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -133,3 +133,74 @@ def evaluation_for(user, pk: int) -> SelfEvaluation:
     return get_visible_or_404(
         SelfEvaluation.objects.select_related("year", "department__parent", "project"), user, pk=pk
     )
+
+
+@dataclass
+class QueueRow:
+    kind: str  # "targets" | "evaluation"
+    form: TargetSheet | SelfEvaluation
+    overdue: bool
+
+    @property
+    def kind_label(self) -> str:
+        return "绩效目标" if self.kind == "targets" else "绩效自评"
+
+
+QUEUE_SORTS = {
+    "submitted": lambda r: (r.form.submitted_at is None, r.form.submitted_at or 0),
+    "department": lambda r: (r.form.department.code, r.form.title),
+    "state": lambda r: (r.form.state, r.form.department.code),
+    "score": lambda r: (
+        getattr(r.form, "total_score", None) is None,
+        getattr(r.form, "total_score", None) or 0,
+    ),
+}
+
+
+def review_list(
+    user,
+    fiscal_year: FiscalYear,
+    *,
+    kind: str = "",
+    state: str = "",
+    department: str = "",
+    grade: str = "",
+    overdue: bool = False,
+    sort: str = "submitted",
+) -> dict:
+    """The reviewer's queue with filters: two queries (one per kind of form) whatever the size.
+    Counts per state are over the filters other than state, so they say what each state holds."""
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    deadline = fiscal_year.evaluation_deadline
+    rows: list[QueueRow] = []
+    for form_kind, model in (("targets", TargetSheet), ("evaluation", SelfEvaluation)):
+        if kind and kind != form_kind:
+            continue
+        queryset = _reviewable(model, user, fiscal_year).select_related("department__parent")
+        if department.isdigit():
+            queryset = queryset.filter(department_id=int(department))
+        if grade and form_kind == "evaluation":
+            queryset = queryset.filter(grade=grade)
+        elif grade:
+            continue
+        for form in queryset:
+            late = False
+            if form_kind == "evaluation" and form.state in (FormState.DRAFT, FormState.RETURNED):
+                own: datetime.date | None = form.deadline_extension or deadline
+                if deadline and form.deadline_extension:
+                    own = max(deadline, form.deadline_extension)
+                late = own is not None and today > own
+            rows.append(QueueRow(form_kind, form, late))
+    if overdue:
+        rows = [r for r in rows if r.overdue]
+    counts = {s: 0 for s in FormState.values}
+    for row in rows:
+        counts[row.form.state] += 1
+    if state:
+        rows = [r for r in rows if r.form.state == state]
+    rows.sort(key=QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"]))
+    return {"rows": rows, "counts": counts, "overdue": sum(r.overdue for r in rows)}

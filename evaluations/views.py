@@ -2,12 +2,13 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from budgets.access import Role, access_for, can_act
+from budgets.access import visible_departments as access_scope_departments
 from budgets.models import AuditLog
 
 from . import selectors, services, workflow
@@ -19,7 +20,7 @@ from .forms import (
     parse_reviews,
     qualitative_choices,
 )
-from .models import TargetAdjustment, TargetSheet
+from .models import FormState, TargetAdjustment, TargetSheet
 from .tables.funds import evaluation_funds
 
 
@@ -246,6 +247,14 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
             "can_return": workflow.may(request.user, "return", sheet),
             "history": _history(sheet),
             "indicators": list(sheet.indicators.select_related("category__parent")),
+            "adjustments": list(
+                TargetAdjustment.objects.filter(indicator__sheet=sheet).select_related(
+                    "indicator", "requested_by", "decided_by"
+                )
+            ),
+            "can_request_adjustment": sheet.state == FormState.APPROVED
+            and workflow.acts_as(request.user, workflow.UNIT, sheet.department_id),
+            "can_decide_adjustment": can_act(request.user, Role.REVIEWER, sheet.department_id),
         },
     )
 
@@ -425,3 +434,44 @@ def _jsonable(value):
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+@login_required
+def review_queue(request):
+    """财政审核: every form of the departments this reviewer covers, filtered and sorted."""
+    all_years = selectors.years()
+    fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+    access = access_for(request.user)
+    if not (access.is_admin or "reviewer" in access.roles()):
+        raise Http404("未找到该页面。")
+    filters = {
+        "kind": request.GET.get("kind", "")
+        if request.GET.get("kind") in ("targets", "evaluation")
+        else "",
+        "state": request.GET.get("state", "")
+        if request.GET.get("state") in FormState.values
+        else "",
+        "department": request.GET.get("department", ""),
+        "grade": request.GET.get("grade", "")
+        if request.GET.get("grade") in ("优", "良", "中", "差")
+        else "",
+        "overdue": request.GET.get("overdue") == "1",
+        "sort": request.GET.get("sort", "submitted"),
+    }
+    result = (
+        selectors.review_list(request.user, fiscal_year, **filters)
+        if fiscal_year
+        else {"rows": [], "counts": {}, "overdue": 0}
+    )
+    return render(
+        request,
+        "evaluations/review_queue.html",
+        {
+            "years": all_years,
+            "year": fiscal_year,
+            "filters": filters,
+            **result,
+            "departments": access_scope_departments(request.user),
+            "states": FormState.choices,
+        },
+    )

@@ -107,6 +107,7 @@ def test_through_the_page(client, sheet, clerk, reviewer):
     client.force_login(clerk)
     url = reverse("target_sheet", args=[sheet.pk])
     target = indicator(sheet)
+    assert 'value="adjust_request"' in client.get(url).content.decode()
     page = client.post(
         url,
         {
@@ -120,6 +121,7 @@ def test_through_the_page(client, sheet, clerk, reviewer):
     assert "已提交目标调整申请" in page.content.decode()
     client.force_login(reviewer)
     adjustment = TargetAdjustment.objects.get()
+    assert 'value="adjust_approve"' in client.get(url).content.decode()
     page = client.post(
         url, {"action": "adjust_approve", "adjustment": adjustment.pk}, follow=True
     ).content.decode()

@@ -1,0 +1,97 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from budgets.models import Membership
+from evaluations.models import FormState
+from tests.factories import ProjectFactory, SelfEvaluationFactory, TargetSheetFactory, member
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+@pytest.fixture
+def forms(tree, fiscal_year):
+    fiscal_year.evaluation_deadline = timezone.localdate() - datetime.timedelta(days=1)
+    fiscal_year.save()
+    made = {}
+    for key, dept, sheet_state, eval_state, score, grade in [
+        ("a", "centre", FormState.APPROVED, FormState.SUBMITTED, "91.5", "优"),
+        ("b", "hotline", FormState.APPROVED, FormState.DRAFT, None, ""),
+        ("c", "bureau", FormState.SUBMITTED, None, None, ""),
+        ("d", "other", FormState.SUBMITTED, FormState.SUBMITTED, "70", "中"),
+    ]:
+        project = ProjectFactory(department=tree[dept], year=fiscal_year, name=f"项目{key}")
+        TargetSheetFactory(project=project, state=sheet_state, submitted_at=timezone.now())
+        if eval_state:
+            made[key] = SelfEvaluationFactory(
+                project=project,
+                state=eval_state,
+                total_score=score and Decimal(score),
+                grade=grade,
+                submitted_at=timezone.now(),
+            )
+    return made
+
+
+def get(client, **params):
+    response = client.get(reverse("review_queue"), {"year": 2025, **params})
+    assert response.status_code == 200
+    return response.context
+
+
+def titles(context):
+    return sorted(f"{r.kind_label}:{r.form.title}" for r in context["rows"])
+
+
+def test_reviewer_sees_only_assigned_departments(client, tree, forms):
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    context = get(client)
+    assert "项目d" not in " ".join(titles(context))
+    assert context["counts"]["submitted"] == 2  # sheet c, evaluation a
+    assert context["overdue"] == 1  # evaluation b: draft after the deadline
+
+
+@pytest.mark.parametrize(
+    "params,expected",
+    [
+        ({"kind": "evaluation"}, ["绩效自评:项目a", "绩效自评:项目b"]),
+        ({"state": "submitted"}, ["绩效目标:项目c", "绩效自评:项目a"]),
+        ({"grade": "优"}, ["绩效自评:项目a"]),
+        ({"overdue": "1"}, ["绩效自评:项目b"]),
+        ({"kind": "targets", "state": "approved"}, ["绩效目标:项目a", "绩效目标:项目b"]),
+    ],
+)
+def test_filters(client, tree, forms, params, expected):
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    assert titles(get(client, **params)) == expected
+
+
+def test_department_filter_and_sort(client, tree, forms):
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    context = get(client, department=str(tree["centre"].pk), sort="score")
+    assert titles(context) == ["绩效目标:项目a", "绩效自评:项目a"]
+    assert get(client, sort="nonsense", state="bogus")["rows"]
+
+
+def test_clerk_gets_404(client, tree, forms):
+    client.force_login(member(tree["bureau"], Role.CLERK))
+    assert client.get(reverse("review_queue")).status_code == 404
+
+
+def test_query_count_fixed(client, tree, forms, fiscal_year, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    with CaptureQueriesContext(connection) as small:
+        get(client)
+    for _ in range(20):
+        project = ProjectFactory(department=tree["centre"], year=fiscal_year)
+        TargetSheetFactory(project=project)
+        SelfEvaluationFactory(project=project)
+    with django_assert_max_num_queries(len(small)):
+        get(client)

@@ -15,6 +15,11 @@ urlpatterns = [
         evaluation_views.evaluation_preview,
         name="evaluation_preview",
     ),
+    path(
+        "evaluations/<int:pk>/evidence/", evaluation_views.evidence_upload, name="evidence_upload"
+    ),
+    path("evidence/<int:pk>/", evaluation_views.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/delete/", evaluation_views.evidence_delete, name="evidence_delete"),
     path("review/", evaluation_views.review_queue, name="review_queue"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

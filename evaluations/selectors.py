@@ -204,3 +204,23 @@ def review_list(
         rows = [r for r in rows if r.form.state == state]
     rows.sort(key=QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"]))
     return {"rows": rows, "counts": counts, "overdue": sum(r.overdue for r in rows)}
+
+
+def evidence_for(user, pk: int):
+    from .models import Evidence
+
+    return get_visible_or_404(
+        Evidence.objects.select_related("result__evaluation"),
+        user,
+        department_field="result__evaluation__department",
+        pk=pk,
+    )
+
+
+def evidence_by_result(evaluation: SelfEvaluation) -> dict[int, list]:
+    from .models import Evidence
+
+    grouped: dict[int, list] = {}
+    for item in Evidence.objects.filter(result__evaluation=evaluation).order_by("uploaded_at"):
+        grouped.setdefault(item.result_id, []).append(item)
+    return grouped

@@ -2,8 +2,9 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
@@ -358,12 +359,14 @@ def evaluation(request, pk: int):
 
 def _evaluation_context(request, evaluation, results, refusal, posted, errors, problems):
     typed = {line.id: line for line in posted.results} if posted else {}
+    evidence = selectors.evidence_by_result(evaluation)
     lines = []
     for result in results:
         line = typed.get(result.id)
         lines.append(
             {
                 "r": result,
+                "files": evidence.get(result.id, []),
                 "i": result.indicator,
                 "actual": line.actual_value if line else result.actual_value,
                 "level": line.level if line else result.level,
@@ -475,3 +478,49 @@ def review_queue(request):
             "states": FormState.choices,
         },
     )
+
+
+@login_required
+@require_POST
+def evidence_upload(request, pk: int):
+    evaluation = selectors.evaluation_for(request.user, pk)
+    result = (
+        evaluation.results.select_related("indicator")
+        .filter(pk=_int(request.POST.get("result")))
+        .first()
+    )
+    upload = request.FILES.get("file")
+    try:
+        if result is None or upload is None:
+            raise workflow.WorkflowError("请选择指标和要上传的文件。")
+        services.evidence_add(result=result, user=request.user, upload=upload)
+        messages.success(request, f"已上传：{upload.name}")
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+    return redirect(f"{reverse('evaluation', args=[evaluation.pk])}#evidence")
+
+
+@login_required
+@require_POST
+def evidence_delete(request, pk: int):
+    evidence = selectors.evidence_for(request.user, pk)
+    evaluation_pk = evidence.result.evaluation_id
+    try:
+        services.evidence_remove(evidence=evidence, user=request.user)
+        messages.success(request, f"已删除：{evidence.original_name}")
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+    return redirect(f"{reverse('evaluation', args=[evaluation_pk])}#evidence")
+
+
+@login_required
+def evidence_download(request, pk: int):
+    evidence = selectors.evidence_for(request.user, pk)
+    return FileResponse(
+        evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name
+    )
+
+
+def csrf_failure(request, reason=""):
+    """A Chinese page instead of Django's technical 403 when a form's CSRF token is stale."""
+    return render(request, "403_csrf.html", status=403)

@@ -10,6 +10,7 @@ from .common import (
     funds_of,
     indicator_tree_seed,
 )
+from .evidence import evidence_add, evidence_problem, evidence_remove
 from .results import (
     EvaluationInput,
     ResultInput,
@@ -37,6 +38,9 @@ from .targets import (
 from .transitions import FormConflict, FormProblems, form_transition
 
 __all__ = [
+    "evidence_add",
+    "evidence_problem",
+    "evidence_remove",
     "adjustment_decide",
     "adjustment_request",
     "EvaluationInput",

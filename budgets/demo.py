@@ -20,7 +20,7 @@ from evaluations.models import (
     SelfEvaluation,
     TargetSheet,
 )
-from evaluations.services import evaluation_recompute
+from evaluations.services import evaluation_freeze, evaluation_recompute
 
 from . import demo_data
 from .models import Department, DepartmentBudget, FiscalYear, Membership, Project
@@ -111,6 +111,8 @@ def _load_results(
         )
         report.count("指标完成情况", created)
     evaluation_recompute(evaluation=evaluation)
+    if evaluation.state == FormState.APPROVED and not evaluation.snapshot:
+        evaluation_freeze(evaluation)
 
 
 def _form_state(year: int, kind: str) -> str:

@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/", evaluation_views.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/delete/", evaluation_views.evidence_delete, name="evidence_delete"),
+    path("evaluations/<int:pk>/table/", evaluation_views.evaluation_table, name="evaluation_table"),
     path("review/", evaluation_views.review_queue, name="review_queue"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -22,7 +22,9 @@ from .forms import (
     qualitative_choices,
 )
 from .models import FormState, TargetAdjustment, TargetSheet
+from .tables import registry as tables
 from .tables.funds import evaluation_funds
+from .tables.html import render_html
 
 
 @login_required
@@ -524,3 +526,20 @@ def evidence_download(request, pk: int):
 def csrf_failure(request, reason=""):
     """A Chinese page instead of Django's technical 403 when a form's CSRF token is stale."""
     return render(request, "403_csrf.html", status=403)
+
+
+@login_required
+def evaluation_table(request, pk: int):
+    """The standard table of one self-evaluation, as it prints (A4, from the same description
+    as the XLSX and PDF)."""
+    evaluation = selectors.evaluation_for(request.user, pk)
+    table = tables.evaluation_table(evaluation)
+    return render(
+        request,
+        "tables/page.html",
+        {
+            "table": render_html(table),
+            "title": table.title,
+            "back": reverse("evaluation", args=[pk]),
+        },
+    )

@@ -324,7 +324,26 @@ def evaluation_transition(
             version=version,
         )
         evaluation_refresh(evaluation)
+        if evaluation.state == FormState.APPROVED:
+            evaluation_freeze(evaluation)
+        elif action == "reopen":
+            evaluation.snapshot, evaluation.snapshot_hash = None, ""
+            SelfEvaluation.objects.filter(pk=evaluation.pk).update(snapshot=None, snapshot_hash="")
     return evaluation
+
+
+def evaluation_freeze(evaluation: SelfEvaluation) -> None:
+    """Freeze what the approved tables show (names, funds, targets, results) with its hash."""
+    from ..tables.base import content_hash
+    from ..tables.gather import evaluation_queryset, gather_evaluations
+
+    fresh = evaluation_queryset().get(pk=evaluation.pk)
+    fresh.snapshot = None  # gather from the database, not from an older snapshot
+    data = gather_evaluations([fresh])[fresh.pk]
+    evaluation.snapshot, evaluation.snapshot_hash = data, content_hash(data)
+    SelfEvaluation.objects.filter(pk=evaluation.pk).update(
+        snapshot=data, snapshot_hash=evaluation.snapshot_hash
+    )
 
 
 def _record_reviews(evaluation: SelfEvaluation, user, reviews) -> None:

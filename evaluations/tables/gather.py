@@ -1,0 +1,147 @@
+"""What the self-evaluation tables show, gathered from the database as plain JSON-able data.
+
+The same dict is frozen into `SelfEvaluation.snapshot` when the evaluation is approved, so an
+approved table is rendered from its snapshot and later edits to names, budgets or targets do not
+change it. Decimals are kept as strings (exact); builders turn them back into Decimal.
+
+`gather_evaluations` reads any number of evaluations with a fixed number of queries.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from budgets.models import DepartmentBudget
+
+from ..models import IndicatorResult, SelfEvaluation, TargetSheet
+from .funds import evaluation_funds
+
+
+def _s(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def evaluation_queryset():
+    return SelfEvaluation.objects.select_related(
+        "year", "department__parent__parent", "project"
+    ).prefetch_related(
+        Prefetch(
+            "results",
+            queryset=IndicatorResult.objects.select_related("indicator__category__parent").order_by(
+                "indicator__order", "indicator_id"
+            ),
+        )
+    )
+
+
+def gather_evaluations(evaluations: list[SelfEvaluation]) -> dict[int, dict]:
+    """{evaluation id: data}. Approved evaluations answer with their frozen snapshot.
+    `evaluations` must come from `evaluation_queryset()` (prefetched)."""
+    live = [e for e in evaluations if not (e.state == "approved" and e.snapshot)]
+    goals: dict[tuple, str] = {}
+    budgets: dict[tuple, DepartmentBudget] = {}
+    if live:
+        years = {e.year_id for e in live}
+        departments = {e.department_id for e in live}
+        for sheet in TargetSheet.objects.filter(
+            year_id__in=years, department_id__in=departments
+        ).only("year_id", "department_id", "project_id", "overall_goal"):
+            goals[(sheet.year_id, sheet.department_id, sheet.project_id)] = sheet.overall_goal
+        if any(e.project_id is None for e in live):
+            for budget in DepartmentBudget.objects.filter(
+                year_id__in=years, department_id__in=departments
+            ):
+                budgets[(budget.year_id, budget.department_id)] = budget
+    data = {}
+    for evaluation in evaluations:
+        if evaluation.state == "approved" and evaluation.snapshot:
+            data[evaluation.id] = evaluation.snapshot
+            continue
+        key = (evaluation.year_id, evaluation.department_id, evaluation.project_id)
+        budget = budgets.get((evaluation.year_id, evaluation.department_id))
+        data[evaluation.id] = gather_one(evaluation, goals.get(key, ""), budget)
+    return data
+
+
+def _supervising(department) -> str:
+    node = department
+    while node.parent_id is not None and node.parent is not None:
+        node = node.parent
+    return node.name
+
+
+def gather_one(evaluation: SelfEvaluation, goal: str, budget: DepartmentBudget | None) -> dict:
+    department = evaluation.department
+    funds = [
+        {
+            "label": row.label,
+            "initial": _s(row.initial),
+            "full": _s(row.full),
+            "executed": _s(row.executed),
+            "is_total": row.is_total,
+        }
+        for row in evaluation_funds(evaluation, budget)
+    ]
+    expense = None
+    if evaluation.project_id is None and budget is not None:
+        basic = [budget.basic_personnel_final, budget.basic_public_final]
+        known = [v for v in basic if v is not None]
+        expense = {
+            "basic": _s(sum(known, Decimal("0")) if known else None),
+            "project": _s(budget.project_final),
+        }
+    indicators = []
+    for result in evaluation.results.all():
+        indicator = result.indicator
+        indicators.append(
+            {
+                "level1": indicator.category.parent.name,
+                "level2": indicator.category.name,
+                "order": [indicator.category.parent.order, indicator.category.order],
+                "name": indicator.name,
+                "comparator": indicator.comparator,
+                "target": indicator.target_value,
+                "adjusted": indicator.adjusted_target_value,
+                "unit": indicator.unit,
+                "basis": indicator.basis,
+                "weight": _s(indicator.weight),
+                "actual": result.actual_value,
+                "level": result.level,
+                "score": _s(result.score),
+                "review_score": _s(result.review_score),
+                "reason": result.deviation_reason,
+            }
+        )
+    return {
+        "kind": "project" if evaluation.project_id else "department",
+        "year": evaluation.year.year,
+        "project_code": evaluation.project.code if evaluation.project_id else "",
+        "project_name": evaluation.project.name if evaluation.project_id else "",
+        "department": department.name,
+        "department_code": department.code,
+        "supervising": _supervising(department),
+        "funds": funds,
+        "expense": expense,
+        "execution_weight": _s(evaluation.year.execution_weight),
+        "execution_rate": _s(evaluation.execution_rate),
+        "execution_score": _s(evaluation.execution_score),
+        "expected": goal,
+        "actual": evaluation.actual_text,
+        "problems": evaluation.problems,
+        "measures": evaluation.measures,
+        "indicators": indicators,
+        "total": _s(evaluation.total_score),
+        "grade": evaluation.grade,
+        "review_total": _s(evaluation.review_total_score),
+        "review_grade": evaluation.review_grade,
+        "state": evaluation.get_state_display(),
+        "submitted": evaluation.submitted_at.date().isoformat() if evaluation.submitted_at else "",
+    }
+
+
+def group_by(items, key) -> dict:
+    grouped = defaultdict(list)
+    for item in items:
+        grouped[key(item)].append(item)
+    return grouped

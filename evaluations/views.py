@@ -21,7 +21,7 @@ from .forms import (
     parse_reviews,
     qualitative_choices,
 )
-from .models import FormState, TargetAdjustment, TargetSheet
+from .models import ExportJob, FormState, TargetAdjustment, TargetSheet
 from .tables import registry as tables
 from .tables.funds import evaluation_funds
 from .tables.html import render_html
@@ -409,6 +409,7 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         "can_extend": can_act(request.user, Role.REVIEWER, evaluation.department_id)
         and evaluation.state in workflow.EDITABLE,
         "levels": qualitative_choices(),
+        "export_formats": [("xlsx", " Excel"), ("pdf", " PDF")],
         "history": _history(evaluation),
     }
 
@@ -543,3 +544,70 @@ def evaluation_table(request, pk: int):
             "back": reverse("evaluation", args=[pk]),
         },
     )
+
+
+@login_required
+def exports(request):
+    """Request exports and follow them: progress bars update by themselves (exports.js)."""
+    all_years = selectors.years()
+    if request.method == "POST":
+        fiscal_year = selectors.year_or_current(all_years, request.POST.get("year"))
+        department = _int(request.POST.get("department"))
+        project = _int(request.POST.get("project"))
+        try:
+            if fiscal_year is None:
+                raise workflow.WorkflowError("尚未设置年度。")
+            job = services.export_request(
+                user=request.user,
+                kind=request.POST.get("kind", ""),
+                fmt=request.POST.get("format", ""),
+                year=fiscal_year,
+                department_ids=[department] if department else None,
+                project_ids=[project] if project else None,
+            )
+            messages.success(request, f"已提交导出：{job}。生成后可在下方下载。")
+        except workflow.WorkflowError as error:
+            messages.error(request, str(error))
+        return redirect("exports")
+    fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+    return render(
+        request,
+        "evaluations/exports.html",
+        {
+            "years": all_years,
+            "year": fiscal_year,
+            "jobs": ExportJob.objects.filter(created_by=request.user).select_related("year")[:30],
+            "kinds": ExportJob.Kind.choices,
+            "formats": ExportJob.Format.choices,
+            "departments": access_scope_departments(request.user),
+        },
+    )
+
+
+@login_required
+def export_status(request, pk: int):
+    job = ExportJob.objects.filter(pk=pk, created_by=request.user).first()
+    if job is None:
+        raise Http404("未找到该导出任务。")
+    return JsonResponse(
+        {
+            "state": job.state,
+            "label": job.get_state_display(),
+            "progress": job.progress,
+            "error": job.error,
+            "download": reverse("export_download", args=[job.pk])
+            if job.state == "done" and job.file
+            else "",
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@login_required
+def export_download(request, pk: int):
+    job = ExportJob.objects.filter(pk=pk).first()
+    if job is None or not services.can_download(request.user, job):
+        raise Http404("未找到该文件，或您无权下载。")
+    if job.state != ExportJob.State.DONE or not job.file:
+        raise Http404("文件尚未生成或已过期，请重新导出。")
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)

@@ -11,6 +11,7 @@ from .common import (
     indicator_tree_seed,
 )
 from .evidence import evidence_add, evidence_problem, evidence_remove
+from .exports import can_download, export_request, export_run, export_sweep
 from .results import (
     EvaluationInput,
     ResultInput,
@@ -39,6 +40,10 @@ from .targets import (
 from .transitions import FormConflict, FormProblems, form_transition
 
 __all__ = [
+    "can_download",
+    "export_request",
+    "export_run",
+    "export_sweep",
     "evidence_add",
     "evidence_problem",
     "evidence_remove",

@@ -81,6 +81,9 @@ def form_transition(
         bump_version(form, form.version if version is None else version, **changes)
         if action in ("return", "approve"):
             _set_line_comments(form, line_comments or {})
+        elif action == "submit":
+            # a new round of review starts clean; earlier line comments stay in the history
+            _set_line_comments(form, {})
         audit_record(
             actor=user,
             action=f"{LABELS[kind_of(form)]}·{transition.label}",

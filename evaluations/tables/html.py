@@ -59,3 +59,17 @@ def render_html(table: Table) -> SafeString:
         mark_safe(rows),
         note,
     )
+
+
+def standalone_html(tables: list[Table]) -> str:
+    """A complete HTML document of the tables with the table stylesheet inlined (for files)."""
+    from django.conf import settings
+
+    css = (settings.BASE_DIR / "static" / "css" / "tables.css").read_text(encoding="utf-8")
+    parts = "".join(f'<section class="std-page">{render_html(t)}</section>' for t in tables)
+    title = escape(tables[0].title if tables else "")
+    return (
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}'
+        f"</title><style>{css}.std-page{{page-break-after:always;margin-bottom:24px}}</style>"
+        f"</head><body>{parts}</body></html>"
+    )

@@ -6,6 +6,8 @@ from tests.factories import DepartmentFactory, UserFactory, year_create
 @pytest.fixture(autouse=True)
 def _media_and_eager_celery(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # PBKDF2 costs ~0.7 s a password; tests check behaviour, not hashing strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The Celery app caches its configuration: set eager mode on the app itself, so that unit
     # tests run tasks in-process even where CELERY_BROKER_URL points at a real broker (CI).
     from config.celery import app
@@ -15,8 +17,6 @@ def _media_and_eager_celery(settings, tmp_path):
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = eager
-    # PBKDF2 costs ~0.3 s a password; tests check behaviour, not hashing strength.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

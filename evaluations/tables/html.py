@@ -20,9 +20,9 @@ def display(cell: Cell) -> str:
     if cell.style == Style.PERCENT:
         return f"{(Decimal(value) * 100).quantize(TWO, rounding=ROUND_HALF_UP)}%"
     if cell.style == Style.INTEGER:
-        return f"{int(value)}"
-    if isinstance(value, Decimal):
-        return f"{value.quantize(TWO, rounding=ROUND_HALF_UP)}"
+        return f"{Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)}"
+    if cell.style in (Style.MONEY, Style.SCORE) or isinstance(value, Decimal):
+        return f"{Decimal(value).quantize(TWO, rounding=ROUND_HALF_UP)}"
     return str(value)
 
 
@@ -44,7 +44,8 @@ def render_html(table: Table) -> SafeString:
                 spans += f' rowspan="{cell.rowspan}"'
             if cell.colspan > 1:
                 spans += f' colspan="{cell.colspan}"'
-            text = escape(display(cell)).replace("\n", "<br>")
+            text = escape(display(cell).replace("\r\n", "\n").replace("\r", "\n"))
+            text = text.replace("\n", "<br>")
             cells.append(f'<td class="{classes}"{spans}>{text}</td>')
         section = "thead" if index < table.header_rows else "tbody"
         body.append((section, "<tr>" + "".join(cells) + "</tr>"))
@@ -52,8 +53,9 @@ def render_html(table: Table) -> SafeString:
     rows = "".join(html for section, html in body if section == "tbody")
     note = format_html('<p class="std-note">{}</p>', table.note) if table.note else ""
     return format_html(
-        '<div class="std-wrap"><table class="std-table"><colgroup>{}</colgroup>'
+        '<div class="std-wrap {}"><table class="std-table"><colgroup>{}</colgroup>'
         "<thead>{}</thead><tbody>{}</tbody></table>{}</div>",
+        "landscape" if table.landscape else "portrait",
         cols,
         mark_safe(head),
         mark_safe(rows),

@@ -58,8 +58,13 @@ def _history(form):
 @require_POST
 def target_sheet_start(request):
     """Create the target sheet of a project or a department-year, then open it."""
+    return _start(request, services.target_sheet_start, "target_sheet")
+
+
+def _start(request, service, page: str):
+    """Open (creating on first use) the form of the project or department-year posted."""
     try:
-        sheet = services.target_sheet_start(
+        form = service(
             user=request.user,
             project_id=request.POST.get("project"),
             department_id=request.POST.get("department"),
@@ -68,7 +73,7 @@ def target_sheet_start(request):
     except workflow.WorkflowError as error:
         messages.error(request, str(error))
         return redirect("home")
-    return redirect("target_sheet", pk=sheet.pk)
+    return redirect(page, pk=form.pk)
 
 
 @login_required
@@ -265,17 +270,8 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
 @login_required
 @require_POST
 def evaluation_start(request):
-    try:
-        evaluation = services.evaluation_start(
-            user=request.user,
-            project_id=request.POST.get("project"),
-            department_id=request.POST.get("department"),
-            year_id=request.POST.get("year"),
-        )
-    except workflow.WorkflowError as error:
-        messages.error(request, str(error))
-        return redirect("home")
-    return redirect("evaluation", pk=evaluation.pk)
+    """Create the self-evaluation of an approved target sheet, then open it."""
+    return _start(request, services.evaluation_start, "evaluation")
 
 
 @login_required

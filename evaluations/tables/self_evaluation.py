@@ -55,27 +55,10 @@ def self_evaluation_table(data: dict, *, snapshot_hash: str = "") -> Table:
         subtitle=f"（{data['year']}年度）",
         sheet_name=(data["project_code"] or data["department_code"]) + " " + name,
         widths=WIDTHS,
-        header_rows=0,
+        header_rows=2,  # title and year repeat on every printed page
         landscape=True,
     )
-    b = Builder(table)
-    b.span(title, Style.TITLE)
-    b.row()
-    b.span(table.subtitle, Style.SUBTITLE)
-    b.row()
-    if project:
-        b.put(0, "项目名称", Style.LABEL)
-        b.put(1, data["project_name"], Style.TEXT, colspan=7)
-        b.row()
-        b.put(0, "主管部门", Style.LABEL)
-        b.put(1, data["supervising"], Style.TEXT, colspan=3)
-        b.put(4, "实施单位", Style.LABEL)
-        b.put(5, data["department"], Style.TEXT, colspan=3)
-        b.row()
-    else:
-        b.put(0, "预算部门", Style.LABEL)
-        b.put(1, data["department"], Style.TEXT, colspan=7)
-        b.row()
+    b = form_header(table, data, project)
     _funds(b, data, project)
     _goals(b, data)
     _indicators(b, data)
@@ -100,6 +83,28 @@ def self_evaluation_table(data: dict, *, snapshot_hash: str = "") -> Table:
     if snapshot_hash:
         table.note = f"校验码：{snapshot_hash}（审核通过时生成，表中内容如有改动将与此不符）"
     return table
+
+
+def form_header(table: Table, data: dict, project: bool) -> Builder:
+    """Title, year and the 项目名称 / 主管部门 / 实施单位 (or 预算部门) lines on 8 columns."""
+    b = Builder(table)
+    b.span(table.title, Style.TITLE)
+    b.row()
+    b.span(table.subtitle, Style.SUBTITLE)
+    b.row()
+    if project:
+        b.put(0, "项目名称", Style.LABEL)
+        b.put(1, data["project_name"], Style.TEXT, colspan=7)
+        b.row()
+        b.put(0, "主管部门", Style.LABEL)
+        b.put(1, data["supervising"], Style.TEXT, colspan=3)
+        b.put(4, "实施单位", Style.LABEL)
+        b.put(5, data["department"], Style.TEXT, colspan=3)
+    else:
+        b.put(0, "预算部门", Style.LABEL)
+        b.put(1, data["department"], Style.TEXT, colspan=7)
+    b.row()
+    return b
 
 
 def _funds(b: Builder, data: dict, project: bool) -> None:

@@ -16,7 +16,7 @@ from .base import Builder, Style, Table
 from .basic_data import put_money
 from .funds import INCOME_NATURES, _sum
 from .gather import _s, _supervising
-from .self_evaluation import dec, target_text
+from .self_evaluation import dec, form_header, target_text
 
 WIDTHS = [13.0, 14.0, 30.0, 9.0, 16.0, 9.0, 8.0, 14.0]
 N = len(WIDTHS)
@@ -55,24 +55,7 @@ def targets_table(data: dict) -> Table:
         header_rows=0,
         landscape=True,
     )
-    b = Builder(table)
-    b.span(title, Style.TITLE)
-    b.row()
-    b.span(table.subtitle, Style.SUBTITLE)
-    b.row()
-    if project:
-        b.put(0, "项目名称", Style.LABEL)
-        b.put(1, data["project_name"], Style.TEXT, colspan=7)
-        b.row()
-        b.put(0, "主管部门", Style.LABEL)
-        b.put(1, data["supervising"], Style.TEXT, colspan=3)
-        b.put(4, "实施单位", Style.LABEL)
-        b.put(5, data["department"], Style.TEXT, colspan=3)
-        b.row()
-    else:
-        b.put(0, "预算部门", Style.LABEL)
-        b.put(1, data["department"], Style.TEXT, colspan=7)
-        b.row()
+    b = form_header(table, data, project)
     _funds(b, data, project)
     b.put(0, "年度总体目标", Style.LABEL)
     b.put(1, data["goal"], Style.TEXT, colspan=7)

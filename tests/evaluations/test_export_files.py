@@ -52,6 +52,7 @@ def test_project_table_xlsx_cell_by_cell(demo, tmp_path):
     assert sheet.cell(total.row, 6).value == 100 and sheet.cell(total.row, 7).value == 98.67
     assert sheet.cell(total.row, 8).value == "评价等级：优"
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.print_title_rows == "$1:$2"  # title and year repeat on every printed page
 
 
 def test_formula_like_text_never_becomes_a_formula(demo, tmp_path):

@@ -9,6 +9,7 @@ from .common import (
     evaluation_recompute,
     funds_of,
     indicator_tree_seed,
+    year_recompute,
 )
 from .evidence import evidence_add, evidence_problem, evidence_remove
 from .exports import can_download, export_request, export_run, export_sweep
@@ -74,6 +75,7 @@ __all__ = [
     "form_transition",
     "funds_of",
     "indicator_tree_seed",
+    "year_recompute",
     "target_problems",
     "target_sheet_save",
     "target_sheet_start",

@@ -119,3 +119,31 @@ def evaluation_recompute(*, evaluation: SelfEvaluation) -> SelfEvaluation:
         IndicatorResult.objects.bulk_update(results, ["suggested_score"])
         evaluation.save(update_fields=COMPUTED_EVALUATION_FIELDS)
     return evaluation
+
+
+def year_recompute(*, fiscal_year: FiscalYear) -> int:
+    """Recompute every self-evaluation of a year (after a policy change): suggestions, 执行率,
+    totals and grades, in a fixed number of queries. Frozen (approved) figures are recomputed
+    too, but their snapshots, which the tables print, do not change. Returns the count."""
+    from django.db.models import Prefetch
+
+    evaluations = list(
+        SelfEvaluation.objects.filter(year=fiscal_year)
+        .select_related("project")
+        .prefetch_related(
+            Prefetch("results", queryset=IndicatorResult.objects.select_related("indicator"))
+        )
+    )
+    budgets = {b.department_id: b for b in DepartmentBudget.objects.filter(year=fiscal_year)}
+    policy = policy_for(fiscal_year)
+    results: list[IndicatorResult] = []
+    for evaluation in evaluations:
+        lines = list(evaluation.results.all())
+        evaluation_compute(
+            evaluation, lines, funds_of(evaluation, budgets.get(evaluation.department_id)), policy
+        )
+        results.extend(lines)
+    with transaction.atomic():
+        IndicatorResult.objects.bulk_update(results, ["suggested_score"], batch_size=2000)
+        SelfEvaluation.objects.bulk_update(evaluations, COMPUTED_EVALUATION_FIELDS, batch_size=1000)
+    return len(evaluations)

@@ -244,3 +244,15 @@ def test_stale_save_refused(evaluation, clerk):
         save(stale, clerk, GOOD, actual_text="第二人")
     evaluation.refresh_from_db()
     assert evaluation.actual_text == "第一人"
+
+
+def test_year_recompute_follows_a_policy_change(
+    evaluation, clerk, open_year, django_assert_max_num_queries
+):
+    save(evaluation, clerk, dict(GOOD, 话务平台接听量=("36", "", None, "")))
+    open_year.percent_places = 0
+    open_year.save()
+    with django_assert_max_num_queries(8):
+        assert services.year_recompute(fiscal_year=open_year) == 1
+    evaluation.refresh_from_db()
+    assert evaluation.execution_rate == D("0.75") and evaluation.execution_score == D("7.50")

@@ -1,0 +1,276 @@
+"""`make bench`: the product beside what the machine can do, on a synthetic city.
+
+Usage: python bench/run.py [--scale 1.0] [--output bench/RESULTS.md]
+
+Uses DATABASE_URL when set (PostgreSQL), otherwise its own SQLite file var/bench.sqlite3, so the
+development database is left alone. Prints one table and writes it with date, commit and machine.
+Figures are ratios and query counts measured in the same run (absolute times drift on shared
+machines). No figure is asserted here; CI runs this at 1/50 scale only to keep it working.
+"""
+
+import argparse
+import io
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+if "DATABASE_URL" not in os.environ:
+    (ROOT / "var").mkdir(exist_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+import django  # noqa: E402
+
+django.setup()
+
+import xlsxwriter  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from bench.city import build_city  # noqa: E402
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def floor_xlsx(files) -> bytes:
+    """The same cells (values and merges) written by XlsxWriter with no ORM and one format."""
+    from evaluations.tables.html import display
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in files:
+            out = io.BytesIO()
+            book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
+            fmt = book.add_format({"border": 1, "text_wrap": True})
+            for table in item.tables:
+                sheet = book.add_worksheet()
+                for cell in table.cells:
+                    value = cell.value if cell.value is not None else ""
+                    value = float(value) if not isinstance(value, str) else display(cell)
+                    if cell.rowspan > 1 or cell.colspan > 1:
+                        sheet.merge_range(
+                            cell.row,
+                            cell.col,
+                            cell.row + cell.rowspan - 1,
+                            cell.col + cell.colspan - 1,
+                            value,
+                            fmt,
+                        )
+                    else:
+                        sheet.write(cell.row, cell.col, value, fmt)
+            book.close()
+            archive.writestr(item.path + ".xlsx", out.getvalue())
+    return buffer.getvalue()
+
+
+def export_figures(city) -> list[tuple[str, str, str, str]]:
+    from django.contrib.auth import get_user_model
+
+    from evaluations.models import ExportJob
+    from evaluations.services import exports
+    from evaluations.tables import plan
+    from evaluations.tables.pdf import render_pdf
+
+    admin, _ = get_user_model().objects.get_or_create(
+        username="bench_admin", defaults={"is_superuser": True}
+    )
+    ids = list(city.year.projects.values_list("department_id", flat=True).distinct())
+    job = ExportJob.objects.create(
+        created_by=admin,
+        year=city.year,
+        kind="project-self-evaluation",
+        format="xlsx",
+        department_ids=sorted(ids),
+    )
+    product, job = timed(lambda: exports.export_run(job_id=job.pk))
+    assert job.state == "done", job.error
+    files = plan.files_for("project-self-evaluation", city.year, set(ids), set())
+    floor, _ = timed(lambda: floor_xlsx(files))
+    rows = [
+        (
+            "export every 项目支出绩效自评表 as XLSX (ZIP), export task",
+            f"{product:.1f} s ({len(files)} files)",
+            f"floor (XlsxWriter, no ORM) {floor:.1f} s",
+            f"{product / floor:.2f}× the floor (target ≤ 2×)",
+        )
+    ]
+    department_files = [f for f in files if f.path.startswith(files[0].path.split("/")[0])]
+    tables = [t for f in department_files for t in f.tables]
+    render_pdf(tables[:1])  # the first render in a process loads WeasyPrint and fontconfig
+    pdf_time, _ = timed(lambda: render_pdf(tables))
+    per_table = pdf_time / len(tables)
+    rows.append(
+        (
+            "one department's 项目支出绩效自评表 as PDF",
+            f"{pdf_time:.2f} s",
+            f"{len(tables)} tables",
+            f"{per_table:.2f} s per table (target < 1 s)",
+        )
+    )
+    rows.append(
+        (
+            "the city's 项目支出绩效自评表 as PDF (estimated)",
+            f"≈ {per_table * len(files):.0f} s",
+            f"{len(files)} tables",
+            "estimated from the per-table time",
+        )
+    )
+    return rows
+
+
+def recompute_figures(city) -> list[tuple[str, str, str, str]]:
+    from evaluations.models import IndicatorResult
+    from evaluations.services import year_recompute
+
+    results = IndicatorResult.objects.filter(evaluation__year=city.year).count()
+    with CaptureQueriesContext(connection) as queries:
+        seconds, count = timed(lambda: year_recompute(fiscal_year=city.year))
+    return [
+        (
+            "recompute every score of the year",
+            f"{seconds:.2f} s",
+            f"{results:,} results, {count:,} evaluations, {len(queries)} queries",
+            "target < 5 s",
+        )
+    ]
+
+
+def page_figures(city) -> list[tuple[str, str, str, str]]:
+    from django.contrib.auth import get_user_model
+
+    from budgets.models import Department, Membership
+    from evaluations.models import IndicatorResult, SelfEvaluation
+    from tests.factories import IndicatorFactory
+
+    users = get_user_model().objects
+    small_clerk, _ = users.get_or_create(username="bench_small_clerk")
+    small_reviewer, _ = users.get_or_create(username="bench_small_reviewer")
+    big_clerk, _ = users.get_or_create(username="bench_big_clerk")
+    unit = Department.objects.filter(code__startswith="B", parent__isnull=False).first()
+    bureaus = Department.objects.filter(code__startswith="B", parent__isnull=True)
+    Membership.objects.get_or_create(user=small_clerk, department=unit, role="clerk")
+    Membership.objects.get_or_create(user=small_reviewer, department=unit, role="reviewer")
+    for bureau in bureaus:
+        Membership.objects.get_or_create(user=big_clerk, department=bureau, role="clerk")
+    big_reviewer = users.get(username="bench_reviewer")
+    small_form = SelfEvaluation.objects.filter(year=city.year, department=unit).first()
+    big_form = SelfEvaluation.objects.filter(year=city.year).exclude(department=unit).first()
+    sheet = big_form.project.target_sheet
+    if big_form.results.count() < 30:
+        for n in range(30 - big_form.results.count()):
+            indicator = IndicatorFactory(sheet=sheet, name=f"补充指标{n}", weight=0)
+            IndicatorResult.objects.create(
+                evaluation=big_form, indicator=indicator, actual_value="100"
+            )
+    year = f"?year={city.year.year}"
+    pages = [
+        ("clerk home", small_clerk, big_clerk, reverse("home") + year, reverse("home") + year),
+        (
+            "self-evaluation form (15 → 30 indicators)",
+            small_reviewer,
+            big_reviewer,
+            reverse("evaluation", args=[small_form.pk]),
+            reverse("evaluation", args=[big_form.pk]),
+        ),
+        (
+            "review queue (1 unit → all departments)",
+            small_reviewer,
+            big_reviewer,
+            reverse("review_queue") + year,
+            reverse("review_queue") + year,
+        ),
+    ]
+    rows = []
+    for label, small_user, big_user, small_url, big_url in pages:
+        small_queries, _ = measure(small_user, small_url, 3)
+        big_queries, times = measure(big_user, big_url, 50)
+        rows.append(
+            (
+                label,
+                f"{statistics.median(times):.0f} ms median (50 requests)",
+                f"queries: {small_queries} small, {big_queries} at city scale",
+                "equal queries; median < 100 ms",
+            )
+        )
+    rows.append(("finance dashboard", "—", "—", "not built yet (issue 6)"))
+    return rows
+
+
+def measure(user, url, repeat: int) -> tuple[int, list[float]]:
+    client = Client()
+    client.force_login(user)
+    client.get(url)  # warm up (session, caches)
+    reset_queries()  # Django empties the log at each request start: capture from an empty log
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    count = len(queries)  # now: the context slices the live log, which later requests reset
+    assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(repeat):
+        reset_queries()
+        seconds, _ = timed(lambda: client.get(url))
+        times.append(seconds * 1000)
+    return count, times
+
+
+def main(scale: float = 1.0, output: Path | None = ROOT / "bench" / "RESULTS.md") -> str:
+    call_command("migrate", verbosity=0)
+    seconds, city = timed(lambda: build_city(scale))
+    rows = [
+        (
+            "synthetic city",
+            f"{seconds:.1f} s to build",
+            f"{city.departments} departments, {city.projects:,} projects, "
+            f"{city.indicators:,} indicators with results",
+            f"scale {scale:g}",
+        )
+    ]
+    rows.append(
+        ("import 100,000 indicator rows (XLSX)", "—", "—", "import not built yet (issue 5)")
+    )
+    rows += export_figures(city)
+    rows += recompute_figures(city)
+    rows += page_figures(city)
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        or "unknown"
+    )
+    header = (
+        f"# make bench\n\n{time.strftime('%Y-%m-%d %H:%M')} · commit {commit} · "
+        f"{platform.machine()} {os.cpu_count()} cores · Python {platform.python_version()}"
+        f" · {connection.vendor}\n\n"
+    )
+    table = "| figure | measured | beside | against the target |\n|---|---|---|---|\n"
+    table += "".join(f"| {a} | {b} | {c} | {d} |\n" for a, b, c, d in rows)
+    text = header + table
+    print(text)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    return text
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
+    args = parser.parse_args()
+    main(args.scale, Path(args.output))

@@ -1,0 +1,17 @@
+"""`make bench` keeps working: the benchmark at 1/50 scale. Asserts query counts, never times."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bench_runs_at_one_fiftieth_scale():
+    from bench.run import main
+
+    text = main(scale=0.02, output=None)
+    counts = re.findall(r"queries: (\d+) small, (\d+) at city scale", text)
+    assert len(counts) == 3
+    assert all(small == large for small, large in counts), text
+    assert "10 departments, 100 projects, 1,500 indicators" in text

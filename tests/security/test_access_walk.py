@@ -1,0 +1,821 @@
+"""Access walk: every URL the project defines, tried on another department's objects.
+
+The victim is the 咸宁 bureau (code 101) with its 所属单位. The attackers are a clerk of 随州
+(102), a reviewer assigned only to 益阳 (103), a clerk of the victim's own 所属单位 101001 (who
+must not see its parent bureau or its sibling) and an anonymous visitor. Every URL pattern found
+by walking the resolver must be classified in OBJECT_URLS (how to build its kwargs for a victim
+object, which methods to try) or NO_OBJECT_URLS (the test that checks it otherwise); an
+unclassified pattern fails the walk, so a new page cannot skip the check.
+
+Run with `pytest tests/security -s` to see the number of attempts.
+"""
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.shortcuts import resolve_url
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from budgets.access import access_for
+from budgets.models import AuditLog, Department, FiscalYear, Project
+from evaluations import services
+from evaluations.models import (
+    Evidence,
+    ExportJob,
+    FormState,
+    Indicator,
+    IndicatorResult,
+    SelfEvaluation,
+    TargetAdjustment,
+    TargetSheet,
+)
+from tests.factories import ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+VICTIM_CODE = "101"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf(name: str = "攻击者上传.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+# --------------------------------------------------------------------------------------------
+# Fixture data: the demo, plus what it lacks for the victim.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Victim:
+    bureau: Department
+    subtree: list[Department]
+    year: FiscalYear
+    submitted_sheet: TargetSheet  # a project's 绩效目标 waiting for review
+    approved_sheet: TargetSheet  # a project's approved 绩效目标 (目标调整 possible)
+    department_sheet: TargetSheet  # the bureau's 部门整体 绩效目标
+    unit_sheet: TargetSheet  # a sheet of 所属单位 101002 (热线中心)
+    evaluation: SelfEvaluation  # the project self-evaluation in draft, with evidence
+    department_evaluation: SelfEvaluation  # the bureau's 部门整体 self-evaluation in draft
+    unit_evaluation: SelfEvaluation  # the self-evaluation of 所属单位 101002
+    result: IndicatorResult  # a line of `evaluation`
+    evidence: Evidence
+    unit_evidence: Evidence
+    adjustment: TargetAdjustment  # pending, on `approved_sheet`
+    export: ExportJob  # done, requested by xn_clerk for the bureau's subtree
+    department_export: ExportJob  # done, for the bureau alone
+    project_without_sheet: Project  # target_sheet_start must not create a sheet for it
+    project_without_evaluation: Project  # approved targets, no self-evaluation yet
+    evidence_bytes: bytes = b""
+
+    @property
+    def ids(self) -> set[int]:
+        return {d.id for d in self.subtree}
+
+
+def _subtree(root: Department) -> list[Department]:
+    found, frontier = [root], [root]
+    while frontier:
+        children = list(Department.objects.filter(parent__in=frontier))
+        found += children
+        frontier = children
+    return found
+
+
+@pytest.fixture
+def victim(django_capture_on_commit_callbacks) -> Victim:
+    call_command("load_demo", stdout=io.StringIO())
+    users = {u.username: u for u in get_user_model().objects.all()}
+    clerk = users["xn_clerk"]
+    bureau = Department.objects.get(code=VICTIM_CODE)
+    year = FiscalYear.objects.get(year=2021)
+    evaluation = SelfEvaluation.objects.get(project__code="2021-101-001")
+    # The demo has no 部门整体 self-evaluation for 咸宁: the bureau's clerk starts one.
+    department_evaluation = services.evaluation_start(
+        user=clerk, department_id=bureau.id, year_id=year.id
+    )
+    unit_evaluation = SelfEvaluation.objects.get(project__code="2021-101002-001")
+    assert {evaluation.state, department_evaluation.state, unit_evaluation.state} == {
+        FormState.DRAFT
+    }
+    # A 绩效目标 in SUBMITTED state: the demo approves every 2021 sheet, so one (of a project that
+    # has no self-evaluation) is put back to 已提交 as if the clerk had just submitted it.
+    submitted_sheet = TargetSheet.objects.get(project__code="2021-101-003")
+    assert not SelfEvaluation.objects.filter(project=submitted_sheet.project).exists()
+    TargetSheet.objects.filter(pk=submitted_sheet.pk).update(
+        state=FormState.SUBMITTED, approved_at=None
+    )
+    submitted_sheet.refresh_from_db()
+    approved_sheet = TargetSheet.objects.get(project__code="2021-101-001")
+    assert approved_sheet.state == FormState.APPROVED
+
+    result = evaluation.results.select_related("indicator").order_by("id").first()
+    evidence = services.evidence_add(result=result, user=clerk, upload=pdf("佐证材料.pdf"))
+    unit_result = unit_evaluation.results.order_by("id").first()
+    unit_evidence = services.evidence_add(
+        result=unit_result, user=clerk, upload=pdf("热线佐证.pdf")
+    )
+    indicator = (
+        approved_sheet.indicators.exclude(comparator="定性").order_by("id").first()
+        or approved_sheet.indicators.order_by("id").first()
+    )
+    adjustment = services.adjustment_request(
+        indicator=indicator, user=clerk, new_value="12345", reason="政策调整"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        export = services.export_request(
+            user=clerk, kind=ExportJob.Kind.PROJECT, fmt=ExportJob.Format.XLSX, year=year
+        )
+        department_export = services.export_request(
+            user=clerk,
+            kind=ExportJob.Kind.DEPARTMENT,
+            fmt=ExportJob.Format.XLSX,
+            year=year,
+            department_ids=[bureau.id],
+        )
+    for job in (export, department_export):
+        job.refresh_from_db()
+        assert job.state == ExportJob.State.DONE and job.file, job.error
+
+    project_without_sheet = ProjectFactory(
+        year=year, department=bureau, code="2021-101-900", name="咸宁未填目标的测试项目"
+    )
+    project_without_evaluation = Project.objects.get(code="2021-101-004")
+    assert project_without_evaluation.target_sheet.state == FormState.APPROVED
+    assert not SelfEvaluation.objects.filter(project=project_without_evaluation).exists()
+
+    found = Victim(
+        bureau=bureau,
+        subtree=_subtree(bureau),
+        year=year,
+        submitted_sheet=submitted_sheet,
+        approved_sheet=approved_sheet,
+        department_sheet=TargetSheet.objects.get(year=year, department=bureau, project=None),
+        unit_sheet=TargetSheet.objects.get(project__code="2021-101002-001"),
+        evaluation=evaluation,
+        department_evaluation=department_evaluation,
+        unit_evaluation=unit_evaluation,
+        result=result,
+        evidence=evidence,
+        unit_evidence=unit_evidence,
+        adjustment=adjustment,
+        export=export,
+        department_export=department_export,
+        project_without_sheet=project_without_sheet,
+        project_without_evaluation=project_without_evaluation,
+    )
+    with evidence.file.open("rb") as handle:
+        found.evidence_bytes = handle.read()
+    assert {d.code for d in found.subtree} == {"101", "101001", "101002"}
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Attackers
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Attacker:
+    label: str
+    client: Client
+    user: object | None  # None: anonymous
+    # Departments of the victim's subtree this attacker legitimately sees (a 所属单位's clerk sees
+    # its own unit): objects there are not attacked.
+    own: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.user is None
+
+
+def _login(username: str) -> tuple[Client, object]:
+    user = get_user_model().objects.get(username=username)
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+@pytest.fixture
+def attackers(victim) -> list[Attacker]:
+    result = []
+    for label, username in (
+        ("随州填报人 sz_clerk", "sz_clerk"),
+        ("益阳审核人 reviewer2", "reviewer2"),
+        ("咸宁所属单位填报人 dsj_clerk", "dsj_clerk"),
+    ):
+        client, user = _login(username)
+        visible = access_for(user).visible
+        assert visible is not None, f"{username} must not be an administrator"
+        own = frozenset(visible & victim.ids)
+        assert victim.bureau.id not in own, f"{username} sees the victim bureau"
+        result.append(Attacker(label, client, user, own))
+    result.append(Attacker("匿名访问者", Client(), None))
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# The classification table
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """One victim object a URL is tried on."""
+
+    label: str
+    department_id: int
+    kwargs: dict
+
+
+Payloads = Callable[[Victim, Target], list[dict]]
+
+
+@dataclass(frozen=True)
+class ObjectURL:
+    targets: Callable[[Victim], list[Target]]
+    posts: Payloads  # the POST bodies to try (each a fresh dict: files are read once)
+    get_allowed: bool = True  # False: the view is POST-only (require_POST answers 405 to GET)
+
+
+def _sheets(v: Victim) -> list[Target]:
+    return [
+        Target(label, s.department_id, {"pk": s.pk})
+        for label, s in (
+            ("已提交的项目绩效目标", v.submitted_sheet),
+            ("已批复的项目绩效目标", v.approved_sheet),
+            ("部门整体绩效目标", v.department_sheet),
+            ("所属单位（热线中心）的绩效目标", v.unit_sheet),
+        )
+    ]
+
+
+def _evaluations(v: Victim) -> list[Target]:
+    return [
+        Target(label, e.department_id, {"pk": e.pk})
+        for label, e in (
+            ("草稿状态的项目自评", v.evaluation),
+            ("部门整体自评", v.department_evaluation),
+            ("所属单位（热线中心）的自评", v.unit_evaluation),
+        )
+    ]
+
+
+def _evidence(v: Victim) -> list[Target]:
+    return [
+        Target("佐证材料", v.evaluation.department_id, {"pk": v.evidence.pk}),
+        Target("所属单位的佐证材料", v.unit_evaluation.department_id, {"pk": v.unit_evidence.pk}),
+    ]
+
+
+def _exports(v: Victim) -> list[Target]:
+    # An export covers several departments; it is attacked whenever it holds any department
+    # outside the attacker's reach, so its "department" is the bureau.
+    return [
+        Target("咸宁全部单位的导出", v.bureau.id, {"pk": v.export.pk}),
+        Target("咸宁部门整体自评导出", v.bureau.id, {"pk": v.department_export.pk}),
+    ]
+
+
+def _sheet_posts(v: Victim, t: Target) -> list[dict]:
+    sheet = TargetSheet.objects.get(pk=t.kwargs["pk"])
+    indicator = sheet.indicators.order_by("id").first()
+    return [
+        {"action": "approve", "version": sheet.version},
+        {"action": "return", "reason": "攻击者退回", "version": sheet.version},
+        {"action": "submit"},
+        {"action": "reopen", "reason": "攻击者重开"},
+        {
+            "action": "save",
+            "overall_goal": "被攻击者改写",
+            "version": sheet.version,
+            "rows-TOTAL_FORMS": "0",
+            "rows-INITIAL_FORMS": "0",
+        },
+        {"action": "adjust_request", "indicator": indicator.pk, "new_value": "1"},
+        {"action": "adjust_approve", "adjustment": v.adjustment.pk, "comment": "同意"},
+        {"action": "adjust_reject", "adjustment": v.adjustment.pk, "comment": "驳回"},
+    ]
+
+
+def _evaluation_posts(v: Victim, t: Target) -> list[dict]:
+    evaluation = SelfEvaluation.objects.get(pk=t.kwargs["pk"])
+    line = evaluation.results.order_by("id").first()
+    return [
+        {"action": "save", "version": evaluation.version, f"actual-{line.pk}": "0"},
+        {"action": "submit", "version": evaluation.version},
+        {"action": "approve", "version": evaluation.version},
+        {"action": "return", "reason": "攻击者退回"},
+        {"action": "extend", "until": "2099-12-31", "reason": "攻击者延期"},
+    ]
+
+
+def _preview_posts(v: Victim, t: Target) -> list[dict]:
+    evaluation = SelfEvaluation.objects.get(pk=t.kwargs["pk"])
+    line = evaluation.results.order_by("id").first()
+    return [{f"actual-{line.pk}": "1"}]
+
+
+def _upload_posts(v: Victim, t: Target) -> list[dict]:
+    evaluation = SelfEvaluation.objects.get(pk=t.kwargs["pk"])
+    line = evaluation.results.order_by("id").first()
+    return [{"result": line.pk, "file": pdf()}]
+
+
+def _plain_posts(v: Victim, t: Target) -> list[dict]:
+    return [{}, {"action": "delete"}]
+
+
+OBJECT_URLS: dict[str, ObjectURL] = {
+    "target_sheet": ObjectURL(_sheets, _sheet_posts),
+    "evaluation": ObjectURL(_evaluations, _evaluation_posts),
+    "evaluation_preview": ObjectURL(_evaluations, _preview_posts, get_allowed=False),
+    "evaluation_table": ObjectURL(_evaluations, _plain_posts),
+    "evidence_upload": ObjectURL(_evaluations, _upload_posts, get_allowed=False),
+    "evidence_download": ObjectURL(_evidence, _plain_posts),
+    "evidence_delete": ObjectURL(_evidence, _plain_posts, get_allowed=False),
+    "export_status": ObjectURL(_exports, _plain_posts),
+    "export_download": ObjectURL(_exports, _plain_posts),
+}
+
+# Patterns that take no object → the test that checks them.
+NO_OBJECT_URLS: dict[str, str] = {
+    "home": "test_lists_do_not_show_the_victim",
+    "review_queue": "test_lists_do_not_show_the_victim",
+    "exports": "test_exports_page_neither_lists_nor_exports_the_victim",
+    "target_sheet_start": "test_start_views_create_nothing_for_the_victim",
+    "evaluation_start": "test_start_views_create_nothing_for_the_victim",
+    "login": "test_login_and_logout_take_no_object",
+    "logout": "test_login_and_logout_take_no_object",
+}
+
+SKIPPED_NAMESPACES = {"admin"}  # covered by test_admin_refuses_clerks_and_reviewers
+
+
+# --------------------------------------------------------------------------------------------
+# Resolver enumeration
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    name: str | None  # namespaced, e.g. "admin:index"
+    route: str
+    params: frozenset[str]
+    namespace: tuple[str, ...] = ()
+
+
+def _params(pattern) -> set[str]:
+    converters = getattr(pattern, "converters", None)
+    if converters is not None:  # RoutePattern
+        return set(converters)
+    return set(pattern.regex.groupindex)  # RegexPattern
+
+
+def enumerate_patterns(
+    resolver: URLResolver | None = None, prefix: str = "", namespace: tuple = (), params=()
+) -> Iterator[Found]:
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        here = set(params) | _params(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = namespace + ((entry.namespace,) if entry.namespace else ())
+            yield from enumerate_patterns(entry, prefix + str(entry.pattern), inner, here)
+        elif isinstance(entry, URLPattern):
+            name = ":".join((*namespace, entry.name)) if entry.name else None
+            yield Found(name, prefix + str(entry.pattern), frozenset(here), namespace)
+
+
+def _is_static(route: str) -> bool:
+    route = route.lstrip("^/")
+    prefixes = [p.strip("/") for p in (settings.STATIC_URL, settings.MEDIA_URL) if p]
+    return any(p and route.startswith(p) for p in prefixes)
+
+
+def project_patterns() -> list[Found]:
+    """Every pattern except the Django admin and static/media serving."""
+    return [
+        f
+        for f in enumerate_patterns()
+        if not (f.namespace and f.namespace[0] in SKIPPED_NAMESPACES) and not _is_static(f.route)
+    ]
+
+
+def test_every_url_pattern_is_classified():
+    found = project_patterns()
+    assert found, "the resolver enumeration found nothing"
+    unclassified = [
+        f.name or f"(unnamed) {f.route}"
+        for f in found
+        if f.name not in OBJECT_URLS and f.name not in NO_OBJECT_URLS
+    ]
+    assert not unclassified, (
+        "URL patterns not classified in tests/security/test_access_walk.py (add each to "
+        f"OBJECT_URLS or NO_OBJECT_URLS with its own check): {unclassified}"
+    )
+    names = {f.name for f in found}
+    stale = sorted((set(OBJECT_URLS) | set(NO_OBJECT_URLS)) - names)
+    assert not stale, f"classified names that no longer exist: {stale}"
+    for f in found:
+        if f.name in NO_OBJECT_URLS:
+            assert not f.params, f"{f.name} takes {sorted(f.params)}: classify it as an object URL"
+    # the admin is really there (and tested separately), and its patterns were reached recursively
+    assert any(f.name == "admin:index" for f in enumerate_patterns())
+    assert any(
+        f.name and f.name.startswith("admin:budgets_department") for f in enumerate_patterns()
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprint of the victim's data
+# --------------------------------------------------------------------------------------------
+
+
+def fingerprint(v: Victim) -> dict:
+    ids = v.ids
+
+    def rows(queryset, *fields):
+        return sorted(queryset.values_list("pk", *fields))
+
+    return {
+        "sheets": rows(
+            TargetSheet.objects.filter(department_id__in=ids),
+            "state",
+            "version",
+            "overall_goal",
+            "review_comment",
+            "submitted_at",
+            "approved_at",
+            "updated_at",
+        ),
+        "evaluations": rows(
+            SelfEvaluation.objects.filter(department_id__in=ids),
+            "state",
+            "version",
+            "actual_text",
+            "total_score",
+            "review_total_score",
+            "deadline_extension",
+            "review_comment",
+            "updated_at",
+        ),
+        "indicators": rows(
+            Indicator.objects.filter(sheet__department_id__in=ids),
+            "name",
+            "target_value",
+            "weight",
+            "adjusted_target_value",
+            "review_comment",
+        ),
+        "results": rows(
+            IndicatorResult.objects.filter(evaluation__department_id__in=ids),
+            "actual_value",
+            "level",
+            "score",
+            "review_score",
+            "deviation_reason",
+            "review_comment",
+        ),
+        "evidence": rows(
+            Evidence.objects.filter(result__evaluation__department_id__in=ids),
+            "file",
+            "original_name",
+            "size",
+        ),
+        "adjustments": rows(
+            TargetAdjustment.objects.filter(indicator__sheet__department_id__in=ids),
+            "state",
+            "new_value",
+            "decided_by",
+        ),
+        "projects": rows(Project.objects.filter(department_id__in=ids), "name"),
+        "departments": rows(Department.objects.filter(id__in=ids), "name", "parent", "is_active"),
+        "exports": rows(ExportJob.objects.all(), "state", "file", "created_by"),
+        "audit": AuditLog.objects.count(),
+        "all sheets": TargetSheet.objects.count(),
+        "all evaluations": SelfEvaluation.objects.count(),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The walk
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    attempts: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def _refused(response, attacker: Attacker, method: str, spec: ObjectURL) -> bool:
+    if response.status_code in (403, 404):
+        return True
+    if response.status_code == 302 and attacker.anonymous:
+        return response["Location"].startswith(resolve_url(settings.LOGIN_URL) + "?")
+    # A POST-only view answers 405 to GET before looking anything up: nothing is revealed.
+    return response.status_code == 405 and method == "GET" and not spec.get_allowed
+
+
+def _describe(response) -> str:
+    where = f" → {response['Location']}" if response.has_header("Location") else ""
+    return f"{response.status_code}{where}"
+
+
+def test_walk_object_urls_as_other_departments(victim, attackers):
+    before = fingerprint(victim)
+    tally = Tally()
+    walked = set()
+    for found in project_patterns():
+        spec = OBJECT_URLS.get(found.name)
+        if spec is None:
+            continue
+        walked.add(found.name)
+        targets = spec.targets(victim)
+        assert targets, f"no victim object for {found.name}"
+        for target in targets:
+            assert set(target.kwargs) == found.params, (found.name, target.kwargs, found.params)
+            url = reverse(found.name, kwargs=target.kwargs)
+            for attacker in attackers:
+                if target.department_id in attacker.own:
+                    continue
+                attempts = [("GET", None)] + [("POST", p) for p in spec.posts(victim, target)]
+                for method, data in attempts:
+                    if method == "GET":
+                        response = attacker.client.get(url)
+                    else:
+                        response = attacker.client.post(url, data)
+                    tally.attempts += 1
+                    if not _refused(response, attacker, method, spec):
+                        tally.failures.append(
+                            f"{method} {url} ({found.name}, {target.label}) as {attacker.label} "
+                            f"with {data!r}: {_describe(response)}"
+                        )
+    assert walked == set(OBJECT_URLS)
+    after = fingerprint(victim)
+    changed = {key: (before[key], after[key]) for key in before if before[key] != after[key]}
+    with victim.evidence.file.open("rb") as handle:
+        assert handle.read() == victim.evidence_bytes, "the victim's evidence file changed"
+    print(
+        f"\n访问控制检查：{tally.attempts} 次尝试，"
+        + ("全部被拒绝" if not tally.failures else f"{len(tally.failures)} 次未被拒绝")
+    )
+    assert not tally.failures, "access not refused:\n" + "\n".join(tally.failures)
+    assert not changed, f"the victim's data changed: {changed}"
+    assert tally.attempts > 0
+
+
+def test_owner_reaches_every_walked_object(victim):
+    """Control: the kwargs of the table are right (the victim's own clerk and an administrator
+    get 200), so the 404s of the walk are refusals, not typos."""
+    admin = get_user_model().objects.get(username="admin")
+    owner, _ = _login("xn_clerk")
+    root = Client()
+    root.force_login(admin)
+    for name, spec in OBJECT_URLS.items():
+        for target in spec.targets(victim):
+            url = reverse(name, kwargs=target.kwargs)
+            # export_status answers only to the job's requester, not even to an administrator
+            for client in (owner,) if name == "export_status" else (owner, root):
+                if spec.get_allowed:
+                    response = client.get(url)
+                elif name == "evaluation_preview":  # read-only POST
+                    response = client.post(url, _preview_posts(victim, target)[0])
+                else:
+                    continue
+                assert response.status_code == 200, (name, target.label, response.status_code)
+
+
+# --------------------------------------------------------------------------------------------
+# Patterns without an object
+# --------------------------------------------------------------------------------------------
+
+
+def victim_words(v: Victim, *visible_to: Attacker) -> list[str]:
+    """Names that must not appear on an attacker's pages: the victim's departments and projects
+    (and the victim clerk's display name), except any that also name something the attacker may
+    see."""
+    words = {d.name for d in v.subtree} | set(
+        Project.objects.filter(department_id__in=v.ids).values_list("name", flat=True)
+    )
+    words.add(get_user_model().objects.get(username="xn_clerk").first_name)
+    allowed: set[str] = set()
+    for attacker in visible_to:
+        if attacker.user is None:
+            continue
+        visible = access_for(attacker.user).visible or set()
+        allowed |= set(Department.objects.filter(id__in=visible).values_list("name", flat=True))
+        allowed |= set(
+            Project.objects.filter(department_id__in=visible).values_list("name", flat=True)
+        )
+    return sorted(w for w in words - allowed if w)
+
+
+def _leaks(body: str, words: list[str]) -> list[str]:
+    return [w for w in words if w in body]
+
+
+def _by_label(attackers, prefix):
+    return next(a for a in attackers if a.label.startswith(prefix))
+
+
+def test_lists_do_not_show_the_victim(victim, attackers):
+    clerk = _by_label(attackers, "随州")
+    reviewer = _by_label(attackers, "益阳")
+    unit_clerk = _by_label(attackers, "咸宁所属单位")
+    anonymous = _by_label(attackers, "匿名")
+    vid = victim.bureau.id
+    pages = ["/", "/?year=2021", "/?year=2023", "/?year=2020"]
+    review = [
+        "/review/",
+        "/review/?year=2021",
+        f"/review/?year=2021&department={vid}",
+        f"/review/?year=2021&department={victim.subtree[1].id}&state=submitted",
+        "/review/?year=2021&kind=targets&state=submitted&sort=department",
+        "/review/?year=2021&kind=evaluation&overdue=1",
+    ]
+    assert reverse("home") == "/" and reverse("review_queue") == "/review/"
+    attempts = 0
+    for attacker in (clerk, reviewer, unit_clerk):
+        words = victim_words(victim, attacker)
+        assert "咸宁市政府大数据中心" in words or attacker is unit_clerk
+        for url in pages + (review if attacker is reviewer else []):
+            response = attacker.client.get(url)
+            attempts += 1
+            assert response.status_code == 200, (url, attacker.label)
+            body = response.content.decode()
+            assert not _leaks(body, words), (url, attacker.label, _leaks(body, words))
+    # The review queue is not a clerk's page at all; the anonymous visitor is sent to log in.
+    for url in review[:3]:
+        assert clerk.client.get(url).status_code == 404
+        assert unit_clerk.client.get(url).status_code == 404
+        attempts += 1
+        response = anonymous.client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/?")
+        attempts += 2
+    # A reviewer's home queue and review list do show forms of the departments assigned to it
+    # (positive control: the words checked above would be found if they leaked).
+    own_reviewer, _ = _login("reviewer")
+    body = own_reviewer.get("/review/?year=2021").content.decode()
+    assert "咸宁市政务服务和大数据管理局" in body
+    assert victim.submitted_sheet.project.name in body
+    print(f"\n列表检查：{attempts} 次访问，均未出现其他单位的数据")
+
+
+def test_exports_page_neither_lists_nor_exports_the_victim(
+    victim, attackers, django_capture_on_commit_callbacks
+):
+    before = fingerprint(victim)
+    jobs_before = ExportJob.objects.count()
+    project = victim.evaluation.project
+    for attacker in attackers:
+        if attacker.anonymous:
+            for method in ("get", "post"):
+                response = getattr(attacker.client, method)("/exports/")
+                assert response.status_code == 302
+                assert response["Location"].startswith("/login/?")
+            continue
+        words = victim_words(victim, attacker)
+        body = attacker.client.get("/exports/?year=2021").content.decode()
+        assert not _leaks(body, words), (attacker.label, _leaks(body, words))
+        for department in (victim.bureau, *victim.subtree):
+            if department.id in attacker.own:
+                continue
+            for kind in (ExportJob.Kind.PROJECT, ExportJob.Kind.BUNDLE):
+                with django_capture_on_commit_callbacks(execute=True):
+                    response = attacker.client.post(
+                        "/exports/",
+                        {"year": 2021, "kind": kind, "format": "xlsx", "department": department.id},
+                        follow=True,
+                    )
+                assert response.status_code == 200
+                body = response.content.decode()
+                assert not _leaks(body, words), (attacker.label, _leaks(body, words))
+        if project.department_id not in attacker.own:
+            with django_capture_on_commit_callbacks(execute=True):
+                attacker.client.post(
+                    "/exports/",
+                    {
+                        "year": 2021,
+                        "kind": "project-self-evaluation",
+                        "format": "xlsx",
+                        "project": project.id,
+                    },
+                )
+    assert ExportJob.objects.count() == jobs_before, "an export of the victim was accepted"
+    assert fingerprint(victim) == before
+
+
+def test_start_views_create_nothing_for_the_victim(victim, attackers):
+    before = fingerprint(victim)
+    sheets, evaluations = TargetSheet.objects.count(), SelfEvaluation.objects.count()
+    victim_urls = {
+        reverse(name, args=[pk])
+        for name, model in (("target_sheet", TargetSheet), ("evaluation", SelfEvaluation))
+        for pk in model.objects.filter(department_id__in=victim.ids).values_list("pk", flat=True)
+    }
+    year_2023 = FiscalYear.objects.get(year=2023)
+    bodies = [
+        {"project": victim.project_without_sheet.pk},  # would create a sheet
+        {"project": victim.submitted_sheet.project_id},  # would open the existing sheet
+        {"project": victim.project_without_evaluation.pk},  # would create a self-evaluation
+        {"project": victim.evaluation.project_id},  # would open the existing evaluation
+        {"department": victim.bureau.pk, "year": victim.year.pk},  # existing 部门整体 forms
+        {"department": victim.bureau.pk, "year": year_2023.pk},  # none yet: would create one
+        {"department": victim.subtree[2].pk, "year": year_2023.pk},
+    ]
+    attempts = 0
+    for attacker in attackers:
+        words = victim_words(victim, attacker)
+        for url in (reverse("target_sheet_start"), reverse("evaluation_start")):
+            response = attacker.client.get(url)
+            attempts += 1
+            if attacker.anonymous:
+                assert response.status_code == 302 and response["Location"].startswith("/login/?")
+            else:
+                assert response.status_code == 405, (url, attacker.label)
+            for data in bodies:
+                if data.get("department") in attacker.own:
+                    continue
+                project_id = data.get("project")
+                if project_id and Project.objects.get(pk=project_id).department_id in attacker.own:
+                    continue
+                response = attacker.client.post(url, data)
+                attempts += 1
+                location = response.get("Location", "")
+                assert response.status_code == 302, (url, data, attacker.label)
+                assert location.split("#")[0] not in victim_urls, (url, data, attacker.label)
+                if attacker.anonymous:
+                    assert location.startswith("/login/?"), (url, data, location)
+                else:
+                    assert location == reverse("home"), (url, data, attacker.label, location)
+                    body = attacker.client.get(location).content.decode()
+                    assert not _leaks(body, words), (url, data, _leaks(body, words))
+    assert TargetSheet.objects.count() == sheets, "a target sheet was created for the victim"
+    assert SelfEvaluation.objects.count() == evaluations, "a self-evaluation was created"
+    assert fingerprint(victim) == before
+    print(f"\n填报入口检查：{attempts} 次尝试，未创建也未打开其他单位的表单")
+
+
+def test_login_and_logout_take_no_object(victim, attackers):
+    """login/logout reveal nothing of any department; an outside `next` is not followed."""
+    clerk = _by_label(attackers, "随州")
+    words = victim_words(victim, clerk)
+    response = Client().get("/login/")
+    assert response.status_code == 200
+    assert not _leaks(response.content.decode(), words)
+    response = clerk.client.get("/login/?next=https://evil.example/")
+    assert response.status_code == 302 and "evil.example" not in response["Location"]
+    response = Client().post(
+        "/login/?next=https://evil.example/", {"username": "xn_clerk", "password": "wrong"}
+    )
+    assert response.status_code == 200 and "_auth_user_id" not in Client().session
+    response = clerk.client.post("/logout/")
+    assert response.status_code == 302
+    assert clerk.client.get("/").status_code == 302  # logged out
+
+
+# --------------------------------------------------------------------------------------------
+# The Django admin
+# --------------------------------------------------------------------------------------------
+
+
+def test_admin_refuses_clerks_and_reviewers(victim):
+    admin_login = reverse("admin:login")
+    change = reverse("admin:budgets_department_change", args=[victim.bureau.pk])
+    pages = [
+        reverse("admin:index"),
+        change,
+        reverse("admin:budgets_department_changelist"),
+        reverse("admin:evaluations_selfevaluation_change", args=[victim.evaluation.pk]),
+    ]
+    name = victim.bureau.name
+    for username in ("sz_clerk", "reviewer2", "xn_clerk", "reviewer"):
+        client, user = _login(username)
+        assert not user.is_staff and not user.is_superuser
+        for url in pages:
+            for method in ("get", "post"):
+                response = getattr(client, method)(
+                    url, {"name": "被改写"} if method == "post" else None
+                )
+                assert response.status_code in (302, 403), (username, method, url)
+                if response.status_code == 302:
+                    assert response["Location"].startswith(admin_login + "?"), (username, url)
+    # A staff account without model permissions gets 403, not the department.
+    client, user = _login("sz_clerk")
+    user.is_staff = True
+    user.save()
+    response = client.get(change)
+    assert response.status_code == 403
+    assert name not in response.content.decode()
+    response = client.post(change, {"name": "被改写", "code": "101"})
+    assert response.status_code == 403
+    victim.bureau.refresh_from_db()
+    assert victim.bureau.name == name

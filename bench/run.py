@@ -54,7 +54,7 @@ def floor_xlsx(files) -> bytes:
     from evaluations.tables.html import display
 
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for item in files:
             out = io.BytesIO()
             book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})

@@ -7,9 +7,11 @@ worker died is found by its stale heartbeat and run again, or failed after MAX_A
 """
 
 import datetime
+import hashlib
 import io
 import logging
 import re
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from budgets.models import Department, FiscalYear
 
 from .. import workflow
 from ..models import ExportJob
-from ..tables.base import Table, content_hash
+from ..tables.base import Table
 
 log = logging.getLogger(__name__)
 Kind = ExportJob.Kind
@@ -123,7 +125,8 @@ def render_files(
         progress(95)
         return content, fmt
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    # XLSX and PDF are compressed already: stored, not deflated again
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for index, item in enumerate(files, start=1):
             parts = [_safe(p) for p in item.path.split("/")]
             archive.writestr("/".join(parts) + f".{fmt}", render_file(item.tables, fmt))
@@ -132,13 +135,13 @@ def render_files(
 
 
 def _fingerprint(job: ExportJob, files: list[ExportFile]) -> str:
-    return content_hash(
-        {
-            "kind": job.kind,
-            "format": job.format,
-            "files": [[f.path, [t.to_json() for t in f.tables]] for f in files],
-        }
-    )
+    """What the file would contain: same fingerprint, same file."""
+    hasher = hashlib.sha256(f"{job.kind}\x1f{job.format}".encode())
+    for item in files:
+        hasher.update(f"\x1d{item.path}".encode())
+        for table in item.tables:
+            table.fingerprint(hasher)
+    return hasher.hexdigest()[:32]
 
 
 def _filename(job: ExportJob, ext: str) -> str:
@@ -156,7 +159,14 @@ def export_run(*, job_id: int) -> ExportJob | None:
         job.heartbeat, job.progress, job.error = timezone.now(), 1, ""
         job.save(update_fields=["state", "attempts", "heartbeat", "progress", "error"])
 
+    reported = {"percent": 0, "at": 0.0}
+
     def progress(percent: int) -> None:
+        # one UPDATE per percent or per second at most: a city has thousands of files
+        now = time.monotonic()
+        if percent - reported["percent"] < 1 and now - reported["at"] < 1:
+            return
+        reported.update(percent=percent, at=now)
         ExportJob.objects.filter(pk=job.pk).update(
             progress=min(percent, 99), heartbeat=timezone.now()
         )

@@ -73,6 +73,14 @@ class Table:
             rows[cell.row][cell.col] = cell
         return rows
 
+    def fingerprint(self, hasher) -> None:
+        """Feed what this table shows into a hash (cheaper than hashing its JSON)."""
+        hasher.update(f"{self.title}\x1f{self.subtitle}\x1f{self.widths}\x1f{self.note}".encode())
+        for c in self.cells:
+            hasher.update(
+                f"\x1e{c.row},{c.col},{c.rowspan},{c.colspan},{c.style},{c.bold},{c.value!s}".encode()
+            )
+
     def to_json(self) -> dict:
         data = asdict(self)
         for cell in data["cells"]:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count
 
 from budgets.access import Role, access_for, get_visible_or_404
@@ -67,16 +68,25 @@ class DepartmentRow:
     projects: list[Project]
 
 
-def clerk_overview(user, fiscal_year: FiscalYear) -> list[DepartmentRow]:
-    """The departments a clerk or head works for, each with its department-wide forms and its
-    projects with their forms. Four queries whatever the number of rows."""
+OVERVIEW_PAGE_SIZE = 10
+
+
+def clerk_overview(
+    user, fiscal_year: FiscalYear, page: str | int | None = 1
+) -> tuple[list[DepartmentRow], Page | None]:
+    """The departments a clerk or head works for (a page of them), each with its
+    department-wide forms and its projects with their forms. Five queries whatever the size."""
     access = access_for(user)
     if access.is_admin:
-        return []
+        return [], None
     ids = access.by_role.get(Role.CLERK, frozenset()) | access.by_role.get(Role.HEAD, frozenset())
     if not ids:
-        return []
-    departments = list(Department.objects.filter(id__in=ids, is_active=True).order_by("code"))
+        return [], None
+    shown = Paginator(
+        Department.objects.filter(id__in=ids, is_active=True).order_by("code"), OVERVIEW_PAGE_SIZE
+    ).get_page(page)
+    departments = list(shown.object_list)
+    ids = [d.id for d in departments]
     sheets = {
         s.department_id: s
         for s in TargetSheet.objects.filter(year=fiscal_year, project=None, department_id__in=ids)
@@ -94,10 +104,11 @@ def clerk_overview(user, fiscal_year: FiscalYear) -> list[DepartmentRow]:
         .order_by("code")
     ):
         projects.setdefault(project.department_id, []).append(project)
-    return [
+    rows = [
         DepartmentRow(d, sheets.get(d.id), evaluations.get(d.id), projects.get(d.id, []))
         for d in departments
     ]
+    return rows, shown
 
 
 def _reviewable(model, user, fiscal_year: FiscalYear):

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,7 +43,12 @@ def home(request):
         "queue": None,
     }
     if fiscal_year is not None:
-        context["overview"] = selectors.clerk_overview(request.user, fiscal_year)
+        context["overview"], context["page"] = selectors.clerk_overview(
+            request.user, fiscal_year, request.GET.get("page")
+        )
+        params = request.GET.copy()
+        params.pop("page", None)
+        context["query"] = params.urlencode()
         if access.is_admin or "reviewer" in context["roles"]:
             context["queue"] = selectors.review_queue(request.user, fiscal_year)
     return render(request, "evaluations/home.html", context)
@@ -438,6 +444,9 @@ def _jsonable(value):
     return value
 
 
+QUEUE_PAGE_SIZE = 100
+
+
 @login_required
 def review_queue(request):
     """财政审核: every form of the departments this reviewer covers, filtered and sorted."""
@@ -465,6 +474,9 @@ def review_queue(request):
         if fiscal_year
         else {"rows": [], "counts": {}, "overdue": 0}
     )
+    page = Paginator(result.pop("rows"), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
     return render(
         request,
         "evaluations/review_queue.html",
@@ -473,6 +485,9 @@ def review_queue(request):
             "year": fiscal_year,
             "filters": filters,
             **result,
+            "page": page,
+            "rows": page.object_list,
+            "query": params.urlencode(),
             "departments": access_scope_departments(request.user),
             "states": FormState.choices,
         },

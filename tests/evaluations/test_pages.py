@@ -133,4 +133,16 @@ def test_home_query_count_is_fixed(client, tree, fiscal_year, role, django_asser
     DepartmentFactory(parent=tree["bureau"])
     with django_assert_max_num_queries(len(small)):
         assert client.get(reverse("home")).status_code == 200
-    assert len(small) <= 12  # 3 of them are the session save of the idle timeout
+    assert len(small) <= 13  # 3 for the session save of the idle timeout, 1 pagination count
+
+
+def test_home_pages_departments(client, tree, fiscal_year, monkeypatch):
+    from evaluations import selectors
+
+    monkeypatch.setattr(selectors, "OVERVIEW_PAGE_SIZE", 2)
+    client.force_login(member(tree["bureau"]))
+    first = client.get(reverse("home"), {"year": "2025"})
+    assert [r.department.code for r in first.context["overview"]] == ["100", "100001"]
+    assert "第 1 / 2 页" in first.content.decode()
+    second = client.get(reverse("home"), {"year": "2025", "page": "2"})
+    assert [r.department.code for r in second.context["overview"]] == ["100002"]

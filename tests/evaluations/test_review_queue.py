@@ -95,3 +95,20 @@ def test_query_count_fixed(client, tree, forms, fiscal_year, django_assert_max_n
         SelfEvaluationFactory(project=project)
     with django_assert_max_num_queries(len(small)):
         get(client)
+
+
+def test_queue_is_paginated_keeping_the_filters(client, tree, fiscal_year, monkeypatch):
+    from evaluations import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 3)
+    for n in range(7):
+        project = ProjectFactory(department=tree["centre"], year=fiscal_year, code=f"Q{n}")
+        TargetSheetFactory(project=project, state=FormState.SUBMITTED, submitted_at=timezone.now())
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    first = client.get(reverse("review_queue"), {"year": 2025, "kind": "targets"})
+    assert len(first.context["rows"]) == 3 and first.context["page"].paginator.count == 7
+    page = first.content.decode()
+    assert "共 7 条，第 1 / 3 页" in page and "kind=targets&amp;page=2" in page
+    last = client.get(reverse("review_queue"), {"year": 2025, "kind": "targets", "page": "9"})
+    assert len(last.context["rows"]) == 1  # out of range → the last page
+    assert client.get(reverse("review_queue"), {"page": "abc"}).status_code == 200

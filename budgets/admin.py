@@ -33,6 +33,35 @@ class AuditedAdmin(admin.ModelAdmin):
         for obj in queryset:
             self.delete_model(request, obj)
 
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (e.g. indicators inside a target sheet) are audited one record each."""
+        model = formset.model
+        olds = {
+            obj.pk: field_values(obj)
+            for obj in model.objects.filter(
+                pk__in=[f.instance.pk for f in formset.forms if f.instance.pk]
+            )
+        }
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            audit_record(
+                actor=request.user, action="后台新增", obj=obj, changes=diff({}, field_values(obj))
+            )
+        for obj, _fields in formset.changed_objects:
+            audit_record(
+                actor=request.user,
+                action="后台修改",
+                obj=obj,
+                changes=diff(olds.get(obj.pk, {}), field_values(obj)),
+            )
+        for obj in formset.deleted_objects:
+            audit_record(
+                actor=request.user,
+                action="后台删除",
+                obj=obj,
+                changes=diff(olds.get(obj.pk, field_values(obj)), {}),
+            )
+
 
 @admin.register(FiscalYear)
 class FiscalYearAdmin(AuditedAdmin):

@@ -20,7 +20,7 @@ from evaluations.models import (
     SelfEvaluation,
     TargetSheet,
 )
-from evaluations.services import evaluation_freeze, evaluation_recompute
+from evaluations.services import evaluation_freeze, evaluation_refresh
 
 from . import demo_data
 from .models import Department, DepartmentBudget, FiscalYear, Membership, Project
@@ -110,7 +110,7 @@ def _load_results(
             },
         )
         report.count("指标完成情况", created)
-    evaluation_recompute(evaluation=evaluation)
+    evaluation_refresh(evaluation)
     if evaluation.state == FormState.APPROVED and not evaluation.snapshot:
         evaluation_freeze(evaluation)
 

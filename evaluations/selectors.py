@@ -9,7 +9,7 @@ from django.db.models import Count
 from budgets.access import Role, access_for, get_visible_or_404
 from budgets.models import Department, FiscalYear, Project
 
-from . import scoring
+from . import scoring, workflow
 from .models import FormState, SelfEvaluation, TargetSheet
 
 ONE = Decimal("1")
@@ -181,12 +181,9 @@ def review_list(
 ) -> dict:
     """The reviewer's queue with filters: two queries (one per kind of form) whatever the size.
     Counts per state are over the filters other than state, so they say what each state holds."""
-    import datetime
-
     from django.utils import timezone
 
     today = timezone.localdate()
-    deadline = fiscal_year.evaluation_deadline
     rows: list[QueueRow] = []
     for form_kind, model in (("targets", TargetSheet), ("evaluation", SelfEvaluation)):
         if kind and kind != form_kind:
@@ -199,12 +196,8 @@ def review_list(
         elif grade:
             continue
         for form in queryset:
-            late = False
-            if form_kind == "evaluation" and form.state in (FormState.DRAFT, FormState.RETURNED):
-                own: datetime.date | None = form.deadline_extension or deadline
-                if deadline and form.deadline_extension:
-                    own = max(deadline, form.deadline_extension)
-                late = own is not None and today > own
+            form.year = fiscal_year  # all of this year: no query per row for its deadline
+            late = form_kind == "evaluation" and workflow.is_overdue(form, today)
             rows.append(QueueRow(form_kind, form, late))
     if overdue:
         rows = [r for r in rows if r.overdue]

@@ -405,7 +405,7 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         "problems": problems,
         "editable": refusal is None,
         "refusal": refusal if workflow.can_edit(request.user, evaluation) else None,
-        "deadline": services.deadline_of(evaluation),
+        "deadline": workflow.deadline_of(evaluation),
         "actions": [t for t in workflow.allowed(request.user, evaluation) if t.name != "submit"],
         "can_review": workflow.may(request.user, "approve", evaluation),
         "can_extend": can_act(request.user, Role.REVIEWER, evaluation.department_id)

@@ -6,7 +6,10 @@ which buttons to show. The server never trusts the page.
 approved form, with a reason.
 """
 
+import datetime
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from budgets.access import Role, can_act
 
@@ -94,3 +97,22 @@ def check(user, name: str, form, reason: str = "") -> Transition:
 def can_edit(user, form) -> bool:
     """Clerks (and heads) edit their own department's forms while in draft or returned."""
     return form.state in EDITABLE and acts_as(user, UNIT, form.department_id)
+
+
+def deadline_of(evaluation) -> datetime.date | None:
+    """A self-evaluation's deadline: the year's, or the department's later extension."""
+    deadline = evaluation.year.evaluation_deadline
+    extension = evaluation.deadline_extension
+    if deadline and extension:
+        return max(deadline, extension)
+    return extension or deadline
+
+
+def is_overdue(evaluation, today: datetime.date | None = None) -> bool:
+    """Past its deadline and still with the unit (draft or returned)."""
+    deadline = deadline_of(evaluation)
+    return (
+        evaluation.state in EDITABLE
+        and deadline is not None
+        and (today or timezone.localdate()) > deadline
+    )

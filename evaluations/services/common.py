@@ -42,21 +42,12 @@ def indicator_tree_seed(*, fiscal_year: FiscalYear) -> None:
 
 
 def funds_of(evaluation: SelfEvaluation, budget: DepartmentBudget | None = None) -> Funds:
-    """全年预算数 and 全年执行数 behind an evaluation's 执行率: the project's funds, or for a
-    department-wide evaluation the department's income by nature (None where 无数据)."""
-    if evaluation.project_id:
-        project = evaluation.project
-        return Funds(project.full_total, project.executed_total)
-    if budget is None:
-        return Funds(None, None)
-    natures = ("public", "fund", "special", "other")
+    """全年预算数 and 全年执行数 behind an evaluation's 执行率: the total row of its 资金 block
+    (the project's funds, or the department's income by nature; None where 无数据)."""
+    from ..tables.funds import evaluation_funds
 
-    def total(stage: str) -> Decimal | None:
-        values = [getattr(budget, f"income_{n}_{stage}") for n in natures]
-        known = [v for v in values if v is not None]
-        return sum(known, Decimal("0")) if known else None
-
-    return Funds(total("full"), total("executed"))
+    total = evaluation_funds(evaluation, budget)[0]
+    return Funds(total.full, total.executed)
 
 
 def evaluation_compute(
@@ -102,23 +93,6 @@ COMPUTED_EVALUATION_FIELDS = [
     "review_total_score",
     "review_grade",
 ]
-
-
-def evaluation_recompute(*, evaluation: SelfEvaluation) -> SelfEvaluation:
-    """Recompute and store one evaluation's derived figures."""
-    results = list(evaluation.results.select_related("indicator"))
-    budget = None
-    if evaluation.project_id is None:
-        budget = DepartmentBudget.objects.filter(
-            year_id=evaluation.year_id, department_id=evaluation.department_id
-        ).first()
-    evaluation_compute(
-        evaluation, results, funds_of(evaluation, budget), policy_for(evaluation.year)
-    )
-    with transaction.atomic():
-        IndicatorResult.objects.bulk_update(results, ["suggested_score"])
-        evaluation.save(update_fields=COMPUTED_EVALUATION_FIELDS)
-    return evaluation
 
 
 def year_recompute(*, fiscal_year: FiscalYear) -> int:

@@ -40,27 +40,14 @@ class EvaluationInput:
     executed: dict[str, Decimal] | None = None
 
 
-def deadline_of(evaluation: SelfEvaluation) -> datetime.date | None:
-    deadline = evaluation.year.evaluation_deadline
-    extension = evaluation.deadline_extension
-    if deadline and extension:
-        return max(deadline, extension)
-    return extension or deadline
-
-
-def is_overdue(evaluation: SelfEvaluation, today: datetime.date | None = None) -> bool:
-    deadline = deadline_of(evaluation)
-    return deadline is not None and (today or timezone.localdate()) > deadline
-
-
 def editing_refusal(user, evaluation: SelfEvaluation) -> str | None:
     """Why this user may not edit this evaluation now (Chinese), or None."""
     if not evaluation.year.evaluation_open:
         return "本年度绩效自评尚未开启。"
     if not workflow.can_edit(user, evaluation):
         return f"表单当前状态为“{evaluation.get_state_display()}”，或您无权编辑。"
-    if is_overdue(evaluation):
-        deadline = f"{deadline_of(evaluation):%Y年%m月%d日}"
+    if workflow.is_overdue(evaluation):
+        deadline = f"{workflow.deadline_of(evaluation):%Y年%m月%d日}"
         return f"已过填报截止日期（{deadline}），如需修改请联系财政部门延期。"
     return None
 

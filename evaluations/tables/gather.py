@@ -7,7 +7,6 @@ change it. Decimals are kept as strings (exact); builders turn them back into De
 `gather_evaluations` reads any number of evaluations with a fixed number of queries.
 """
 
-from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -138,10 +137,3 @@ def gather_one(evaluation: SelfEvaluation, goal: str, budget: DepartmentBudget |
         "state": evaluation.get_state_display(),
         "submitted": evaluation.submitted_at.date().isoformat() if evaluation.submitted_at else "",
     }
-
-
-def group_by(items, key) -> dict:
-    grouped = defaultdict(list)
-    for item in items:
-        grouped[key(item)].append(item)
-    return grouped

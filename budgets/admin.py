@@ -14,7 +14,9 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         old = field_values(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
         super().save_model(request, obj, form, change)
-        changes = diff(old, field_values(obj))
+        # a timestamp that moves on every save (auto_now) is not a change anyone made
+        stamps = {f.attname for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)}
+        changes = {k: v for k, v in diff(old, field_values(obj)).items() if k not in stamps}
         if changes or not change:
             audit_record(
                 actor=request.user,

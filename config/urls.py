@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from budgets import login
 from evaluations import views as evaluation_views
+
+admin.site.login_form = login.AdminLoginForm  # the admin's login is throttled like the site's
 
 urlpatterns = [
     path("", evaluation_views.home, name="home"),
@@ -25,7 +28,7 @@ urlpatterns = [
     path("exports/<int:pk>/status/", evaluation_views.export_status, name="export_status"),
     path("exports/<int:pk>/download/", evaluation_views.export_download, name="export_download"),
     path("review/", evaluation_views.review_queue, name="review_queue"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

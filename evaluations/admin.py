@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.db.models import F
 
 from budgets.admin import AuditedAdmin
 
+from . import workflow
 from .models import (
     Evidence,
     Indicator,
@@ -20,7 +22,44 @@ class IndicatorCategoryAdmin(AuditedAdmin):
     list_select_related = ["parent", "year"]
 
 
-class IndicatorInline(admin.TabularInline):
+def _locked(form) -> bool:
+    return form is not None and form.state not in workflow.EDITABLE
+
+
+class WorkflowFormAdmin(AuditedAdmin):
+    """The admin may correct a form that is still with the unit (草稿, 已退回), but never moves one
+    through the workflow (state and version are read-only here) nor edits or deletes one that is
+    waiting for review or approved: 退回 and 重新打开 are the way back, for everyone."""
+
+    readonly_fields = ["state", "version", "submitted_at", "approved_at", "review_comment"]
+
+    def has_change_permission(self, request, obj=None):
+        return not _locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _locked(obj) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:  # a page the unit opened before this edit can no longer overwrite it
+            type(obj).objects.filter(pk=obj.pk).update(version=F("version") + 1)
+            obj.version += 1
+
+
+class LockedInline(admin.TabularInline):
+    """Lines of a form are locked with it (`obj` is the form)."""
+
+    def has_add_permission(self, request, obj=None):
+        return not _locked(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _locked(obj) and super().has_delete_permission(request, obj)
+
+
+class IndicatorInline(LockedInline):
     model = Indicator
     extra = 0
     fields = [
@@ -37,7 +76,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(TargetSheet)
-class TargetSheetAdmin(AuditedAdmin):
+class TargetSheetAdmin(WorkflowFormAdmin):
     list_display = ["__str__", "department", "state", "updated_at"]
     list_filter = ["year", "state"]
     search_fields = ["project__name", "project__code", "department__name"]
@@ -46,7 +85,7 @@ class TargetSheetAdmin(AuditedAdmin):
     inlines = [IndicatorInline]
 
 
-class ResultInline(admin.TabularInline):
+class ResultInline(LockedInline):
     model = IndicatorResult
     extra = 0
     fields = [
@@ -62,7 +101,7 @@ class ResultInline(admin.TabularInline):
 
 
 @admin.register(SelfEvaluation)
-class SelfEvaluationAdmin(AuditedAdmin):
+class SelfEvaluationAdmin(WorkflowFormAdmin):
     list_display = ["__str__", "department", "state", "total_score", "grade", "review_total_score"]
     list_filter = ["year", "state", "grade"]
     search_fields = ["project__name", "project__code", "department__name"]
@@ -75,6 +114,14 @@ class SelfEvaluationAdmin(AuditedAdmin):
 class EvidenceAdmin(AuditedAdmin):
     list_display = ["original_name", "result", "size", "uploaded_by", "uploaded_at"]
     raw_id_fields = ["result"]
+
+    def has_change_permission(self, request, obj=None):
+        locked = obj is not None and _locked(obj.result.evaluation)
+        return not locked and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        locked = obj is not None and _locked(obj.result.evaluation)
+        return not locked and super().has_delete_permission(request, obj)
 
 
 @admin.register(TargetAdjustment)

@@ -114,7 +114,16 @@ def target_sheet(request, pk: int):
                     messages.error(request, "已保存草稿，但尚不能提交，请按提示修改：")
                     sheet.refresh_from_db()
                     form, formset = _target_forms(sheet, categories, problems)
-                except (services.FormConflict, workflow.WorkflowError) as error:
+                except services.FormConflict as error:
+                    messages.error(request, str(error))
+                    # What this user typed stays on screen, now on top of the version saved
+                    # meanwhile: saving it again, after checking, is a deliberate overwrite.
+                    sheet.refresh_from_db()
+                    editable = workflow.can_edit(request.user, sheet)
+                    data = request.POST.copy()
+                    data["version"] = sheet.version
+                    form, formset = _bind_target_forms(data, sheet, categories)
+                except workflow.WorkflowError as error:
                     messages.error(request, str(error))
             else:
                 messages.error(

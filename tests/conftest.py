@@ -39,3 +39,12 @@ def tree(db):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.report import LINES
+
+    if LINES:
+        terminalreporter.section("安全与可靠性检查覆盖")
+        for line in LINES:
+            terminalreporter.write_line(line)

@@ -27,6 +27,7 @@ NESTED_FIELDS = {
     "actual_value": "实际完成值",
     "level": "完成等级",
     "score": "得分",
+    "review_score": "审核得分",
     "deviation_reason": "偏差原因",
     "target_value": "年度指标值",
     "weight": "分值",

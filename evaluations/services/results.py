@@ -298,9 +298,10 @@ def evaluation_transition(
     if action == "submit" and (refusal := editing_refusal(user, evaluation)):
         raise workflow.WorkflowError(refusal)
     with transaction.atomic():
+        review_changes = {}
         if reviews and action in ("return", "approve"):
             workflow.check(user, action, evaluation, reason)
-            _record_reviews(evaluation, user, reviews)
+            review_changes = _record_reviews(evaluation, reviews)
         form_transition(
             form=evaluation,
             user=user,
@@ -309,6 +310,7 @@ def evaluation_transition(
             line_comments={pk: c for pk, (_, c) in (reviews or {}).items() if c},
             validate=evaluation_validate,
             version=version,
+            audit_changes={"results": review_changes} if review_changes else None,
         )
         evaluation_refresh(evaluation)
         if evaluation.state == FormState.APPROVED:
@@ -333,7 +335,9 @@ def evaluation_freeze(evaluation: SelfEvaluation) -> None:
     )
 
 
-def _record_reviews(evaluation: SelfEvaluation, user, reviews) -> None:
+def _record_reviews(evaluation: SelfEvaluation, reviews) -> dict:
+    """Store a reviewer's 审核得分; returns {indicator name: {"review_score": [old, new]}} for
+    the transition's audit record (one record for the whole return or approval)."""
     policy = policy_for(evaluation.year)
     results = {r.id: r for r in results_of(evaluation)}
     problems: dict[int, list[str]] = {}
@@ -354,13 +358,7 @@ def _record_reviews(evaluation: SelfEvaluation, user, reviews) -> None:
     if problems:
         raise FormProblems([], problems)
     IndicatorResult.objects.bulk_update([r for r, _, _ in changed], ["review_score"])
-    if changed:
-        audit_record(
-            actor=user,
-            action="绩效自评·审核评分",
-            obj=evaluation,
-            changes={r.indicator.name: [_s(old), _s(new)] for r, old, new in changed},
-        )
+    return {r.indicator.name: {"review_score": [_s(old), _s(new)]} for r, old, new in changed}
 
 
 def evaluation_extend(

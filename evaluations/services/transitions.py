@@ -57,9 +57,11 @@ def form_transition(
     line_comments: dict[int, str] | None = None,
     validate=None,
     version: int | None = None,
+    audit_changes: dict | None = None,
 ) -> TargetSheet | SelfEvaluation:
     """Make one workflow transition. `validate(form)` raises FormProblems before a submission;
-    `line_comments` ({line id: comment}) go with a return."""
+    `line_comments` ({line id: comment}) go with a return; `audit_changes` made with the
+    transition (a reviewer's scores) go into its one audit record."""
     transition = workflow.check(user, action, form, reason)
     if action == "submit" and validate is not None:
         validate(form)
@@ -91,6 +93,7 @@ def form_transition(
             changes={
                 "state": [old_state, new_state],
                 **({"line_comments": line_comments} if line_comments else {}),
+                **(audit_changes or {}),
             },
             reason=reason.strip(),
         )

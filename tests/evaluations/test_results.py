@@ -150,7 +150,9 @@ def test_review_with_adjusted_score_then_approve(evaluation, clerk, reviewer):
     )
     assert evaluation.total_score == D("97.49")
     assert evaluation.review_total_score == D("94.49")
-    assert AuditLog.objects.filter(action="绩效自评·审核评分").count() == 1
+    # one record for the approval, with the review scores it carried
+    record = AuditLog.objects.get(action="绩效自评·审核通过")
+    assert record.changes["results"] == {"保障大厅正常运行": {"review_score": [None, "27"]}}
 
 
 def test_review_score_outside_weight_refused(evaluation, clerk, reviewer):

@@ -373,10 +373,8 @@ class Found:
 
 
 def _params(pattern) -> set[str]:
-    converters = getattr(pattern, "converters", None)
-    if converters is not None:  # RoutePattern
-        return set(converters)
-    return set(pattern.regex.groupindex)  # RegexPattern
+    # A RegexPattern has an (empty) `converters` too: its named groups are its parameters.
+    return set(getattr(pattern, "converters", None) or ()) | set(pattern.regex.groupindex)
 
 
 def enumerate_patterns(

@@ -1,0 +1,418 @@
+"""The role × state × action matrix of both kinds of form, through the services and through the
+pages (HTTP POST), against a table written here independently of evaluations/workflow.py.
+
+Roles: 单位填报人 (clerk), 单位负责人 (head) of the unit, 财政审核人 (reviewer) assigned to its
+主管部门, and an administrator (who may act in every role). Actions: save (edit the values) and
+the six transitions. Every cell starts from the form put into the state; an allowed cell must
+reach the expected state (and leave one audit record), a refused one must change nothing.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from budgets.models import AuditLog, Membership
+from evaluations import services, workflow
+from evaluations.models import FormState, SelfEvaluation, TargetSheet
+from tests.evaluations.test_evaluation_views import post_data
+from tests.evaluations.test_results import GOOD, typed
+from tests.evaluations.test_target_views import grid_post
+from tests.factories import ProjectFactory, UserFactory, category, member, year_create
+from tests.report import covered
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+S = FormState
+D = Decimal
+
+STATES = [S.DRAFT, S.PENDING_HEAD, S.SUBMITTED, S.RETURNED, S.APPROVED]
+ROLES = ["clerk", "head", "reviewer", "admin"]
+ACTIONS = ["save", "submit", "confirm", "head_return", "return", "approve", "reopen"]
+
+UNIT = {"clerk", "head", "admin"}
+HEAD = {"head", "admin"}
+FINANCE = {"reviewer", "admin"}
+# action → (states it starts from, roles that may do it, the state it leads to; None: unchanged)
+EXPECTED: dict[str, tuple[set[str], set[str], str | None]] = {
+    "save": ({S.DRAFT, S.RETURNED}, UNIT, None),
+    "submit": ({S.DRAFT, S.RETURNED}, UNIT, S.SUBMITTED),  # the year needs no head confirmation
+    "confirm": ({S.PENDING_HEAD}, HEAD, S.SUBMITTED),
+    "head_return": ({S.PENDING_HEAD}, HEAD, S.RETURNED),
+    "return": ({S.SUBMITTED}, FINANCE, S.RETURNED),
+    "approve": ({S.SUBMITTED}, FINANCE, S.APPROVED),
+    "reopen": ({S.APPROVED}, FINANCE, S.RETURNED),
+}
+
+
+def expected(action: str, state: str, role: str) -> tuple[bool, str]:
+    sources, roles, after = EXPECTED[action]
+    allowed = state in sources and role in roles
+    return allowed, (after or state) if allowed else state
+
+
+# --------------------------------------------------------------------------------------------
+# The world: one unit, its people, a complete target sheet and a complete self-evaluation
+# --------------------------------------------------------------------------------------------
+
+
+def _rows(fiscal_year):
+    spec = [
+        ("数量指标", "话务平台接听量", "≥", "45", "万件", "30"),
+        ("时效指标", "设施维修时间", "≤", "2", "小时", "20"),
+        ("社会效益指标", "保障大厅正常运行", "定性", "保障正常运转", "", "30"),
+        ("服务对象满意度指标", "群众满意率", "≥", "95", "%", "10"),
+    ]
+    return [
+        services.IndicatorInput(
+            id=None,
+            category=category(fiscal_year, level2),
+            name=name,
+            comparator=comparator,
+            target_value=target,
+            unit=unit,
+            weight=D(weight),
+            basis="历史标准",
+        )
+        for level2, name, comparator, target, unit, weight in spec
+    ]
+
+
+@dataclass
+class World:
+    users: dict[str, object]
+    sheet: TargetSheet
+    evaluation: SelfEvaluation
+
+
+@pytest.fixture
+def world(tree) -> World:
+    fiscal_year = year_create(2025)
+    fiscal_year.evaluation_open = True
+    fiscal_year.evaluation_deadline = timezone.localdate() + datetime.timedelta(days=30)
+    fiscal_year.save()
+    unit = tree["centre"]
+    users = {
+        "clerk": member(unit, Role.CLERK, username="clerk"),
+        "head": member(unit, Role.HEAD, username="head"),
+        "reviewer": member(tree["bureau"], Role.REVIEWER, username="reviewer"),
+        "admin": UserFactory(username="root", is_superuser=True, is_staff=True),
+    }
+    clerk = users["clerk"]
+    sheets = []
+    for code, funds in (
+        ("T-1", {}),
+        ("E-1", {"full_current": D("158"), "executed_current": D("118.3")}),
+    ):
+        project = ProjectFactory(department=unit, year=fiscal_year, code=code, **funds)
+        sheet = services.target_sheet_start(user=clerk, project_id=project.pk)
+        services.target_sheet_save(
+            sheet=sheet, user=clerk, overall_goal="年度目标", rows=_rows(fiscal_year), version=1
+        )
+        sheets.append(sheet)
+    sheet, approved = sheets
+    TargetSheet.objects.filter(pk=approved.pk).update(state=S.APPROVED)
+    evaluation = services.evaluation_start(user=clerk, project_id=approved.project_id)
+    services.evaluation_save(
+        evaluation=evaluation,
+        user=clerk,
+        data=typed(evaluation, GOOD, execution_reason="部分合同款次年支付"),
+        version=evaluation.version,
+    )
+    return World(users, sheet, evaluation)
+
+
+def put(form, state: str):
+    type(form).objects.filter(pk=form.pk).update(state=state)
+    return type(form).objects.get(pk=form.pk)
+
+
+def values(form) -> tuple:
+    """What the unit typed, with the state and version."""
+    if isinstance(form, TargetSheet):
+        lines = list(form.indicators.order_by("id").values_list("name", "target_value", "weight"))
+        return form.state, form.version, form.overall_goal, lines
+    lines = list(
+        form.results.order_by("id").values_list("actual_value", "level", "score", "review_score")
+    )
+    return form.state, form.version, form.actual_text, lines
+
+
+def reload(form):
+    return type(form).objects.get(pk=form.pk)
+
+
+# --------------------------------------------------------------------------------------------
+# Through the services
+# --------------------------------------------------------------------------------------------
+
+
+def _service(form, user, action: str, text: str):
+    if action == "save" and isinstance(form, TargetSheet):
+        rows = [
+            services.IndicatorInput(
+                id=i.id,
+                category=i.category,
+                name=i.name,
+                comparator=i.comparator,
+                target_value=i.target_value,
+                unit=i.unit,
+                weight=i.weight,
+                basis=i.basis,
+            )
+            for i in form.indicators.select_related("category")
+        ]
+        return services.target_sheet_save(
+            sheet=form, user=user, overall_goal=text, rows=rows, version=form.version
+        )
+    if action == "save":
+        data = typed(form, GOOD, actual_text=text, execution_reason="部分合同款次年支付")
+        return services.evaluation_save(evaluation=form, user=user, data=data, version=form.version)
+    if isinstance(form, TargetSheet):
+        return services.target_sheet_transition(
+            sheet=form, user=user, action=action, reason="审核意见", version=form.version
+        )
+    return services.evaluation_transition(
+        evaluation=form, user=user, action=action, reason="审核意见", version=form.version
+    )
+
+
+def test_matrix_through_the_services(world):
+    cells, allowed_cells, failures = 0, 0, []
+    for form0 in (world.sheet, world.evaluation):
+        for state in STATES:
+            for role in ROLES:
+                for action in ACTIONS:
+                    form = put(form0, state)
+                    cells += 1
+                    allowed, after = expected(action, state, role)
+                    text = f"{role}-{action}-{state}"
+                    before, audits = values(form), AuditLog.objects.count()
+                    try:
+                        _service(form, world.users[role], action, text)
+                        outcome = "done"
+                    except workflow.WorkflowError:
+                        outcome = "refused"
+                    now = values(reload(form))
+                    where = f"{type(form).__name__} {state} {role} {action}"
+                    if allowed:
+                        allowed_cells += 1
+                        ok = (
+                            outcome == "done"
+                            and now[0] == after
+                            and now[1] == before[1] + 1
+                            and AuditLog.objects.count() == audits + 1
+                            and (action != "save" or now[2] == text)
+                        )
+                    else:
+                        ok = (
+                            outcome == "refused"
+                            and now == before
+                            and AuditLog.objects.count() == audits
+                        )
+                    if not ok:
+                        failures.append(
+                            f"{where}: expected {'allowed' if allowed else 'refused'}"
+                            f", got {outcome}, {before[0]} → {now[0]}"
+                        )
+    covered(
+        f"角色×状态矩阵（服务层）：2 类表单 × {len(STATES)} 状态 × {len(ROLES)} 角色 × "
+        f"{len(ACTIONS)} 操作 = {cells} 格，其中 {allowed_cells} 格允许，其余均被拒绝且未改动数据"
+    )
+    assert not failures, "\n".join(failures)
+
+
+# --------------------------------------------------------------------------------------------
+# Through the pages
+# --------------------------------------------------------------------------------------------
+
+
+def _grid_rows(sheet):
+    return [
+        {
+            "id": i.id,
+            "level1": i.category.parent_id,
+            "category": i.category_id,
+            "name": i.name,
+            "comparator": i.comparator,
+            "target_value": i.target_value,
+            "unit": i.unit,
+            "weight": i.weight,
+            "basis": i.basis,
+            "explanation": "",
+        }
+        for i in sheet.indicators.select_related("category").order_by("order")
+    ]
+
+
+def _post(client, form, action: str, text: str):
+    if isinstance(form, TargetSheet):
+        url = reverse("target_sheet", args=[form.pk])
+        if action in ("save", "submit"):
+            data = grid_post(form, _grid_rows(form), action=action, goal=text)
+        else:
+            data = {"action": action, "reason": "审核意见", "version": form.version}
+        return client.post(url, data)
+    url = reverse("evaluation", args=[form.pk])
+    data = post_data(form, GOOD, action=action, actual_text=text, reason="审核意见")
+    return client.post(url, data)
+
+
+def test_matrix_through_the_pages(world):
+    clients = {}
+    for role, user in world.users.items():
+        clients[role] = Client()
+        clients[role].force_login(user)
+    cells, failures = 0, []
+    for form0 in (world.sheet, world.evaluation):
+        for state in STATES:
+            for role in ROLES:
+                for action in ACTIONS:
+                    form = put(form0, state)
+                    cells += 1
+                    allowed, after = expected(action, state, role)
+                    text = f"{role}-{action}-{state}"
+                    before = values(form)
+                    response = _post(clients[role], form, action, text)
+                    now = values(reload(form))
+                    where = f"POST {type(form).__name__} {state} {role} {action}"
+                    if response.status_code >= 400:
+                        failures.append(f"{where}: {response.status_code}")
+                    elif allowed:
+                        saved_text = now[2] == text if action in ("save", "submit") else True
+                        if response.status_code != 302 or now[0] != after or not saved_text:
+                            failures.append(f"{where}: not done ({before[0]} → {now[0]})")
+                    elif now != before:
+                        failures.append(f"{where}: refused action changed {before} → {now}")
+    covered(f"角色×状态矩阵（页面 POST）：{cells} 格，结果与服务层一致")
+    assert not failures, "\n".join(failures)
+
+
+# --------------------------------------------------------------------------------------------
+# The rules of the issue, one by one
+# --------------------------------------------------------------------------------------------
+
+
+def test_skipping_draft_to_approved_is_refused(world):
+    client = Client()
+    client.force_login(world.users["reviewer"])
+    for form in (world.sheet, world.evaluation):
+        form = put(form, S.DRAFT)
+        name = "target_sheet" if isinstance(form, TargetSheet) else "evaluation"
+        page = client.post(
+            reverse(name, args=[form.pk]), {"action": "approve", "version": form.version}
+        ).content.decode()
+        assert "不能执行“审核通过”" in page
+        assert reload(form).state == S.DRAFT
+        with pytest.raises(workflow.WorkflowError):
+            _service(form, world.users["admin"], "approve", "")
+        assert reload(form).state == S.DRAFT
+
+
+def test_reviewer_cannot_edit_the_clerks_values(world):
+    """A reviewer's approve or return carries only the review (审核得分, comments): value fields
+    sent with it are ignored."""
+    client = Client()
+    client.force_login(world.users["reviewer"])
+    evaluation = put(world.evaluation, S.SUBMITTED)
+    before = values(evaluation)
+    data = post_data(
+        evaluation, {n: ("999", "", "1", "审核人改写") for n in GOOD}, action="approve"
+    )
+    data["actual_text"] = "审核人改写"
+    assert client.post(reverse("evaluation", args=[evaluation.pk]), data).status_code == 302
+    after = values(reload(evaluation))
+    assert after[0] == S.APPROVED and after[2:] == before[2:]
+
+    sheet = put(world.sheet, S.SUBMITTED)
+    before = values(sheet)
+    data = grid_post(sheet, _grid_rows(sheet), action="return", goal="审核人改写")
+    data.update(reason="请修改", version=sheet.version)
+    data["rows-0-target_value"] = "1"
+    assert client.post(reverse("target_sheet", args=[sheet.pk]), data).status_code == 302
+    after = values(reload(sheet))
+    assert after[0] == S.RETURNED and after[2:] == before[2:]
+
+
+def test_locked_forms_reopen_only_through_return_or_reopen(world, tmp_path):
+    """Submitted and approved forms take no edit from anyone — not on the page, not as evidence,
+    not in the Django admin — until finance returns or reopens them."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin = Client()
+    admin.force_login(world.users["admin"])
+    clerk = Client()
+    clerk.force_login(world.users["clerk"])
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    for state in (S.PENDING_HEAD, S.SUBMITTED, S.APPROVED):
+        evaluation = put(world.evaluation, state)
+        line = evaluation.results.order_by("id").first()
+        before = values(evaluation)
+        clerk.post(
+            reverse("evidence_upload", args=[evaluation.pk]),
+            {"result": line.pk, "file": SimpleUploadedFile("a.pdf", pdf)},
+        )
+        assert not line.evidence.exists()
+        for form, model in (
+            (evaluation, "selfevaluation"),
+            (put(world.sheet, state), "targetsheet"),
+        ):
+            url = reverse(f"admin:evaluations_{model}_change", args=[form.pk])
+            assert admin.get(url).status_code == 200  # shown read-only
+            response = admin.post(url, {"overall_goal": "管理员改写", "actual_text": "管理员改写"})
+            assert response.status_code == 403, (state, model)
+            delete = reverse(f"admin:evaluations_{model}_delete", args=[form.pk])
+            assert admin.post(delete, {"post": "yes"}).status_code == 403
+            assert type(form).objects.filter(pk=form.pk).exists()
+        assert values(reload(evaluation)) == before
+    # the way back: finance reopens, then the clerk edits
+    evaluation = put(world.evaluation, S.APPROVED)
+    _service(evaluation, world.users["reviewer"], "reopen", "")
+    evaluation = reload(evaluation)
+    _service(evaluation, world.users["clerk"], "save", "重新打开后修改")
+    assert reload(evaluation).actual_text == "重新打开后修改"
+
+
+def test_admin_cannot_move_a_form_through_the_workflow(world):
+    """In the Django admin the state and version are read-only: posting state=approved on a draft
+    changes the text but not the state."""
+    admin = Client()
+    admin.force_login(world.users["admin"])
+    sheet = put(world.sheet, S.DRAFT)
+    url = reverse("admin:evaluations_targetsheet_change", args=[sheet.pk])
+    data = {
+        "year": sheet.year_id,
+        "department": sheet.department_id,
+        "project": sheet.project_id,
+        "state": S.APPROVED,
+        "version": 99,
+        "overall_goal": "管理员更正",
+        "indicators-TOTAL_FORMS": 0,
+        "indicators-INITIAL_FORMS": 0,
+        "indicators-MIN_NUM_FORMS": 0,
+        "indicators-MAX_NUM_FORMS": 1000,
+    }
+    response = admin.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    sheet = reload(sheet)
+    assert sheet.state == S.DRAFT and sheet.overall_goal == "管理员更正"
+    assert sheet.version == 2 + 1  # saved once by the clerk, bumped by the admin's edit
+
+
+def test_head_confirmation_year(world):
+    """With 须单位负责人确认后送审 a clerk's submission waits for the head; a head's counts."""
+    year = world.sheet.year
+    year.require_head_confirmation = True
+    year.save()
+    sheet = put(world.sheet, S.DRAFT)
+    _service(sheet, world.users["clerk"], "submit", "")
+    assert reload(sheet).state == S.PENDING_HEAD
+    with pytest.raises(workflow.WorkflowError):
+        _service(reload(sheet), world.users["reviewer"], "approve", "")
+    sheet = put(sheet, S.DRAFT)
+    _service(sheet, world.users["head"], "submit", "")
+    assert reload(sheet).state == S.SUBMITTED

@@ -8,6 +8,11 @@ def navigation(request):
 
     def build():
         access = access_for(request.user)
-        return {"reviews": access.is_admin or Role.REVIEWER in access.roles()}
+        roles = access.roles()
+        return {
+            "reviews": access.is_admin or Role.REVIEWER in roles,
+            # who may import something (imports.services.kinds_for has the detail)
+            "imports": access.is_admin or bool(roles),
+        }
 
     return {"nav": SimpleLazyObject(build)}

@@ -15,8 +15,6 @@ from django.utils import timezone
 from evaluations.models import (
     FormState,
     Indicator,
-    IndicatorCategory,
-    IndicatorResult,
     SelfEvaluation,
     TargetSheet,
 )
@@ -62,57 +60,113 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _categories(fiscal_year: FiscalYear) -> dict[tuple[str, str], IndicatorCategory]:
-    return {
-        (c.parent.name, c.name): c
-        for c in IndicatorCategory.objects.filter(
-            year=fiscal_year, parent__isnull=False
-        ).select_related("parent")
-    }
+def _import(kind: str, rows: list[dict], report: LoadReport) -> None:
+    """Import rows (dicts by template header) through the kind's XLSX template, as an
+    administrator would upload them."""
+    from imports.kinds import Context
+    from imports.models import ImportJob
+    from imports.services import import_now
+    from imports.workbooks import template
+
+    data = template(kind, Context(user=None), rows)
+    job = import_now(kind=kind, name=f"演示数据-{kind}.xlsx", data=data, via="演示数据")
+    if job.state != ImportJob.State.DONE:
+        problems = job.message or "；".join(f"第{n}行 {h}：{m}" for n, h, m in job.errors[:5])
+        raise RuntimeError(f"演示数据导入失败（{kind}）：{problems}")
+    label = ImportJob.Kind(kind).label
+    if job.counts.get("new"):
+        report.created[label] = report.created.get(label, 0) + job.counts["new"]
 
 
-def _load_indicators(sheet: TargetSheet, rows: list[dict], categories, report: LoadReport) -> None:
-    for order, row in enumerate(rows, start=1):
-        _, created = Indicator.objects.update_or_create(
-            sheet=sheet,
-            name=row["name"],
-            defaults={
-                "category": categories[(row["level1"], row["level2"])],
-                "comparator": row["comparator"],
-                "target_value": row["target"],
-                "unit": row.get("unit", ""),
-                "weight": Decimal(row["weight"]),
-                "basis": row.get("basis") or Indicator.Basis.PLAN,
-                "explanation": row.get("explanation", ""),
-                "order": order,
-            },
-        )
-        report.count("三级指标", created)
+def _department_rows() -> list[dict]:
+    return [
+        {
+            "单位编码": r["code"],
+            "单位名称": r["name"],
+            "上级单位编码": r["parent"] or "",
+            "单位类型": r["kind"],
+        }
+        for r in demo_data.DEPARTMENTS
+    ]
 
 
-def _load_results(
-    evaluation: SelfEvaluation, sheet: TargetSheet, data: dict, report: LoadReport
-) -> None:
-    evaluation.actual_text = data.get("actual_text", "")
-    evaluation.problems = data.get("problems", "")
-    evaluation.measures = data.get("measures", "")
-    evaluation.save()
-    indicators = {i.name: i for i in sheet.indicators.all()}
-    for row in data.get("indicators", []):
-        _, created = IndicatorResult.objects.update_or_create(
-            indicator=indicators[row["name"]],
-            defaults={
-                "evaluation": evaluation,
-                "actual_value": row.get("actual") or "",
-                "level": row.get("level") or "",
-                "score": _decimal(row.get("score")),
-                "deviation_reason": row.get("reason", ""),
-            },
-        )
-        report.count("指标完成情况", created)
-    evaluation_refresh(evaluation)
-    if evaluation.state == FormState.APPROVED and not evaluation.snapshot:
-        evaluation_freeze(evaluation)
+def _budget_rows() -> list[dict]:
+    labels = {f.name: str(f.verbose_name) for f in DepartmentBudget._meta.concrete_fields}
+    return [
+        {"年度": r["year"], "单位编码": r["department"]}
+        | {labels[k]: v for k, v in r.items() if k not in ("year", "department")}
+        for r in demo_data.DEPARTMENT_BUDGETS
+    ]
+
+
+def _project_rows() -> list[dict]:
+    labels = {f.name: str(f.verbose_name) for f in Project._meta.concrete_fields}
+    return [
+        {
+            "年度": r["year"],
+            "单位编码": r["department"],
+            "项目编码": r["code"],
+            "项目名称": r["name"],
+            "项目类别": r.get("category", ""),
+        }
+        | {labels[k]: Decimal(v) for k, v in r["funds"].items()}
+        for r in demo_data.PROJECTS
+    ]
+
+
+def _owner(row: dict, project: bool) -> dict:
+    return {"项目编码": row["code"]} if project else {"单位编码": row["department"]}
+
+
+def _indicator_rows() -> list[dict]:
+    forms = [(r, True) for r in demo_data.PROJECTS] + [
+        (r, False) for r in demo_data.DEPARTMENT_TARGETS
+    ]
+    return [
+        {
+            "年度": form["year"],
+            **_owner(form, project),
+            "一级指标": i["level1"],
+            "二级指标": i["level2"],
+            "三级指标": i["name"],
+            "指标性质": i["comparator"],
+            "年度指标值": i["target"],
+            "计量单位": i.get("unit", ""),
+            "分值": Decimal(i["weight"]),
+            "指标值设定依据": i.get("basis") or Indicator.Basis.PLAN,
+            "指标解释": i.get("explanation", ""),
+        }
+        for form, project in forms
+        for i in form["indicators"]
+    ]
+
+
+def _result_rows() -> list[dict]:
+    targets = {(r["year"], r["department"]): r for r in demo_data.DEPARTMENT_TARGETS}
+    forms = [(r, r["result"], r["indicators"], True) for r in demo_data.PROJECTS if r.get("result")]
+    forms += [
+        (r, r, targets[(r["year"], r["department"])]["indicators"], False)
+        for r in demo_data.DEPARTMENT_RESULTS
+    ]
+    rows = []
+    for form, result, indicators, project in forms:
+        where = {i["name"]: i for i in indicators}
+        for line in result["indicators"]:
+            i = where[line["name"]]
+            rows.append(
+                {
+                    "年度": form["year"],
+                    **_owner(form, project),
+                    "一级指标": i["level1"],
+                    "二级指标": i["level2"],
+                    "三级指标": i["name"],
+                    "实际完成值": line.get("actual") or "",
+                    "完成等级": line.get("level") or "",
+                    "得分": Decimal(line["score"]) if line.get("score") is not None else None,
+                    "偏差原因分析及改进措施": line.get("reason", ""),
+                }
+            )
+    return rows
 
 
 def _form_state(year: int, kind: str) -> str:
@@ -125,42 +179,22 @@ def _form_state(year: int, kind: str) -> str:
     return FormState.APPROVED if kind == "targets" else FormState.DRAFT
 
 
-def _sheet(fiscal_year, department, project, goal: str, report: LoadReport) -> TargetSheet:
-    now = timezone.now()
-    state = _form_state(fiscal_year.year, "targets")
-    sheet, created = TargetSheet.objects.get_or_create(
-        year=fiscal_year,
-        department=department,
-        project=project,
-        defaults={
-            "overall_goal": goal,
-            "state": state,
-            "approved_at": now if state == FormState.APPROVED else None,
-            "submitted_at": now if state == FormState.APPROVED else None,
-        },
-    )
-    report.count("绩效目标", created)
-    return sheet
-
-
-def _evaluation(fiscal_year, department, project, report: LoadReport) -> SelfEvaluation:
-    now = timezone.now()
-    state = _form_state(fiscal_year.year, "evaluation")
-    evaluation, created = SelfEvaluation.objects.get_or_create(
-        year=fiscal_year,
-        department=department,
-        project=project,
-        defaults={
-            "state": state,
-            "approved_at": now if state == FormState.APPROVED else None,
-            "submitted_at": now if state == FormState.APPROVED else None,
-        },
-    )
-    report.count("绩效自评", created)
-    return evaluation
+def _settle(form, state: str, **texts) -> None:
+    """Give a form loaded in this run its demo texts and state (a form already moved on by a
+    user is left alone)."""
+    if form.submitted_at is not None or form.state != FormState.DRAFT:
+        return
+    for name, value in texts.items():
+        setattr(form, name, value)
+    if state == FormState.APPROVED:
+        form.state, form.submitted_at = state, timezone.now()
+        form.approved_at = form.submitted_at
+    form.save()
 
 
 def load_demo() -> LoadReport:
+    """Years and users directly; departments, budgets, projects, targets and results through
+    the import templates; then the demo texts and workflow states."""
     report = LoadReport()
     with transaction.atomic():
         years: dict[int, FiscalYear] = {}
@@ -173,71 +207,58 @@ def load_demo() -> LoadReport:
         FiscalYear.objects.exclude(year=CURRENT_YEAR).filter(is_current=True).update(
             is_current=False
         )
+        # Results are imported as a clerk would enter them: with the evaluation open.
+        FiscalYear.objects.filter(year__in=demo_data.YEARS).update(evaluation_open=True)
+
+        _import("departments", _department_rows(), report)
+        _import("department-budgets", _budget_rows(), report)
+        _import("projects", _project_rows(), report)
+        _import("indicators", _indicator_rows(), report)
+        goals = {(r["year"], r["code"]): r.get("overall_goal", "") for r in demo_data.PROJECTS}
+        goals |= {
+            (r["year"], r["department"]): r.get("overall_goal", "")
+            for r in demo_data.DEPARTMENT_TARGETS
+        }
+        sheets = TargetSheet.objects.filter(year__year__in=demo_data.YEARS).select_related(
+            "year", "project", "department"
+        )
+        for sheet in sheets:
+            owner = sheet.project.code if sheet.project_id else sheet.department.code
+            _settle(
+                sheet,
+                _form_state(sheet.year.year, "targets"),
+                overall_goal=goals.get((sheet.year.year, owner), ""),
+            )
+        _import("results", _result_rows(), report)
+        texts = {(r["year"], r["code"]): r["result"] for r in demo_data.PROJECTS if r.get("result")}
+        texts |= {(r["year"], r["department"]): r for r in demo_data.DEPARTMENT_RESULTS}
+        evaluations = SelfEvaluation.objects.filter(year__year__in=demo_data.YEARS).select_related(
+            "year", "project", "department"
+        )
+        for evaluation in evaluations:
+            owner = evaluation.project.code if evaluation.project_id else evaluation.department.code
+            data = texts.get((evaluation.year.year, owner), {})
+            _settle(
+                evaluation,
+                _form_state(evaluation.year.year, "evaluation"),
+                actual_text=data.get("actual_text", ""),
+                problems=data.get("problems", ""),
+                measures=data.get("measures", ""),
+            )
+            evaluation_refresh(evaluation)
+            if evaluation.state == FormState.APPROVED and not evaluation.snapshot:
+                evaluation_freeze(evaluation)
         # The demo keeps its self-evaluation open with a deadline in the future, so that a
         # clerk can try every step whenever the demo is loaded.
+        FiscalYear.objects.exclude(year=CURRENT_YEAR).filter(year__in=demo_data.YEARS).update(
+            evaluation_open=False
+        )
         FiscalYear.objects.filter(year=CURRENT_YEAR).update(
             is_current=True,
             evaluation_open=True,
             evaluation_deadline=datetime.date(timezone.localdate().year + 1, 3, 31),
         )
-
-        departments: dict[str, Department] = {}
-        for row in demo_data.DEPARTMENTS:
-            department, created = Department.objects.update_or_create(
-                code=row["code"],
-                defaults={
-                    "name": row["name"],
-                    "kind": row["kind"],
-                    "parent": departments.get(row["parent"]) if row["parent"] else None,
-                },
-            )
-            departments[row["code"]] = department
-            report.count("单位", created)
-
-        for row in demo_data.DEPARTMENT_BUDGETS:
-            values = {k: v for k, v in row.items() if k not in ("year", "department")}
-            values = {
-                k: (v if k.startswith("staff_") or v is None else Decimal(str(v)))
-                for k, v in values.items()
-            }
-            _, created = DepartmentBudget.objects.update_or_create(
-                year=years[row["year"]], department=departments[row["department"]], defaults=values
-            )
-            report.count("部门整体预算数据", created)
-
-        categories = {year: _categories(fy) for year, fy in years.items()}
-        for row in demo_data.PROJECTS:
-            fiscal_year = years[row["year"]]
-            department = departments[row["department"]]
-            project, created = Project.objects.update_or_create(
-                year=fiscal_year,
-                code=row["code"],
-                defaults={
-                    "department": department,
-                    "name": row["name"],
-                    "category": row.get("category", ""),
-                    **{k: Decimal(v) for k, v in row["funds"].items()},
-                },
-            )
-            report.count("项目", created)
-            sheet = _sheet(fiscal_year, department, project, row.get("overall_goal", ""), report)
-            _load_indicators(sheet, row["indicators"], categories[row["year"]], report)
-            if row.get("result"):
-                evaluation = _evaluation(fiscal_year, department, project, report)
-                _load_results(evaluation, sheet, row["result"], report)
-
-        for row in demo_data.DEPARTMENT_TARGETS:
-            fiscal_year = years[row["year"]]
-            department = departments[row["department"]]
-            sheet = _sheet(fiscal_year, department, None, row.get("overall_goal", ""), report)
-            _load_indicators(sheet, row["indicators"], categories[row["year"]], report)
-        for row in demo_data.DEPARTMENT_RESULTS:
-            fiscal_year = years[row["year"]]
-            department = departments[row["department"]]
-            sheet = TargetSheet.objects.get(year=fiscal_year, department=department, project=None)
-            evaluation = _evaluation(fiscal_year, department, None, report)
-            _load_results(evaluation, sheet, row, report)
-
+        departments = {d.code: d for d in Department.objects.filter(code__in=ALIASES.values())}
         report.users = _load_users(departments, report)
         if report.created:
             audit_record(

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "import_export",
     "budgets",
     "evaluations",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -117,7 +118,9 @@ STORAGES = {
 }
 
 # Uploads: the limits of every file a user sends us (imports, evidence).
-UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# An XLSX is a zip: what it may unpack to (declared sizes, checked before parsing).
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=400 * 1024 * 1024)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from budgets import login
 from evaluations import views as evaluation_views
@@ -30,5 +30,6 @@ urlpatterns = [
     path("review/", evaluation_views.review_queue, name="review_queue"),
     path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -36,6 +36,9 @@ from evaluations.models import (
     TargetAdjustment,
     TargetSheet,
 )
+from evaluations.tables.registry import evaluation_table
+from evaluations.tables.xlsx import render_xlsx
+from imports.models import ImportJob
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +77,7 @@ class Victim:
     project_without_sheet: Project  # target_sheet_start must not create a sheet for it
     project_without_evaluation: Project  # approved targets, no self-evaluation yet
     evidence_bytes: bytes = b""
+    import_job: object = None  # an indicators import by the victim's clerk, with errors
 
     @property
     def ids(self) -> set[int]:
@@ -173,8 +177,24 @@ def victim(django_capture_on_commit_callbacks) -> Victim:
     )
     with evidence.file.open("rb") as handle:
         found.evidence_bytes = handle.read()
+    found.import_job = _victim_import(clerk)
     assert {d.code for d in found.subtree} == {"101", "101001", "101002"}
     return found
+
+
+def _victim_import(clerk):
+    from imports.services import job_create, job_preview
+    from tests.imports.conftest import xlsx
+
+    data = xlsx(
+        ["年度", "项目编码", "一级指标", "二级指标", "三级指标", "指标性质", "年度指标值", "分值"],
+        [[2021, "2021-101-001", "产出指标", "数量指标", "咸宁的新指标", "≥", "很多", 5]],
+    )
+    job = job_create(user=clerk, kind="indicators", name="咸宁指标.xlsx", data=data, enqueue=False)
+    job_preview(job.pk)
+    job.refresh_from_db()
+    assert job.state == "invalid" and job.errors
+    return job
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,6 +304,15 @@ def _exports(v: Victim) -> list[Target]:
     ]
 
 
+def _imports(v: Victim) -> list[Target]:
+    return [Target("咸宁填报人的导入", v.bureau.id, {"pk": v.import_job.pk})]
+
+
+def _table_upload_posts(v: Victim, t: Target) -> list[dict]:
+    data = render_xlsx([evaluation_table(SelfEvaluation.objects.get(pk=t.kwargs["pk"]))])
+    return [{"file": SimpleUploadedFile("攻击者的自评表.xlsx", data)}]
+
+
 def _sheet_posts(v: Victim, t: Target) -> list[dict]:
     sheet = TargetSheet.objects.get(pk=t.kwargs["pk"])
     indicator = sheet.indicators.order_by("id").first()
@@ -343,6 +372,11 @@ OBJECT_URLS: dict[str, ObjectURL] = {
     "evidence_delete": ObjectURL(_evidence, _plain_posts, get_allowed=False),
     "export_status": ObjectURL(_exports, _plain_posts),
     "export_download": ObjectURL(_exports, _plain_posts),
+    "import_job": ObjectURL(_imports, _plain_posts),
+    "import_status": ObjectURL(_imports, _plain_posts),
+    "import_confirm": ObjectURL(_imports, _plain_posts, get_allowed=False),
+    "import_failed": ObjectURL(_imports, _plain_posts),
+    "evaluation_import": ObjectURL(_evaluations, _table_upload_posts, get_allowed=False),
 }
 
 # Patterns that take no object → the test that checks them.
@@ -352,6 +386,8 @@ NO_OBJECT_URLS: dict[str, str] = {
     "exports": "test_exports_page_neither_lists_nor_exports_the_victim",
     "target_sheet_start": "test_start_views_create_nothing_for_the_victim",
     "evaluation_start": "test_start_views_create_nothing_for_the_victim",
+    "imports": "tests/imports/test_views.py::test_import_pages_list_only_own_jobs",
+    "import_template": "tests/imports/test_views.py::test_templates_only_for_permitted_kinds",
     "login": "test_login_and_logout_take_no_object",
     "logout": "test_login_and_logout_take_no_object",
 }
@@ -496,6 +532,7 @@ def fingerprint(v: Victim) -> dict:
         "projects": rows(Project.objects.filter(department_id__in=ids), "name"),
         "departments": rows(Department.objects.filter(id__in=ids), "name", "parent", "is_active"),
         "exports": rows(ExportJob.objects.all(), "state", "file", "created_by"),
+        "imports": rows(ImportJob.objects.all(), "state", "created_by", "finished_at"),
         "audit": AuditLog.objects.count(),
         "all sheets": TargetSheet.objects.count(),
         "all evaluations": SelfEvaluation.objects.count(),

@@ -1,0 +1,277 @@
+"""Import jobs: upload → preview (in Celery) → confirm → import (in Celery), all or nothing.
+
+The preview never writes. The import re-reads the file and re-checks every row inside one
+transaction against the database as it is then, so a confirmation based on a stale preview cannot
+write a bad row; if any row fails, nothing is written and the job shows the errors again. One audit
+record per import, on the job, with the counts and every changed value (the file itself, kept with
+the job, holds the values of the new rows).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from budgets.access import access_for
+from budgets.models import FiscalYear
+from budgets.services import audit_record
+from evaluations.services.transitions import FormConflict, FormProblems
+from evaluations.workflow import WorkflowError
+
+from . import table
+from .engine import Plan, plan_file
+from .files import FileRefused, read_sheet
+from .kinds import KINDS, Context
+from .models import ImportJob
+
+log = logging.getLogger(__name__)
+State = ImportJob.State
+MAX_AUDITED_ROWS = 20000
+
+
+class ImportRefused(Exception):
+    """A request that cannot be taken (Chinese message); nothing was saved."""
+
+
+def kinds_for(user) -> list[tuple[str, str]]:
+    """The kinds a user may import: every kind for administrators; budget figures for finance;
+    targets and results for units (each row is still checked against the user's departments)."""
+    access = access_for(user)
+    if access.is_admin:
+        allowed = list(KINDS)
+    else:
+        roles = access.roles()
+        allowed = []
+        if "reviewer" in roles:
+            allowed += ["projects", "department-budgets"]
+        if roles & {"clerk", "head"}:
+            allowed += ["indicators", "results"]
+    return [(k, ImportJob.Kind(k).label) for k in allowed]
+
+
+def job_create(
+    *,
+    user,
+    kind: str,
+    name: str,
+    data: bytes,
+    year: FiscalYear | None = None,
+    via: str = "网页",
+    evaluation=None,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Record an upload and enqueue its preview. Refuses, saving nothing, a kind the user may not
+    import or a file over the size limit."""
+    if kind == ImportJob.Kind.EVALUATION_TABLE:
+        if evaluation is None:
+            raise ImportRefused("未指定要导入的绩效自评。")
+    elif user is not None and kind not in dict(kinds_for(user)):
+        raise ImportRefused("您无权导入这类数据。")
+    elif kind not in KINDS:
+        raise ImportRefused("未知的数据类型。")
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        mb = settings.IMPORT_MAX_BYTES // 1024 // 1024
+        raise ImportRefused(f"文件超过 {mb}MB 的上限，未导入。")
+    if not data.strip():
+        raise ImportRefused("文件为空，未导入。")
+    with transaction.atomic():
+        job = ImportJob(
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            kind=kind,
+            year=year,
+            evaluation=evaluation,
+            original_name=name[:200],
+            via=via,
+            base_version=evaluation.version if evaluation is not None else None,
+        )
+        job.file.save(_safe_name(name), ContentFile(data), save=False)
+        job.save()
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue("preview", job.pk))
+    return job
+
+
+def _safe_name(name: str) -> str:
+    suffix = ".csv" if name.lower().endswith((".csv", ".txt")) else ".xlsx"
+    return f"upload{suffix}"
+
+
+def _enqueue(phase: str, job_id: int) -> None:
+    from . import tasks
+
+    (tasks.import_preview if phase == "preview" else tasks.import_commit).delay(job_id)
+
+
+def _progress(job: ImportJob, low: int, high: int):
+    last = [low]
+
+    def report(fraction: float) -> None:
+        value = int(low + (high - low) * fraction)
+        if value >= last[0] + 5:
+            last[0] = value
+            ImportJob.objects.filter(pk=job.pk).update(progress=value)
+
+    return report
+
+
+SYSTEM_VIA = ("命令行", "演示数据")  # run on the server by an operator: acts as administrator
+
+
+def _context(job: ImportJob) -> Context:
+    if job.created_by is None and job.via not in SYSTEM_VIA:
+        raise FileRefused("导入人账号已不存在，请重新上传。")
+    return Context(user=job.created_by, year=job.year)
+
+
+def _plan(job: ImportJob, low: int, high: int) -> Plan:
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    report = _progress(job, low, high)
+    if job.kind == ImportJob.Kind.EVALUATION_TABLE:
+        return table.plan_table(job, data, report)
+    sheet = read_sheet(job.original_name, data)
+    report(0.3)
+    return plan_file(KINDS[job.kind], sheet, _context(job), report)
+
+
+def _store(job: ImportJob, plan: Plan, state: str) -> None:
+    job.counts = plan.counts
+    job.errors = plan.error_list()
+    job.preview = plan.preview_rows()
+    job.notes = plan.notes
+    job.state = state
+    job.progress = 100
+    job.finished_at = timezone.now() if state != State.READY else None
+    job.save()
+
+
+def _fail(job: ImportJob, message: str) -> ImportJob:
+    job.state, job.message, job.progress, job.finished_at = (
+        State.FAILED,
+        message,
+        100,
+        timezone.now(),
+    )
+    job.save(update_fields=["state", "message", "progress", "finished_at"])
+    return job
+
+
+def job_preview(job_id: int) -> ImportJob | None:
+    """Read and check the file; store counts, errors and the rows to show. Writes no data."""
+    job = ImportJob.objects.filter(pk=job_id, state=State.QUEUED).first()
+    if job is None:
+        return None
+    ImportJob.objects.filter(pk=job.pk).update(state=State.PREVIEWING, progress=1)
+    try:
+        plan = _plan(job, 0, 95)
+    except FileRefused as exc:
+        return _fail(job, str(exc))
+    _store(job, plan, State.INVALID if plan.has_errors or not plan.rows else State.READY)
+    return job
+
+
+def job_confirm(*, job: ImportJob, user) -> ImportJob:
+    """The importer confirms a clean preview; the import runs in Celery."""
+    if job.created_by_id != getattr(user, "pk", None):
+        raise ImportRefused("只有上传文件的人可以确认导入。")
+    updated = ImportJob.objects.filter(pk=job.pk, state=State.READY).update(
+        state=State.IMPORTING, progress=0
+    )
+    if not updated:
+        raise ImportRefused(f"该导入当前为“{job.get_state_display()}”，不能确认。")
+    job.refresh_from_db()
+    transaction.on_commit(lambda: _enqueue("commit", job.pk))
+    return job
+
+
+def job_commit(job_id: int) -> ImportJob | None:
+    """Check again and write everything in one transaction, or nothing."""
+    job = ImportJob.objects.filter(pk=job_id, state=State.IMPORTING).first()
+    if job is None:
+        return None
+    try:
+        with transaction.atomic():
+            plan = _plan(job, 0, 60)
+            if plan.has_errors:
+                raise _Invalid(plan)
+            if not (plan.counts["new"] or plan.counts["update"]):
+                _store(job, plan, State.DONE)  # nothing to write, nothing to audit
+                return job
+            if job.kind == ImportJob.Kind.EVALUATION_TABLE:
+                table.write_table(job, plan)
+            else:
+                plan.kind.write(plan, _context(job))
+            audit_record(
+                actor=job.created_by,
+                action=f"批量导入·{job.get_kind_display()}",
+                obj=job,
+                department=job.evaluation.department_id if job.evaluation_id else None,
+                changes=audit_changes(plan),
+                reason=f"{job.via}导入 {job.original_name}",
+            )
+    except _Invalid as invalid:
+        _store(job, invalid.plan, State.INVALID)
+        job.message = "数据在预览后发生了变化，导入时发现错误，未写入任何数据。"
+        job.save(update_fields=["message"])
+        return job
+    except (FileRefused, WorkflowError, FormConflict, FormProblems) as exc:
+        return _fail(job, f"未导入：{exc}")
+    except Exception:
+        log.exception("import %s failed", job.pk)
+        return _fail(
+            job, "导入过程中发生错误，已全部撤销，未写入任何数据。请稍后重试或联系管理员。"
+        )
+    _store(job, plan, State.DONE)
+    return job
+
+
+class _Invalid(Exception):
+    def __init__(self, plan: Plan):
+        self.plan = plan
+
+
+def audit_changes(plan: Plan) -> dict:
+    rows = [r for r in plan.rows if r.status in ("new", "update")]
+    details = {}
+    for row in rows[:MAX_AUDITED_ROWS]:
+        key = row.label or f"第{row.number}行"
+        details[key] = (
+            "新增"
+            if row.status == "new"
+            else {h: [_text(o), _text(n)] for h, (o, n) in row.changes.items()}
+        )
+    changes = {"counts": plan.counts, "rows": details}
+    if len(rows) > MAX_AUDITED_ROWS:
+        changes["truncated"] = f"仅记录前{MAX_AUDITED_ROWS}行，其余见上传文件"
+    return changes
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def import_now(
+    *,
+    kind: str,
+    name: str,
+    data: bytes,
+    year: FiscalYear | None = None,
+    user=None,
+    via: str = "命令行",
+) -> ImportJob:
+    """Preview and, when clean, import in this process (the command line, the demo loader)."""
+    job = job_create(user=user, kind=kind, name=name, data=data, year=year, via=via, enqueue=False)
+    job_preview(job.pk)
+    if ImportJob.objects.filter(pk=job.pk, state=State.READY).update(state=State.IMPORTING):
+        job_commit(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def visible_jobs(user):
+    jobs = ImportJob.objects.select_related("year", "created_by")
+    if access_for(user).is_admin:
+        return jobs
+    return jobs.filter(created_by=user)

@@ -1,0 +1,225 @@
+"""The clerk's round trip: the 项目支出绩效自评表 downloaded as XLSX, filled offline, uploaded.
+
+The table is read by its printed layout (the header row 一级指标 … 偏差原因分析及改进措施 and the
+lines below it down to 总分; 实际完成情况; the 全年执行数 of each fund source), matched to the
+evaluation's lines by 一级 / 二级 / 三级指标, previewed, and saved through `evaluation_save`, so
+the rules, the version lock and the audit record are those of the form.
+"""
+
+import io
+import re
+
+from budgets.models import FUND_SOURCES
+from evaluations import scoring
+from evaluations.services import (
+    EvaluationInput,
+    ResultInput,
+    editing_refusal,
+    evaluation_preview,
+    evaluation_save,
+    results_of,
+)
+
+from .engine import ERROR, UNCHANGED, UPDATE, Plan, Row, parse_decimal
+from .files import FileRefused, Sheet, cell_text, check_zip
+
+INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+_WEIGHT_SUFFIX = re.compile(r"\s*[（(][^（()）]*分[)）]\s*$")
+_LEVEL_SUFFIX = re.compile(r"^(.*?)[（(]([^（()）]+)[)）]\s*$", re.S)
+LEVEL_BY_LABEL = {label: key for key, label in scoring.LEVEL_LABELS.items()} | {
+    "达成": scoring.ACHIEVED,
+    "部分达成": scoring.PARTIAL,
+    "未达成": scoring.NOT_ACHIEVED,
+}
+
+
+def _cells(data: bytes) -> tuple[list[list], list[tuple[int, int]]]:
+    import openpyxl
+
+    check_zip(data)
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, keep_links=False)
+    except Exception as exc:
+        raise FileRefused("无法读取该 Excel 文件（文件已损坏或格式不受支持）。") from exc
+    try:
+        ws = book[book.sheetnames[0]]
+        rows, formulas = [], []
+        for number, row in enumerate(ws.iter_rows(max_col=8), start=1):
+            values = []
+            for col, cell in enumerate(row):
+                value = getattr(cell, "value", None)
+                if getattr(cell, "data_type", None) == "f":
+                    formulas.append((number, col))
+                values.append(value)
+            rows.append(values + [None] * (8 - len(values)))
+            if number > 2000:
+                raise FileRefused("文件行数过多，不是标准的绩效自评表。")
+        return rows, formulas
+    finally:
+        book.close()
+
+
+def _actual(text: str, indicator) -> tuple[str, str]:
+    """(实际完成值, 完成等级) from the printed cell: '48万件', '达成年度指标', '文字（达成…）'."""
+    level = ""
+    match = _LEVEL_SUFFIX.match(text)
+    if text in LEVEL_BY_LABEL:
+        return ("" if indicator.is_qualitative else text), LEVEL_BY_LABEL[text]
+    if match and match.group(2).strip() in LEVEL_BY_LABEL:
+        text, level = match.group(1).strip(), LEVEL_BY_LABEL[match.group(2).strip()]
+    if not indicator.is_qualitative and indicator.unit and text.endswith(indicator.unit):
+        stripped = text[: -len(indicator.unit)].strip()
+        if scoring.parse_number(stripped) is not None:
+            text = stripped
+    return text, level
+
+
+def plan_table(job, data: bytes, report) -> Plan:
+    evaluation = job.evaluation
+    if evaluation is None:
+        raise FileRefused("该自评表已不存在。")
+    refusal = editing_refusal(job.created_by, evaluation)
+    if refusal:
+        raise FileRefused(refusal)
+    if not data.startswith(b"PK\x03\x04") or not job.original_name.lower().endswith(".xlsx"):
+        raise FileRefused("请上传从本系统导出的 .xlsx 格式的绩效自评表。")
+    cells, formulas = _cells(data)
+    report(0.3)
+    text = [[cell_text(v) for v in row] for row in cells]
+    expected = evaluation.project.name if evaluation.project_id else evaluation.department.name
+    name_row = next((r for r in text if r[0] in ("项目名称", "预算部门")), None)
+    if name_row is None:
+        raise FileRefused("文件不是标准的绩效自评表（找不到“项目名称”行）。")
+    if name_row[1] != expected:
+        raise FileRefused(f"文件中的名称“{name_row[1]}”与本自评表“{expected}”不一致，请检查文件。")
+    start = next((i for i, r in enumerate(text) if r[:7] == INDICATOR_HEADER), None)
+    if start is None:
+        raise FileRefused("文件不是标准的绩效自评表（找不到指标表头行）。")
+    bad = {(r + 1, c) for r, c in formulas}
+    results = results_of(evaluation)
+    by_key = {
+        (r.indicator.category.parent.name, r.indicator.category.name, r.indicator.name): r
+        for r in results
+    }
+    rows: list[Row] = []
+    lines: dict[int, ResultInput] = {
+        r.id: ResultInput(r.id, r.actual_value, r.level, r.score, r.deviation_reason)
+        for r in results
+    }
+    row_of: dict[int, Row] = {}
+    level1 = level2 = ""
+    for index in range(start + 1, len(text)):
+        values = text[index]
+        if values[0].startswith(("总分", "审核得分", "填表人")):
+            break
+        number = index + 1
+        level1 = _WEIGHT_SUFFIX.sub("", values[0]) or level1
+        level2 = values[1] or level2
+        if not values[2]:
+            continue
+        row = Row(number=number, raw=cells[index], label=f"{level1}/{level2}/{values[2]}")
+        rows.append(row)
+        for col, header in ((4, "实际完成值"), (6, "得分"), (7, "偏差原因分析及改进措施")):
+            if (number, col) in bad:
+                row.error(header, "单元格含公式，请改为直接填写数值或文字")
+        result = by_key.get((level1, level2, values[2]))
+        if result is None:
+            row.error("三级指标", "本自评表中没有这个三级指标（请勿修改指标名称）")
+            continue
+        if result.id in row_of:
+            row.error("三级指标", f"与第{row_of[result.id].number}行重复")
+            continue
+        row_of[result.id] = row
+        actual, level = _actual(values[4], result.indicator)
+        score = None
+        if values[6]:
+            try:
+                score = parse_decimal(values[6], places=2)
+            except ValueError as exc:
+                row.error("得分", str(exc))
+        if len(actual) > 200:
+            row.error("实际完成值", "不能超过200个字")
+        lines[result.id] = ResultInput(
+            result.id, actual, level if result.indicator.is_qualitative else "", score, values[7]
+        )
+        new = lines[result.id]
+        for header, old, value in (
+            ("实际完成值", result.actual_value, new.actual_value),
+            ("完成等级", result.level, new.level),
+            ("得分", result.score, new.score),
+            ("偏差原因分析及改进措施", result.deviation_reason, new.deviation_reason),
+        ):
+            if (old or "") != (value or "") and not (header == "得分" and value is None):
+                row.changes[header] = [old, value]
+        row.status = UPDATE if row.changes else UNCHANGED
+    data_in = EvaluationInput(
+        actual_text=evaluation.actual_text,
+        problems=evaluation.problems,
+        measures=evaluation.measures,
+        execution_reason=evaluation.execution_reason,
+        results=list(lines.values()),
+    )
+    general = _general(text, start, evaluation, data_in, bad)
+    if general.changes or general.errors:
+        rows.insert(0, general)
+    preview = evaluation_preview(evaluation, data_in)
+    for result_id, info in preview["lines"].items():
+        row = row_of.get(result_id)
+        for problem in info["problems"]:
+            if row is not None:
+                row.error("完成等级" if "等级" in problem else "得分", problem)
+    report(0.9)
+    plan = Plan(
+        kind=None, sheet=Sheet(name="", header_row=start + 1, headers=[]), columns={}, rows=rows
+    )
+    plan.evaluation_input = data_in
+    for row in rows:
+        if row.errors:
+            row.status = ERROR
+    return plan
+
+
+def _general(text, start, evaluation, data_in: EvaluationInput, bad) -> Row:
+    """实际完成情况 and, for a project, 全年执行数 by source, from the rows above the indicators."""
+    row = Row(number=0, raw=[], label="年度总体目标与资金")
+    for index in range(start):
+        values = text[index]
+        if values[4] == "实际完成情况" and index + 1 < start:
+            actual = text[index + 1][4]
+            row.number = index + 2
+            if (index + 2, 4) in bad:
+                row.error("实际完成情况", "单元格含公式")
+            elif actual != evaluation.actual_text:
+                row.changes["实际完成情况"] = [evaluation.actual_text, actual]
+                data_in.actual_text = actual
+    if evaluation.project_id:
+        executed = {}
+        labels = dict((label, source) for source, label in FUND_SOURCES)
+        for index in range(start):
+            label = text[index][1].removeprefix("其中：")
+            source = labels.get(label)
+            if source is None or not text[index][4]:
+                continue
+            try:
+                value = parse_decimal(text[index][4])
+            except ValueError as exc:
+                row.error(f"全年执行数·{label}", str(exc))
+                continue
+            old = getattr(evaluation.project, f"executed_{source}")
+            executed[source] = value
+            if old != value:
+                row.changes[f"全年执行数·{label}"] = [old, value]
+        if executed:
+            data_in.executed = executed
+    row.status = UPDATE if row.changes else UNCHANGED
+    return row
+
+
+def write_table(job, plan: Plan) -> None:
+    evaluation = job.evaluation
+    evaluation_save(
+        evaluation=evaluation,
+        user=job.created_by,
+        data=plan.evaluation_input,
+        version=job.base_version if job.base_version is not None else evaluation.version,
+    )

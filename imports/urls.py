@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("imports/", views.imports, name="imports"),
+    path("imports/template/", views.import_template, name="import_template"),
+    path("imports/<int:pk>/", views.import_job, name="import_job"),
+    path("imports/<int:pk>/status/", views.import_status, name="import_status"),
+    path("imports/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("imports/<int:pk>/failed/", views.import_failed, name="import_failed"),
+    path("evaluations/<int:pk>/import/", views.evaluation_import, name="evaluation_import"),
+]

@@ -1,0 +1,170 @@
+"""批量导入 pages: upload, preview, confirm, the failed rows, the templates; and the clerk's
+upload of a filled 项目支出绩效自评表."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from evaluations import selectors
+from evaluations.services import editing_refusal
+
+from . import services
+from .kinds import Context
+from .models import ImportJob
+from .workbooks import failed_rows, template
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW_SHOWN = 200
+
+
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def _upload(request) -> tuple[str, bytes] | None:
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择要上传的文件。")
+        return None
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        mb = settings.IMPORT_MAX_BYTES // 1024 // 1024
+        messages.error(request, f"文件超过 {mb}MB 的上限，未导入。")
+        return None
+    return upload.name, upload.read()
+
+
+@login_required
+def imports(request):
+    kinds = services.kinds_for(request.user)
+    if not kinds:
+        raise Http404("您没有可导入的数据类型。")
+    all_years = selectors.years()
+    if request.method == "POST":
+        upload = _upload(request)
+        if upload:
+            year = (
+                selectors.year_or_current(all_years, request.POST.get("year"))
+                if request.POST.get("year")
+                else None
+            )
+            try:
+                job = services.job_create(
+                    user=request.user,
+                    kind=request.POST.get("kind", ""),
+                    name=upload[0],
+                    data=upload[1],
+                    year=year,
+                )
+                return redirect("import_job", pk=job.pk)
+            except services.ImportRefused as exc:
+                messages.error(request, str(exc))
+        return redirect("imports")
+    jobs = services.visible_jobs(request.user)[:20]
+    return render(
+        request,
+        "imports/index.html",
+        {
+            "kinds": kinds,
+            "years": all_years,
+            "jobs": jobs,
+            "max_mb": settings.IMPORT_MAX_BYTES // 1024 // 1024,
+        },
+    )
+
+
+@login_required
+def import_template(request):
+    kind = request.GET.get("kind", "")
+    if kind not in dict(services.kinds_for(request.user)):
+        raise Http404
+    label = ImportJob.Kind(kind).label
+    return _xlsx(template(kind, Context(user=request.user)), f"{label}导入模板.xlsx")
+
+
+def _job(request, pk: int) -> ImportJob:
+    return get_object_or_404(services.visible_jobs(request.user), pk=pk)
+
+
+@login_required
+def import_job(request, pk: int):
+    job = _job(request, pk)
+    shown = job.preview[:PREVIEW_SHOWN]
+    return render(
+        request,
+        "imports/job.html",
+        {
+            "job": job,
+            "rows": shown,
+            "more": max(0, len(job.preview) - len(shown)),
+            "error_count": len(job.errors),
+            "back": reverse("evaluation", args=[job.evaluation_id]) if job.evaluation_id else None,
+        },
+    )
+
+
+@login_required
+def import_status(request, pk: int):
+    job = _job(request, pk)
+    return JsonResponse(
+        {
+            "state": job.state,
+            "label": job.get_state_display(),
+            "progress": job.progress,
+            "finished": job.state not in ("queued", "previewing", "importing"),
+        }
+    )
+
+
+@login_required
+@require_POST
+def import_confirm(request, pk: int):
+    job = _job(request, pk)
+    try:
+        services.job_confirm(job=job, user=request.user)
+    except services.ImportRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("import_job", pk=job.pk)
+
+
+@login_required
+def import_failed(request, pk: int):
+    job = _job(request, pk)
+    if not job.errors or job.kind == ImportJob.Kind.EVALUATION_TABLE:
+        raise Http404("没有错误行。")
+    stem = job.original_name.rsplit(".", 1)[0]
+    return _xlsx(failed_rows(job), f"{stem}-错误行.xlsx")
+
+
+@login_required
+@require_POST
+def evaluation_import(request, pk: int):
+    """A clerk uploads the filled 绩效自评表 of this evaluation; the preview shows the changes."""
+    evaluation = selectors.evaluation_for(request.user, pk)
+    refusal = editing_refusal(request.user, evaluation)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("evaluation", pk=pk)
+    upload = _upload(request)
+    if upload is None:
+        return redirect("evaluation", pk=pk)
+    job = services.job_create(
+        user=request.user,
+        kind=ImportJob.Kind.EVALUATION_TABLE,
+        name=upload[0],
+        data=upload[1],
+        year=evaluation.year,
+        evaluation=evaluation,
+    )
+    return redirect("import_job", pk=job.pk)

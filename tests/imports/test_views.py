@@ -1,0 +1,238 @@
+"""The 批量导入 pages and the clerk's round trip of the 项目支出绩效自评表."""
+
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from budgets.models import AuditLog, Membership, Project
+from evaluations import services
+from evaluations.models import IndicatorResult
+from evaluations.tables.registry import evaluation_table
+from evaluations.tables.xlsx import render_xlsx
+from imports.models import ImportJob
+from tests.factories import member
+from tests.imports.conftest import snapshot, xlsx
+
+pytestmark = pytest.mark.django_db
+PROJECT_HEADERS = ["年度", "单位编码", "项目编码", "项目名称", "全年预算数·本年财政拨款"]
+
+
+@pytest.fixture(autouse=True)
+def _commit_hooks(monkeypatch, django_capture_on_commit_callbacks):
+    """Run the tasks enqueued on commit when each request ends, as after a real commit."""
+    from django.test import Client
+
+    real = Client.post
+
+    def post(self, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "post", post)
+
+
+def upload(client, data: bytes, name="p.xlsx", **fields):
+    return client.post(
+        reverse("imports"),
+        {"file": SimpleUploadedFile(name, data), **fields},
+    )
+
+
+def test_upload_preview_confirm(client, admin_user, tree, fiscal_year):
+    client.force_login(admin_user)
+    data = xlsx(PROJECT_HEADERS, [[2025, "100001", "P-1", "大厅运行", 10]])
+    response = upload(client, data, kind="projects")
+    job = ImportJob.objects.get()
+    assert response.url == reverse("import_job", args=[job.pk])
+    assert job.state == ImportJob.State.READY and Project.objects.count() == 0
+    page = client.get(response.url).content.decode()
+    assert "确认导入" in page and "新增" in page and "大厅运行" in page
+    assert client.get(reverse("import_status", args=[job.pk])).json()["state"] == "ready"
+    client.post(reverse("import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.DONE and Project.objects.count() == 1
+    assert "已导入" in client.get(response.url).content.decode()
+    # confirming twice does nothing more
+    client.post(reverse("import_confirm", args=[job.pk]))
+    assert Project.objects.count() == 1
+    assert AuditLog.objects.filter(action="批量导入·项目及资金").count() == 1
+
+
+def test_failed_rows_workbook_round_trip(client, admin_user, tree, fiscal_year):
+    client.force_login(admin_user)
+    headers = [*PROJECT_HEADERS, "我的备注"]
+    rows = [[2025, "100001", "P-1", "好行", 10, "甲"], [2025, "100001", "P-2", "坏行", "十", "乙"]]
+    upload(client, xlsx(headers, rows), kind="projects")
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.INVALID
+    page = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert "第3行" in page and "必须是数字" in page and "整个文件未导入" in page
+    response = client.get(reverse("import_failed", args=[job.pk]))
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            b"".join(
+                response.streaming_content
+                if hasattr(response, "streaming_content")
+                else [response.content]
+            )
+        )
+    )
+    ws = book["数据"]
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert values[0] == [*headers, "错误说明"]  # the user's own columns, in their order
+    assert values[1][:6] == [2025, "100001", "P-2", "坏行", "十", "乙"]  # only the failed row
+    assert "必须是数字" in values[1][6] and "原第3行" in values[1][6]
+    bad = ws.cell(row=2, column=5)
+    assert bad.fill.fgColor.rgb.endswith("FFC7CE") and "必须是数字" in bad.comment.text
+    assert ws.max_row == 2
+    ws.cell(row=2, column=5).value = 10  # fixed
+    fixed = io.BytesIO()
+    book.save(fixed)
+    upload(client, fixed.getvalue(), name="p-错误行.xlsx", kind="projects")
+    again = ImportJob.objects.order_by("-pk").first()
+    assert again.state == ImportJob.State.READY, again.errors
+    assert again.notes == ["以下列不属于模板，导入时忽略：我的备注、错误说明"]
+
+
+def test_templates_only_for_permitted_kinds(client, tree, fiscal_year):
+    clerk = member(tree["centre"])
+    client.force_login(clerk)
+    response = client.get(reverse("import_template") + "?kind=indicators")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["数据", "填写说明"]
+    headers = [c.value for c in book["数据"][1]]
+    assert headers[:6] == ["年度*", "项目编码", "单位编码", "一级指标*", "二级指标*", "三级指标*"]
+    validations = book["数据"].data_validations.dataValidation
+    assert any(v.formula1 == '"≥,>,=,≤,<,定性"' for v in validations)
+    assert "填写说明" in book["填写说明"]["A1"].value
+    assert client.get(reverse("import_template") + "?kind=departments").status_code == 404
+    assert client.get(reverse("import_template") + "?kind=projects").status_code == 404
+    page = client.get(reverse("imports")).content.decode()
+    assert "绩效目标（三级指标）" in page and "项目及资金" not in page
+    assert upload(client, b"x", kind="departments").status_code == 302
+    assert ImportJob.objects.count() == 0
+
+
+def test_import_pages_list_only_own_jobs(client, tree, fiscal_year):
+    owner, other = member(tree["centre"]), member(tree["centre"])
+    reviewer = member(tree["bureau"], role=Membership.Role.REVIEWER)
+    client.force_login(reviewer)
+    upload(client, xlsx(PROJECT_HEADERS, [[2025, "100001", "P-1", "x", 1]]), kind="projects")
+    job = ImportJob.objects.get()
+    for user in (owner, other):
+        client.force_login(user)
+        assert "p.xlsx" not in client.get(reverse("imports")).content.decode()
+        for name in ("import_job", "import_status", "import_failed"):
+            assert client.get(reverse(name, args=[job.pk])).status_code == 404
+        assert client.post(reverse("import_confirm", args=[job.pk])).status_code == 404
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.READY
+    nobody = member(tree["other"], role=Membership.Role.CLERK)
+    nobody.memberships.all().delete()
+    client.force_login(nobody)
+    assert client.get(reverse("imports")).status_code == 404
+
+
+# ----------------------------------------------------------------------------- round trip
+
+
+def fill(table_bytes: bytes, values: dict[str, tuple]) -> bytes:
+    """Fill the downloaded table as a clerk does: 实际完成值, 得分, 偏差原因 by 三级指标."""
+    book = openpyxl.load_workbook(io.BytesIO(table_bytes))
+    ws = book.worksheets[0]
+    for row in ws.iter_rows():
+        name = row[2].value
+        if name in values:
+            actual, score, reason = values[name]
+            row[4].value, row[6].value, row[7].value = actual, score, reason
+        if row[4].value == "实际完成情况":
+            ws.cell(row=row[4].row + 1, column=5).value = "全年目标基本完成"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_clerk_round_trip_of_the_self_evaluation_table(client, sheet, clerk):
+    evaluation = services.evaluation_start(user=clerk, project_id=sheet.project_id)
+    client.force_login(clerk)
+    downloaded = render_xlsx([evaluation_table(evaluation)])  # what 导出Excel gives the clerk
+    filled = fill(
+        downloaded,
+        {
+            "话务平台接听量": ("48万件", None, None),
+            "设施维修时间": ("3", 12, "配件到货慢"),
+            "保障大厅正常运行": ("达成年度指标", 30, None),
+            "群众满意率": ("96", 10, None),
+        },
+    )
+    url = reverse("evaluation_import", args=[evaluation.pk])
+    response = client.post(url, {"file": SimpleUploadedFile("自评表.xlsx", filled)})
+    job = ImportJob.objects.get()
+    assert response.url == reverse("import_job", args=[job.pk])
+    assert job.state == ImportJob.State.READY, (job.message, job.errors)
+    page = client.get(response.url).content.decode()
+    assert "48" in page and "配件到货慢" in page and "全年目标基本完成" in page
+    assert IndicatorResult.objects.filter(actual_value="48").count() == 0  # preview only
+    client.post(reverse("import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.DONE, job.message
+    lines = {r.indicator.name: r for r in evaluation.results.select_related("indicator")}
+    assert lines["话务平台接听量"].actual_value == "48"
+    assert lines["话务平台接听量"].score == Decimal("30")  # blank: the suggestion
+    assert lines["设施维修时间"].score == Decimal("12")
+    assert lines["保障大厅正常运行"].level == "achieved"
+    evaluation.refresh_from_db()
+    assert evaluation.actual_text == "全年目标基本完成" and evaluation.total_score is not None
+    assert (
+        AuditLog.objects.filter(action="绩效自评·保存", object_id=str(evaluation.pk)).count() == 1
+    )
+
+
+def test_round_trip_applies_the_form_rules_and_the_version_lock(client, sheet, clerk):
+    evaluation = services.evaluation_start(user=clerk, project_id=sheet.project_id)
+    client.force_login(clerk)
+    downloaded = render_xlsx([evaluation_table(evaluation)])
+    url = reverse("evaluation_import", args=[evaluation.pk])
+    bad = fill(downloaded, {"话务平台接听量": ("48", 99, None)})
+    before = snapshot()
+    client.post(url, {"file": SimpleUploadedFile("自评表.xlsx", bad)})
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.INVALID
+    assert any("得分" in h for _, h, _ in job.errors)
+    assert snapshot() == before
+    # someone saves the form between the preview and the confirmation: the upload loses
+    good = fill(downloaded, {"话务平台接听量": ("48", None, None)})
+    client.post(url, {"file": SimpleUploadedFile("自评表.xlsx", good)})
+    job = ImportJob.objects.order_by("-pk").first()
+    assert job.state == ImportJob.State.READY
+    data = services.EvaluationInput("网页上填的", "", "", "", [])
+    services.evaluation_save(
+        evaluation=evaluation, user=clerk, data=data, version=evaluation.version
+    )
+    client.post(reverse("import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED and "已被他人修改" in job.message
+    evaluation.refresh_from_db()
+    assert evaluation.actual_text == "网页上填的"
+
+
+def test_round_trip_refuses_another_projects_table(client, sheet, clerk, tree, open_year):
+    from tests.factories import IndicatorFactory, ProjectFactory, TargetSheetFactory
+
+    evaluation = services.evaluation_start(user=clerk, project_id=sheet.project_id)
+    other = ProjectFactory(department=tree["centre"], year=open_year, name="另一个项目")
+    other_sheet = TargetSheetFactory(project=other, state="approved")
+    IndicatorFactory(sheet=other_sheet)
+    other_eval = services.evaluation_start(user=clerk, project_id=other.pk)
+    data = render_xlsx([evaluation_table(other_eval)])
+    client.force_login(clerk)
+    client.post(
+        reverse("evaluation_import", args=[evaluation.pk]),
+        {"file": SimpleUploadedFile("自评表.xlsx", data)},
+    )
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.FAILED and "不一致" in job.message

@@ -98,7 +98,7 @@ class Plan:
         return [
             {
                 "row": r.number,
-                "label": r.label,
+                "label": r.label or " ".join(cell_text(v) for v in r.raw[:4] if v is not None),
                 "status": ERROR if r.errors else r.status,
                 "changes": {k: [_show(o), _show(n)] for k, (o, n) in r.changes.items()},
                 "errors": [f"{h}：{m}" if h else m for h, ms in r.errors.items() for m in ms],

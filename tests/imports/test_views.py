@@ -59,7 +59,9 @@ def test_upload_preview_confirm(client, admin_user, tree, fiscal_year):
     # confirming twice does nothing more
     client.post(reverse("import_confirm", args=[job.pk]))
     assert Project.objects.count() == 1
-    assert AuditLog.objects.filter(action="批量导入·项目及资金").count() == 1
+    log = AuditLog.objects.get(action="批量导入·项目及资金")  # exactly one, with who and what
+    assert log.actor == admin_user and log.object_id == str(job.pk)
+    assert log.changes["counts"]["new"] == 1 and "2025 P-1 大厅运行" in log.changes["rows"]
 
 
 def test_failed_rows_workbook_round_trip(client, admin_user, tree, fiscal_year):

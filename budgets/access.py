@@ -101,6 +101,17 @@ def scope(queryset: QuerySet, user, department_field: str = "department") -> Que
     return queryset.filter(**{f"{department_field}__in": visible})
 
 
+def department_subtree(root_id: int) -> set[int]:
+    """The ids of an active department and of every active unit below it (one query): what a
+    membership in it covers, e.g. a 主管部门 and its 所属单位."""
+    children: dict[int | None, list[int]] = {}
+    for dept_id, parent_id in Department.objects.filter(is_active=True).values_list(
+        "id", "parent_id"
+    ):
+        children.setdefault(parent_id, []).append(dept_id)
+    return _descendants([root_id], children)
+
+
 def visible_departments(user) -> QuerySet:
     return scope(Department.objects.filter(is_active=True), user, department_field="id")
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("exports/<int:pk>/status/", evaluation_views.export_status, name="export_status"),
     path("exports/<int:pk>/download/", evaluation_views.export_download, name="export_download"),
     path("review/", evaluation_views.review_queue, name="review_queue"),
+    path("dashboard/", evaluation_views.dashboard, name="dashboard"),
     path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("imports.urls")),

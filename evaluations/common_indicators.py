@@ -77,6 +77,35 @@ class CommonIndicator:
             return MISSING
         return f"{self.value.scaleb(2):f}%"
 
+    @property
+    def inputs_display(self) -> str:
+        """The inputs as shown beside the value: "实有在职人数 37人；编制数 42人" (money in 万元
+        with 2 decimals); a missing input shows 无数据."""
+        return "；".join(f"{label} {_show(value)}" for label, value in self.inputs)
+
+    @property
+    def basis(self) -> str:
+        """What the value was computed from, or why it is 无数据 (the details row)."""
+        if self.value is not None:
+            return self.inputs_display
+        invalid = [m for m in self.missing if m.endswith(("为0", "为负数"))]
+        blank = [m for m in self.missing if m not in invalid]
+        reasons = ([f"未填{'、'.join(blank)}"] if blank else []) + invalid
+        return f"{MISSING}：{'；'.join(reasons)}"
+
+    @property
+    def explanation(self) -> str:
+        """Formula and basis on two lines (a hover text, a table cell)."""
+        return f"{self.formula}\n{self.basis}"
+
+
+def _show(value: Number | None) -> str:
+    if value is None:
+        return MISSING
+    if isinstance(value, int):
+        return f"{value}人"
+    return f"{Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}万元"
+
 
 # ---------------------------------------------------------------------------------------------
 # Inputs
@@ -244,7 +273,7 @@ def common_indicators(budget, *, places: int = 4) -> list[CommonIndicator]:
         _indicator(
             "three_public_change",
             "三公经费变动率",
-            "（本年三公经费决算数 − 上年三公经费决算数）÷ 上年三公经费决算数",
+            "（本年决算数 − 上年决算数）÷ 上年决算数",
             three_final,
             three_prior,
             places,
@@ -278,7 +307,7 @@ def common_indicators(budget, *, places: int = 4) -> list[CommonIndicator]:
         _indicator(
             "payment_progress",
             "支付进度率",
-            "（基本支出决算数 + 项目支出决算数）÷（基本支出预算数 + 项目支出预算数）",
+            "支出决算数 ÷ 支出预算数（基本支出 + 项目支出）",
             _expenditure(read, "final"),
             _expenditure(read, "budget"),
             places,

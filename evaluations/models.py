@@ -240,6 +240,10 @@ class SelfEvaluation(WorkflowForm):
     )
     review_grade = models.CharField("审核等级", max_length=4, blank=True)
 
+    # Consistency flags (evaluations.consistency), stored with the totals so that lists show them
+    # without recomputing: [{"code", "message", "line"}], "line" an IndicatorResult id or None.
+    flags = models.JSONField("一致性提示", default=list, blank=True, editable=False)
+
     snapshot = models.JSONField("审核时快照", null=True, blank=True, editable=False)
     snapshot_hash = models.CharField("快照校验码", max_length=16, blank=True, editable=False)
 

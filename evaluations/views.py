@@ -13,7 +13,9 @@ from budgets.access import Role, access_for, can_act
 from budgets.access import visible_departments as access_scope_departments
 from budgets.models import AuditLog
 
-from . import selectors, services, workflow
+from . import consistency, selectors, services, workflow
+from . import dashboard as boards
+from .common_indicators import common_indicators
 from .forms import (
     IndicatorFormSet,
     TargetSheetForm,
@@ -404,8 +406,16 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         project_id=evaluation.project_id,
     ).first()
     budget = services.results.budget_of(evaluation)
+    line_flags = consistency.by_line(evaluation.flags)
+    for line in lines:
+        line["flags"] = line_flags.get(line["r"].id, [])
     return {
         "evaluation": evaluation,
+        "flags": consistency.groups(evaluation.flags),
+        "common": None
+        if evaluation.project_id
+        else common_indicators(budget, places=evaluation.year.percent_places + 2),
+        "department_projects": boards.department_projects(request.user, evaluation),
         "sheet": sheet,
         "lines": lines,
         "texts": texts,
@@ -484,6 +494,7 @@ def review_queue(request):
         else {"rows": [], "counts": {}, "overdue": 0}
     )
     page = Paginator(result.pop("rows"), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    boards.attach_flags([row.form for row in page.object_list])
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -499,6 +510,29 @@ def review_queue(request):
             "query": params.urlencode(),
             "departments": access_scope_departments(request.user),
             "states": FormState.choices,
+        },
+    )
+
+
+@login_required
+def dashboard(request):
+    """绩效看板: a year across the departments a finance reviewer covers (administrators: all),
+    every figure linking to the forms behind it. Not a unit's page: others get 404."""
+    if not boards.may_view(request.user):
+        raise Http404("未找到该页面。")
+    all_years = selectors.years()
+    fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+    board = boards.dashboard_for(request.user, fiscal_year) if fiscal_year else None
+    return render(
+        request,
+        "evaluations/dashboard.html",
+        {
+            "years": all_years,
+            "year": fiscal_year,
+            "board": board,
+            "flag_labels": consistency.LABELS,
+            "mismatch_low": boards.MISMATCH_LOW,
+            "mismatch_high": boards.MISMATCH_HIGH,
         },
     )
 

@@ -12,6 +12,6 @@ def test_bench_runs_at_one_fiftieth_scale():
 
     text = main(scale=0.02, output=None)
     counts = re.findall(r"queries: (\d+) small, (\d+) at city scale", text)
-    assert len(counts) == 3
+    assert len(counts) == 4  # clerk home, form, review queue, dashboard
     assert all(small == large for small, large in counts), text
     assert "10 departments, 100 projects, 1,500 indicators" in text

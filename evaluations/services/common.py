@@ -1,5 +1,6 @@
 """Writes of the evaluations app. Every write owns its transaction and leaves one audit record."""
 
+import json
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -8,7 +9,8 @@ from django.db import transaction
 from budgets.models import DepartmentBudget, FiscalYear
 from budgets.services import OPTIONAL_TREE, STANDARD_TREE
 
-from .. import scoring
+from .. import consistency, scoring
+from ..consistency import FundPart
 from ..models import IndicatorCategory, IndicatorResult, SelfEvaluation
 from ..selectors import policy_for
 
@@ -16,6 +18,10 @@ from ..selectors import policy_for
 class Funds(NamedTuple):
     full: Decimal | None
     executed: Decimal | None
+    # the rows under the total (fund sources of a project, income natures of a department)
+    parts: tuple[FundPart, ...] = ()
+    # 部门整体: 全年执行数 by expense nature (基本支出 + 项目支出 决算), None when incomplete
+    expense_executed: Decimal | None = None
 
 
 def indicator_tree_seed(*, fiscal_year: FiscalYear) -> None:
@@ -46,8 +52,18 @@ def funds_of(evaluation: SelfEvaluation, budget: DepartmentBudget | None = None)
     (the project's funds, or the department's income by nature; None where 无数据)."""
     from ..tables.funds import evaluation_funds
 
-    total = evaluation_funds(evaluation, budget)[0]
-    return Funds(total.full, total.executed)
+    total, *rows = evaluation_funds(evaluation, budget)
+    expense = None
+    if evaluation.project_id is None and budget is not None:
+        parts = (budget.basic_personnel_final, budget.basic_public_final, budget.project_final)
+        if all(part is not None for part in parts):
+            expense = sum(parts, Decimal("0"))
+    return Funds(
+        total.full,
+        total.executed,
+        tuple(FundPart(row.label, row.full, row.executed) for row in rows),
+        expense,
+    )
 
 
 def evaluation_compute(
@@ -83,6 +99,12 @@ def evaluation_compute(
         evaluation.review_grade = scoring.grade(evaluation.review_total_score, policy) or ""
     else:
         evaluation.review_total_score, evaluation.review_grade = None, ""
+    evaluation.flags = [
+        flag.to_json()
+        for flag in consistency.evaluation_flags(
+            execution_rate=evaluation.execution_rate, results=results, funds=funds, policy=policy
+        )
+    ]
 
 
 COMPUTED_EVALUATION_FIELDS = [
@@ -92,7 +114,16 @@ COMPUTED_EVALUATION_FIELDS = [
     "grade",
     "review_total_score",
     "review_grade",
+    "flags",
 ]
+
+
+def _hashable(values: tuple) -> tuple:
+    # flags are a list of dicts: group equal values by their JSON text
+    return tuple(
+        json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, list) else v
+        for v in values
+    )
 
 
 def year_recompute(*, fiscal_year: FiscalYear) -> int:
@@ -115,6 +146,7 @@ def year_recompute(*, fiscal_year: FiscalYear) -> int:
     policy = policy_for(fiscal_year)
     result_changes: dict = defaultdict(list)
     evaluation_changes: dict = defaultdict(list)
+    values_of: dict = {}
     for evaluation in evaluations:
         lines = list(evaluation.results.all())
         before = [r.suggested_score for r in lines]
@@ -126,15 +158,16 @@ def year_recompute(*, fiscal_year: FiscalYear) -> int:
                 result_changes[line.suggested_score].append(line.pk)
         computed = tuple(getattr(evaluation, f) for f in COMPUTED_EVALUATION_FIELDS)
         if computed != computed_before:
-            evaluation_changes[computed].append(evaluation.pk)
+            evaluation_changes[_hashable(computed)].append(evaluation.pk)
+            values_of[_hashable(computed)] = computed
     with transaction.atomic():
         for value, ids in result_changes.items():
             for chunk in _chunks(ids):
                 IndicatorResult.objects.filter(pk__in=chunk).update(suggested_score=value)
-        for values, ids in evaluation_changes.items():
+        for key, ids in evaluation_changes.items():
             for chunk in _chunks(ids):
                 SelfEvaluation.objects.filter(pk__in=chunk).update(
-                    **dict(zip(COMPUTED_EVALUATION_FIELDS, values, strict=True))
+                    **dict(zip(COMPUTED_EVALUATION_FIELDS, values_of[key], strict=True))
                 )
     return len(evaluations)
 

@@ -11,7 +11,7 @@ from budgets.access import Role, can_act
 from budgets.models import DepartmentBudget, FiscalYear, Project
 from budgets.services import audit_record
 
-from .. import scoring, workflow
+from .. import consistency, scoring, workflow
 from ..models import FormState, IndicatorResult, SelfEvaluation, TargetSheet
 from ..selectors import policy_for
 from .common import COMPUTED_EVALUATION_FIELDS, evaluation_compute, funds_of
@@ -191,8 +191,11 @@ def evaluation_preview(evaluation: SelfEvaluation, data: EvaluationInput) -> dic
     funds = funds_of(evaluation, budget_of(evaluation))
     policy = policy_for(evaluation.year)
     evaluation_compute(evaluation, results, funds, policy)
-    shown = [r.score if r.score is not None else r.suggested_score for r in results]
-    total = scoring.total_score(evaluation.execution_score, shown, policy)
+    for result in results:  # as a save would: a blank score takes the suggestion
+        if result.score is None:
+            result.score = result.suggested_score
+    evaluation_compute(evaluation, results, funds, policy)  # flags see the scores a save keeps
+    total = scoring.total_score(evaluation.execution_score, [r.score for r in results], policy)
     return {
         "execution_rate": evaluation.execution_rate,
         "execution_score": evaluation.execution_score,
@@ -201,12 +204,11 @@ def evaluation_preview(evaluation: SelfEvaluation, data: EvaluationInput) -> dic
         ),
         "total": total,
         "grade": scoring.grade(total, policy),
+        "flags": [{**f, "label": consistency.LABELS[f["code"]]} for f in evaluation.flags],
         "lines": {
             r.id: {
                 "suggested": r.suggested_score,
-                "reason_required": scoring.deviation_required(
-                    r.score if r.score is not None else r.suggested_score, r.indicator.weight
-                ),
+                "reason_required": scoring.deviation_required(r.score, r.indicator.weight),
                 "problems": line_problems(r, policy, final=False),
             }
             for r in results

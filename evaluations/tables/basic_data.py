@@ -4,12 +4,15 @@
 Seven columns: a label column and six value columns. The three-column blocks (编制数 | 在职人数 |
 控制率; 上年决算数 | 本年预算数 | 本年决算数) give each value two merged columns; the 楼堂馆所
 block uses the six columns one by one. A missing figure (None) shows "无数据", never 0.
+Under the table (before its notes) a block that seed 003 does not have: the department-wide
+common indicators computed from these figures (`common_indicators`), value and formula.
 """
 
 from collections.abc import Iterable
 from decimal import Decimal
 
-from .. import scoring
+from ..common_indicators import FIELDS as COMMON_FIELDS
+from ..common_indicators import common_indicators
 from .base import Builder, Style, Table
 from .funds import _sum
 from .self_evaluation import dec
@@ -51,15 +54,6 @@ def put_money(b: Builder, col: int, value, **kwargs) -> None:
         b.put(col, amount, Style.MONEY, **kwargs)
 
 
-def ratio(numerator, denominator, places: int = 2) -> Decimal | None:
-    """numerator / denominator rounded as a percentage with `places` decimals is shown; None when
-    an input is missing or the denominator is 0 (the same rounding as 执行率)."""
-    if numerator is None or denominator is None:
-        return None
-    policy = scoring.Policy(percent_places=places)
-    return scoring.execution_rate(Decimal(denominator), Decimal(numerator), policy)
-
-
 def _sum_of(figures: dict, prefixes: Iterable[str], stage: str) -> Decimal | None:
     return _sum(dec(figures.get(f"{prefix}_{stage}")) for prefix in prefixes)
 
@@ -95,7 +89,8 @@ def basic_data_table(data: dict) -> Table:
             b.put(col, MISSING, Style.CENTER, colspan=2)
         else:
             b.put(col, int(count), Style.INTEGER, colspan=2)
-    rate = ratio(actual, quota, data.get("percent_places", 2))
+    indicators = common_indicators(figures, places=data.get("percent_places", 2) + 2)
+    rate = indicators[0].value  # 在职人员控制率
     if rate is None:
         b.put(5, MISSING, Style.CENTER, colspan=2)
     else:
@@ -161,6 +156,7 @@ def basic_data_table(data: dict) -> Table:
     b.put(0, "厉行节约保障措施", Style.LABEL)
     b.put(1, BLANK, Style.TEXT, colspan=6)
     b.row()
+    _common_indicators(b, indicators)
     b.span(NOTE, Style.FOOTER)
     b.row()
     b.put(0, "填表人：", Style.FOOTER)
@@ -171,15 +167,36 @@ def basic_data_table(data: dict) -> Table:
     return table
 
 
+def _common_indicators(b: Builder, indicators) -> None:
+    """部门整体共性指标, computed from the figures above (not part of seed 003's layout, which has
+    no place for them: a titled block under the table, before its notes). Value and formula
+    only, so that the table still fits its page; the form shows the inputs as well."""
+    b.put(0, "部门整体共性指标（系统计算）", Style.HEADER)
+    b.put(1, "指标值", Style.HEADER)
+    b.put(2, "计算公式", Style.HEADER, colspan=5)
+    b.row()
+    for indicator in indicators:
+        b.put(0, indicator.name, Style.TEXT)
+        if indicator.value is None:
+            b.put(1, MISSING, Style.CENTER)
+        else:
+            b.put(1, indicator.value, Style.PERCENT)
+        b.put(2, indicator.formula, Style.TEXT, colspan=5)
+        b.row()
+
+
 # ---------------------------------------------------------------------------------------------
 # Gathering (one query for any number of departments)
 # ---------------------------------------------------------------------------------------------
 
-# DepartmentBudget fields the table reads
-FIELDS = (
-    [f"{prefix}_{stage}" for prefix in THREE_PUBLIC + PUBLIC_FUNDS for stage in STAGES]
-    + ["project_budget", "project_final", "procurement_budget", "procurement_actual"]
-    + ["staff_quota", "staff_actual"]
+# DepartmentBudget fields the table reads, with those of the common indicators
+FIELDS = list(
+    dict.fromkeys(
+        [f"{prefix}_{stage}" for prefix in THREE_PUBLIC + PUBLIC_FUNDS for stage in STAGES]
+        + ["project_budget", "project_final", "procurement_budget", "procurement_actual"]
+        + ["staff_quota", "staff_actual"]
+        + list(COMMON_FIELDS)
+    )
 )
 
 

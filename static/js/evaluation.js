@@ -55,6 +55,17 @@
     text("bar-grade", data.grade ?? "—");
     document.getElementById("execution-reason-box")
       .classList.toggle("required", Boolean(data.execution_reason_required));
+    const flags = document.getElementById("flag-list");
+    if (flags && data.flags) {
+      flags.replaceChildren(...data.flags.map((flag) => {
+        const item = document.createElement("li");
+        const label = document.createElement("b");
+        label.textContent = flag.label;
+        item.append(label, flag.message);
+        return item;
+      }));
+      document.getElementById("flags-box").hidden = data.flags.length === 0;
+    }
     for (const [id, line] of Object.entries(data.lines)) {
       const row = form.querySelector(`tr.res-row[data-id="${id}"]`);
       if (!row) continue;

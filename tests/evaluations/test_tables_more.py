@@ -278,9 +278,28 @@ def test_basic_data_table_matches_seed_003(demo):
     assert row_values(table, 19) == ["\u3000"] * 6
     assert {cell(table, 19, col).style for col in range(1, 7)} == {Style.CENTER}
     assert row_values(table, 20) == ["厉行节约保障措施", "\u3000"]
-    assert cell(table, 21, 0).value.startswith("说明：“项目支出”需要填报基本支出以外")
-    assert row_values(table, 22) == ["填表人：", "填报日期：", "联系电话：", "单位负责人签字："]
-    assert table.n_rows == 23
+    # 部门整体共性指标 (not in seed 003's layout): computed from the figures above
+    assert row_values(table, 21) == ["部门整体共性指标（系统计算）", "指标值", "计算公式"]
+    common = {row_values(table, r)[0]: row_values(table, r)[1:] for r in range(22, 32)}
+    assert {name: values[0] for name, values in common.items()} == {
+        "在职人员控制率": D("0.8810"),  # 37 / 42, the same as 控制率 above
+        "三公经费变动率": D("0.3342"),  # (10.26 − 7.69) / 7.69
+        "三公经费控制率": D("0.4865"),  # 10.26 / 21.09
+        "预算完成率": D("0.9576"),  # 1247.79 / 1302.99, the 执行率 of 附件2
+        "预算调整率": D("0.4437"),  # (1302.99 − 902.54) / 902.54
+        "支付进度率": "无数据",  # budget side of 基本支出 not published
+        "结转结余率": "无数据",
+        "公用经费控制率": "无数据",
+        "政府采购执行率": "无数据",
+        "机关运行经费控制率": "无数据",
+    }
+    assert cell(table, 22, 1).style == Style.PERCENT and cell(table, 27, 1).style == Style.CENTER
+    assert common["在职人员控制率"][1] == "实有在职人数 ÷ 编制数"
+    assert common["三公经费变动率"][1] == "（本年决算数 − 上年决算数）÷ 上年决算数"
+    assert (cell(table, 22, 2).colspan, cell(table, 27, 1).colspan) == (5, 1)
+    assert cell(table, 32, 0).value.startswith("说明：“项目支出”需要填报基本支出以外")
+    assert row_values(table, 33) == ["填表人：", "填报日期：", "联系电话：", "单位负责人签字："]
+    assert table.n_rows == 34
 
 
 def test_basic_data_shows_no_data_never_zero(tree, fiscal_year):
@@ -307,8 +326,8 @@ def test_basic_data_shows_no_data_never_zero(tree, fiscal_year):
     assert row_values(empty, 3) == ["无数据", "无数据", "无数据"]
     values = [c.value for c in empty.cells if c.style in (Style.MONEY, Style.INTEGER)]
     assert values == []
-    # staff 3; 三公 six rows × 3; 项目支出 3; 公用经费 four rows × 3; 政府采购 2
-    assert sum(c.value == "无数据" for c in empty.cells) == 3 + 18 + 3 + 12 + 2
+    # staff 3; 三公 six rows × 3; 项目支出 3; 公用经费 four rows × 3; 政府采购 2; 10 共性指标
+    assert sum(c.value == "无数据" for c in empty.cells) == 3 + 18 + 3 + 12 + 2 + 10
 
 
 def test_basic_data_tables_only_for_departments_with_budgets(demo):

@@ -383,6 +383,7 @@ OBJECT_URLS: dict[str, ObjectURL] = {
 NO_OBJECT_URLS: dict[str, str] = {
     "home": "test_lists_do_not_show_the_victim",
     "review_queue": "test_lists_do_not_show_the_victim",
+    "dashboard": "test_dashboard_shows_only_reviewed_departments",
     "exports": "test_exports_page_neither_lists_nor_exports_the_victim",
     "target_sheet_start": "test_start_views_create_nothing_for_the_victim",
     "evaluation_start": "test_start_views_create_nothing_for_the_victim",
@@ -702,6 +703,29 @@ def test_lists_do_not_show_the_victim(victim, attackers):
     assert "咸宁市政务服务和大数据管理局" in body
     assert victim.submitted_sheet.project.name in body
     print(f"\n列表检查：{attempts} 次访问，均未出现其他单位的数据")
+
+
+def test_dashboard_shows_only_reviewed_departments(victim, attackers):
+    """The finance dashboard: clerks get 404, the anonymous visitor the login page, a reviewer
+    of another department every year without a word of the victim's."""
+    url = reverse("dashboard")
+    for attacker in attackers:
+        for year in ("", "?year=2020", "?year=2021", "?year=2023"):
+            response = attacker.client.get(url + year)
+            if attacker.anonymous:
+                assert response.status_code == 302
+                assert response["Location"].startswith("/login/?")
+            elif "审核人" not in attacker.label:
+                assert response.status_code == 404, attacker.label
+            else:
+                assert response.status_code == 200
+                body = response.content.decode()
+                words = victim_words(victim, attacker)
+                assert not _leaks(body, words), (year, _leaks(body, words))
+    # positive control: the victim's own reviewer sees its forms there
+    own_reviewer, _ = _login("reviewer")
+    body = own_reviewer.get(url + "?year=2021").content.decode()
+    assert "咸宁市政务服务和大数据管理局" in body
 
 
 def test_exports_page_neither_lists_nor_exports_the_victim(

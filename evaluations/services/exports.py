@@ -203,6 +203,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
             heartbeat=timezone.now(),
             expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_TTL_HOURS),
         )
+        _remove_attempt_files(job, keep=name)
     except TRANSIENT:
         raise  # the task retries; the sweep catches a job whose retries ran out
     except Exception as error:  # noqa: BLE001  (any other failure is reported, not retried)
@@ -217,7 +218,21 @@ def _fail(job: ExportJob, reason: str) -> ExportJob:
         state=ExportJob.State.FAILED, error=reason, finished_at=timezone.now()
     )
     job.refresh_from_db()
+    _remove_attempt_files(job)
     return job
+
+
+def _remove_attempt_files(job: ExportJob, keep: str = "") -> None:
+    """A worker killed between storing its file and recording it leaves the file behind: once
+    the job is finished, remove what earlier attempts stored that no job refers to."""
+    storage = ExportJob._meta.get_field("file").storage
+    for attempt in range(1, job.attempts + 1):
+        for ext in ("xlsx", "pdf", "zip"):
+            name = f"exports/{job.pk}-{attempt}.{ext}"
+            if name == keep or not storage.exists(name):
+                continue
+            if not ExportJob.objects.filter(file=name).exists():
+                storage.delete(name)
 
 
 def _transient() -> tuple[type[BaseException], ...]:

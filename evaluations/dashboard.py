@@ -8,6 +8,7 @@ page costs the same number of queries for 3 departments or 300. Scores are the s
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,13 +41,12 @@ def may_view(user) -> bool:
     return access.is_admin or Role.REVIEWER in access.roles()
 
 
-def _reviewed(queryset, user, department_field: str = "department"):
+def _reviewed(queryset, user):
     """The rows of the departments the user reviews (administrators: all)."""
     access = access_for(user)
     if access.is_admin:
         return queryset
-    ids = access.by_role.get(Role.REVIEWER, frozenset())
-    return queryset.filter(**{f"{department_field}__in": ids})
+    return queryset.filter(department_id__in=access.by_role.get(Role.REVIEWER, frozenset()))
 
 
 def queue_url(fiscal_year: FiscalYear, **filters) -> str:
@@ -98,7 +98,7 @@ class Form:
     project_code: str | None  # None: 部门整体
     project_name: str | None
     state: str
-    deadline_extension: object
+    deadline_extension: datetime.date | None
     execution_rate: Decimal | None
     execution_score: Decimal | None
     total_score: Decimal | None

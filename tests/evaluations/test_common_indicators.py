@@ -429,3 +429,26 @@ def test_zero_numerator_is_a_value():
 def test_float_refused():
     with pytest.raises(TypeError):
         common_indicators(budget(procurement_actual=45.6))
+
+
+# How the form and the 基础数据表 explain a value: inputs, or why it is 无数据
+
+
+def test_basis_and_explanation_name_inputs_or_what_is_missing():
+    empty = {name: None for name in FIELDS}
+    computed = by_key(
+        budget(
+            **{**empty, "staff_actual": 37, "staff_quota": 42, "procurement_budget": D("864.259")}
+        )
+    )
+    staff = computed["staff_control"]
+    assert staff.inputs_display == "实有在职人数 37人；编制数 42人"
+    assert staff.basis == staff.inputs_display
+    assert staff.explanation == "实有在职人数 ÷ 编制数\n实有在职人数 37人；编制数 42人"
+    procurement = computed["procurement_execution"]
+    assert procurement.inputs_display == "政府采购·实际采购数 无数据；政府采购·预算数 864.26万元"
+    assert procurement.basis == "无数据：未填政府采购·实际采购数"
+    zero = by_key(budget(**{**empty, "staff_actual": 5, "staff_quota": 0}))["staff_control"]
+    assert zero.basis == "无数据：编制数为0"
+    both = by_key(budget(**empty))["carryover_rate"]
+    assert both.basis.startswith("无数据：未填结转结余、一般公共预算·全年预算数、")

@@ -4,7 +4,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    IntegerField,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from budgets.access import Role, access_for, get_visible_or_404
 from budgets.models import Department, FiscalYear, Project
@@ -119,17 +132,19 @@ def _reviewable(model, user, fiscal_year: FiscalYear):
     return queryset.filter(department_id__in=access.by_role.get(Role.REVIEWER, frozenset()))
 
 
+HOME_QUEUE_SIZE = 20
+
+
 def review_queue(user, fiscal_year: FiscalYear) -> dict:
-    """Forms waiting for this reviewer (submitted), and counts per state over their departments."""
-    result: dict = {"waiting": [], "counts": {state: 0 for state in FormState.values}}
-    for kind, model in (("targets", TargetSheet), ("evaluation", SelfEvaluation)):
-        queryset = _reviewable(model, user, fiscal_year)
-        for row in queryset.values("state").annotate(n=Count("id")):
-            result["counts"][row["state"]] += row["n"]
-        for form in queryset.filter(state=FormState.SUBMITTED).order_by("submitted_at", "id"):
-            form.kind = kind
-            result["waiting"].append(form)
-    return result
+    """For the reviewer's home: the first forms waiting (submitted, oldest first), how many wait,
+    and counts per state over their departments. The review queue's two queries, whatever the
+    size; the page links to the queue for the rest."""
+    result = review_list(user, fiscal_year, state=FormState.SUBMITTED)
+    waiting = []
+    for row in result["rows"][:HOME_QUEUE_SIZE]:
+        row.form.kind = row.kind
+        waiting.append(row.form)
+    return {"waiting": waiting, "total": result["rows"].count(), "counts": result["counts"]}
 
 
 def target_sheet_for(user, pk: int) -> TargetSheet:
@@ -157,15 +172,123 @@ class QueueRow:
         return "绩效目标" if self.kind == "targets" else "绩效自评"
 
 
+# sort → the columns of the queue query to order by; ties: target sheets first, then by id
 QUEUE_SORTS = {
-    "submitted": lambda r: (r.form.submitted_at is None, r.form.submitted_at or 0),
-    "department": lambda r: (r.form.department.code, r.form.title),
-    "state": lambda r: (r.form.state, r.form.department.code),
-    "score": lambda r: (
-        getattr(r.form, "total_score", None) is None,
-        getattr(r.form, "total_score", None) or 0,
-    ),
+    "submitted": ("q_unsubmitted", "q_submitted_at"),
+    "department": ("q_department_code", "q_title"),
+    "state": ("q_state", "q_department_code"),
+    "score": ("q_unscored", "q_total_score"),
 }
+_DECIMAL = DecimalField(max_digits=6, decimal_places=2)
+
+
+def _queue_columns(model, late) -> dict:
+    """The columns of one kind of form in the queue query, the same names and types for both
+    kinds (a target sheet has no score, grade or extension: typed NULLs)."""
+    evaluation = model is SelfEvaluation
+
+    def own(name: str, field):
+        return F(name) if evaluation else Cast(Value(None), field)
+
+    return {
+        "q_kind": Value(1 if evaluation else 0, output_field=IntegerField()),
+        "q_id": F("id"),
+        "q_state": F("state"),
+        "q_submitted_at": F("submitted_at"),
+        "q_unsubmitted": Case(
+            When(submitted_at__isnull=True, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        "q_department_id": F("department_id"),
+        "q_department_code": F("department__code"),
+        "q_department_name": F("department__name"),
+        "q_project_id": F("project_id"),
+        "q_project_name": F("project__name"),
+        "q_title": Coalesce(
+            F("project__name"),
+            Concat(F("department__name"), Value("（部门整体）"), output_field=CharField()),
+            output_field=CharField(),
+        ),
+        "q_total_score": own("total_score", _DECIMAL),
+        "q_unscored": Case(
+            When(total_score__isnull=True, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        if evaluation
+        else Value(1, output_field=IntegerField()),
+        "q_review_total_score": own("review_total_score", _DECIMAL),
+        "q_grade": F("grade") if evaluation else Value("", output_field=CharField()),
+        "q_deadline_extension": own("deadline_extension", DateField()),
+        "q_late": late,
+    }
+
+
+@dataclass
+class QueueRows:
+    """The filtered, sorted rows of the queue, read from the database one slice (page) at a time:
+    a Paginator takes it as it takes a queryset, and its count is already known."""
+
+    queryset: QuerySet | None
+    total: int
+    fiscal_year: FiscalYear
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        if self.queryset is None or self.total == 0:
+            return []
+        return [self._row(values) for values in self.queryset[index]]
+
+    def _row(self, v: dict) -> QueueRow:
+        """A form as if loaded with .only() the columns read, its department and project
+        attached: the page shows it without further queries."""
+        model = SelfEvaluation if v["q_kind"] else TargetSheet
+        loaded = {
+            "id": v["q_id"],
+            "year_id": self.fiscal_year.id,
+            "department_id": v["q_department_id"],
+            "project_id": v["q_project_id"],
+            "state": v["q_state"],
+            "submitted_at": v["q_submitted_at"],
+        }
+        if model is SelfEvaluation:
+            loaded |= {
+                "total_score": v["q_total_score"],
+                "review_total_score": v["q_review_total_score"],
+                "grade": v["q_grade"],
+                "deadline_extension": v["q_deadline_extension"],
+            }
+        form = _from_db(model, loaded)
+        form.year = self.fiscal_year
+        form.department = _from_db(
+            Department,
+            {
+                "id": v["q_department_id"],
+                "code": v["q_department_code"],
+                "name": v["q_department_name"],
+            },
+        )
+        form.project = (
+            _from_db(Project, {"id": v["q_project_id"], "name": v["q_project_name"]})
+            if v["q_project_id"]
+            else None
+        )
+        return QueueRow("evaluation" if v["q_kind"] else "targets", form, bool(v["q_late"]))
+
+
+def _from_db(model, loaded: dict):
+    """An instance with these attributes loaded and the others deferred (from_db takes the
+    values in the model's field order)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in loaded]
+    return model.from_db("default", names, [loaded[name] for name in names])
 
 
 def review_list(
@@ -179,35 +302,64 @@ def review_list(
     overdue: bool = False,
     sort: str = "submitted",
 ) -> dict:
-    """The reviewer's queue with filters: two queries (one per kind of form) whatever the size.
-    Counts per state are over the filters other than state, so they say what each state holds."""
+    """The reviewer's queue with filters, filtered, counted, sorted and paged in the database:
+    one aggregate query for the counts and one query per page (a UNION ALL of both kinds of
+    form), whatever the size. Counts per state are over the filters other than state, so they
+    say what each state holds; "overdue" counts the rows shown (after the state filter)."""
     from django.utils import timezone
 
-    today = timezone.localdate()
-    rows: list[QueueRow] = []
-    for form_kind, model in (("targets", TargetSheet), ("evaluation", SelfEvaluation)):
-        if kind and kind != form_kind:
+    late_q = workflow.overdue_q(fiscal_year, timezone.localdate())
+    parts = []
+    for model in (SelfEvaluation, TargetSheet):  # the first part types the UNION's columns
+        evaluation = model is SelfEvaluation
+        if kind and kind != ("evaluation" if evaluation else "targets"):
             continue
-        queryset = _reviewable(model, user, fiscal_year).select_related("department__parent")
+        if (grade or overdue) and not evaluation:
+            continue  # only self-evaluations have a grade or a deadline
+        if overdue and late_q is None:
+            continue
+        queryset = _reviewable(model, user, fiscal_year).select_related(None).order_by()
         if department.isdigit():
             queryset = queryset.filter(department_id=int(department))
-        if grade and form_kind == "evaluation":
+        if grade:
             queryset = queryset.filter(grade=grade)
-        elif grade:
-            continue
-        for form in queryset:
-            form.year = fiscal_year  # all of this year: no query per row for its deadline
-            late = form_kind == "evaluation" and workflow.is_overdue(form, today)
-            rows.append(QueueRow(form_kind, form, late))
-    if overdue:
-        rows = [r for r in rows if r.overdue]
+        if overdue:
+            queryset = queryset.filter(late_q)
+        late = (
+            Case(When(late_q, then=Value(1)), default=Value(0), output_field=IntegerField())
+            if evaluation and late_q is not None
+            else Value(0, output_field=IntegerField())
+        )
+        parts.append((queryset, late))
     counts = {s: 0 for s in FormState.values}
-    for row in rows:
-        counts[row.form.state] += 1
-    if state:
-        rows = [r for r in rows if r.form.state == state]
-    rows.sort(key=QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"]))
-    return {"rows": rows, "counts": counts, "overdue": sum(r.overdue for r in rows)}
+    late_by_state = {s: 0 for s in FormState.values}
+    if not parts:
+        return {"rows": QueueRows(None, 0, fiscal_year), "counts": counts, "overdue": 0}
+    per_state = [q.values("state").annotate(n=Count("id"), late=Sum(late)) for q, late in parts]
+    for row in _combined(per_state):
+        counts[row["state"]] += row["n"]
+        late_by_state[row["state"]] += row["late"] or 0
+    shown = [state] if state else FormState.values
+    columns = [
+        (q.filter(state=state) if state else q).annotate(**_queue_columns(q.model, late))
+        for q, late in parts
+    ]
+    names = list(_queue_columns(SelfEvaluation, None))
+    rows = _combined([q.values(*names) for q in columns]).order_by(
+        *QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"]), "q_kind", "q_id"
+    )
+    total = sum(counts[s] for s in shown)
+    return {
+        "rows": QueueRows(rows, total, fiscal_year),
+        "counts": counts,
+        "overdue": sum(late_by_state[s] for s in shown),
+    }
+
+
+def _combined(querysets: list[QuerySet]) -> QuerySet:
+    if len(querysets) == 1:
+        return querysets[0]
+    return querysets[0].union(*querysets[1:], all=True)
 
 
 def evidence_for(user, pk: int):

@@ -9,6 +9,7 @@ approved form, with a reason.
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from budgets.access import Role, can_act
@@ -116,3 +117,17 @@ def is_overdue(evaluation, today: datetime.date | None = None) -> bool:
         and deadline is not None
         and (today or timezone.localdate()) > deadline
     )
+
+
+def overdue_q(fiscal_year, today: datetime.date | None = None) -> Q | None:
+    """`is_overdue` as a filter on the self-evaluations of one year, for lists paged in the
+    database; None when none of them can be overdue. Past max(year's, extension) is past both."""
+    today = today or timezone.localdate()
+    deadline = fiscal_year.evaluation_deadline
+    if deadline is None:
+        late = Q(deadline_extension__lt=today)
+    elif today > deadline:
+        late = Q(deadline_extension__isnull=True) | Q(deadline_extension__lt=today)
+    else:
+        return None
+    return Q(state__in=EDITABLE) & late

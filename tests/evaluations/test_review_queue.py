@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from budgets.models import Membership
-from evaluations.models import FormState
+from evaluations.models import FormState, SelfEvaluation
 from tests.factories import ProjectFactory, SelfEvaluationFactory, TargetSheetFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +112,70 @@ def test_queue_is_paginated_keeping_the_filters(client, tree, fiscal_year, monke
     last = client.get(reverse("review_queue"), {"year": 2025, "kind": "targets", "page": "9"})
     assert len(last.context["rows"]) == 1  # out of range → the last page
     assert client.get(reverse("review_queue"), {"page": "abc"}).status_code == 200
+
+
+def test_overdue_filter_in_the_database_follows_the_deadline_rule(tree, fiscal_year):
+    """workflow.overdue_q (the queue pages in SQL) answers as workflow.is_overdue, every case."""
+    from evaluations import workflow
+
+    today = timezone.localdate()
+    days = [None, *(today + datetime.timedelta(days=n) for n in (-2, -1, 0, 1))]
+    forms = []
+    for n, (extension, state) in enumerate(
+        (e, s) for e in days for s in (FormState.DRAFT, FormState.RETURNED, FormState.SUBMITTED)
+    ):
+        project = ProjectFactory(department=tree["centre"], year=fiscal_year, code=f"O{n}")
+        forms.append(
+            SelfEvaluationFactory(project=project, state=state, deadline_extension=extension)
+        )
+    for deadline in days:
+        fiscal_year.evaluation_deadline = deadline
+        late = workflow.overdue_q(fiscal_year, today)
+        in_sql = (
+            set(SelfEvaluation.objects.filter(late).values_list("pk", flat=True)) if late else set()
+        )
+        for form in forms:
+            form.year = fiscal_year
+        assert in_sql == {f.pk for f in forms if workflow.is_overdue(f, today)}, deadline
+
+
+def test_pages_are_sorted_across_both_kinds(client, tree, fiscal_year, monkeypatch):
+    """Sorted and paged in the database: the kinds interleave by submission time, never-submitted
+    forms last; ties go target sheet first, then by id."""
+    from evaluations import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 2)
+    start = timezone.now()
+    expected = []
+    for n, (sheet_minutes, evaluation_minutes) in enumerate([(3, 1), (None, 2), (0, None)]):
+        project = ProjectFactory(department=tree["centre"], year=fiscal_year, name=f"项目{n}")
+        for factory, minutes, label in (
+            (TargetSheetFactory, sheet_minutes, "绩效目标"),
+            (SelfEvaluationFactory, evaluation_minutes, "绩效自评"),
+        ):
+            at = None if minutes is None else start + datetime.timedelta(minutes=minutes)
+            factory(project=project, submitted_at=at, state=FormState.SUBMITTED)
+            expected.append((at is None, at or start, label == "绩效自评", f"{label}:项目{n}"))
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    shown = []
+    for number in (1, 2, 3):
+        context = get(client, page=str(number))
+        shown += [f"{r.kind_label}:{r.form.title}" for r in context["rows"]]
+    assert shown == [label for *_, label in sorted(expected)]
+    SelfEvaluation.objects.filter(project__name="项目2").update(total_score=Decimal("80"))
+    first = get(client, sort="score")["rows"][0]  # scored first; sheets have no score
+    assert (first.kind, first.form.title, first.form.total_score) == ("evaluation", "项目2", 80)
+
+
+def test_home_lists_the_first_waiting_forms_and_counts_them_all(client, tree, fiscal_year):
+    from evaluations import selectors
+
+    for n in range(selectors.HOME_QUEUE_SIZE + 2):
+        project = ProjectFactory(department=tree["centre"], year=fiscal_year, code=f"H{n}")
+        TargetSheetFactory(project=project, state=FormState.SUBMITTED, submitted_at=timezone.now())
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    response = client.get(reverse("home"), {"year": 2025})
+    queue = response.context["queue"]
+    assert len(queue["waiting"]) == selectors.HOME_QUEUE_SIZE
+    assert queue["total"] == queue["counts"]["submitted"] == selectors.HOME_QUEUE_SIZE + 2
+    assert "state=submitted" in response.content.decode()

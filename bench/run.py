@@ -2,8 +2,10 @@
 
 Usage: python bench/run.py [--scale 1.0] [--output bench/RESULTS.md]
 
-Uses DATABASE_URL when set (PostgreSQL), otherwise its own SQLite file var/bench.sqlite3, so the
-development database is left alone. Prints one table and writes it with date, commit and machine.
+Runs on a database of its own, so that no other data is touched (the city replaces every
+department whose code starts with "B"): BENCH_DATABASE_URL when set; else, when DATABASE_URL names
+a PostgreSQL server, the database `bench` on that server (created if missing); else the SQLite
+file var/bench.sqlite3. Prints one table and writes it with date, commit and machine.
 Figures are ratios and query counts measured in the same run (absolute times drift on shared
 machines). No figure is asserted here; CI runs this at 1/50 scale only to keep it working.
 """
@@ -22,9 +24,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-if "DATABASE_URL" not in os.environ:
-    (ROOT / "var").mkdir(exist_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+
+
+def bench_database_url() -> str:
+    """The benchmark's own database (see the module docstring); a PostgreSQL one is created."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        (ROOT / "var").mkdir(exist_ok=True)
+        return f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(urlunsplit(parts._replace(scheme="postgresql")), autocommit=True) as db:
+        if not db.execute("SELECT 1 FROM pg_database WHERE datname = 'bench'").fetchone():
+            db.execute("CREATE DATABASE bench")
+    return urlunsplit(parts._replace(path="/bench"))
+
+
+if __name__ == "__main__":  # imported by the test run, the bench uses the test database
+    os.environ["DATABASE_URL"] = bench_database_url()
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")

@@ -62,7 +62,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from bench.city import build_city  # noqa: E402
+from bench.city import YEAR, build_city  # noqa: E402
+from bench.imports_bench import import_figures  # noqa: E402
 
 
 def timed(fn):
@@ -270,9 +271,7 @@ def main(scale: float = 1.0, output: Path | None = ROOT / "bench" / "RESULTS.md"
             f"scale {scale:g}",
         )
     ]
-    rows.append(
-        ("import 100,000 indicator rows (XLSX)", "—", "—", "import not built yet (issue 5)")
-    )
+    rows += import_figures(YEAR, scale)
     rows += export_figures(city)
     rows += recompute_figures(city)
     rows += page_figures(city)

@@ -15,3 +15,4 @@ def test_bench_runs_at_one_fiftieth_scale():
     assert len(counts) == 4  # clerk home, form, review queue, dashboard
     assert all(small == large for small, large in counts), text
     assert "10 departments, 100 projects, 1,500 indicators" in text
+    assert "import 2,000 indicator rows" in text and "× the floor (target ≤ 3×)" in text

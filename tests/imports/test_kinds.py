@@ -414,3 +414,50 @@ def test_results_need_approved_targets(tree, fiscal_year):
     job = run("results", xlsx(RESULT_HEADERS, result_rows("P-1")))
     assert "绩效目标尚未批复，不能开始自评" in errors(job)[0]
     assert SelfEvaluation.objects.count() == 0
+
+
+# ----------------------------------------------------------------------------- every kind
+
+
+def every_kind_file(kind: str, code: str) -> tuple[list[str], list[list]]:
+    """A valid file of each kind for the `sheet` fixture's project (and its department)."""
+    if kind == "departments":
+        return DEPARTMENT_HEADERS, [["301", "市财政局", "", ""], ["301001", "中心", "301", ""]]
+    if kind == "projects":
+        return PROJECT_HEADERS, [[2025, "100001", "P-NEW", "新项目", 1, 1, 1]]
+    if kind == "department-budgets":
+        return ["年度", "单位编码", "编制数"], [[2025, "100001", 10], [2025, "100", 20]]
+    if kind == "indicators":
+        rows = [[2025, "P-NEW2", "产出指标", "数量指标", "新指标", "≥", "1", "件", 5]]
+        return INDICATOR_HEADERS, rows
+    return RESULT_HEADERS, result_rows(code)
+
+
+@pytest.mark.parametrize(
+    "kind", ["departments", "projects", "department-budgets", "indicators", "results"]
+)
+def test_every_kind_all_or_nothing_on_the_last_row(kind, sheet, tree):
+    ProjectFactory(department=tree["centre"], year=sheet.year, code="P-NEW2")
+    headers, rows = every_kind_file(kind, sheet.project.code)
+    bad = list(rows[-1])
+    broken = {"departments": "上级单位编码", "indicators": "项目编码", "results": "项目编码"}
+    bad[headers.index(broken.get(kind, "单位编码"))] = "不存在的编码"
+    before = snapshot()
+    job = run(kind, xlsx(headers, [*rows, bad]))
+    assert job.state == INVALID and job.counts["error"] == 1, (job.state, job.errors)
+    assert job.errors[0][0] == len(rows) + 2  # the last row
+    assert snapshot() == before
+    good = run(kind, xlsx(headers, rows))
+    assert good.state == DONE, good.errors
+    assert run(kind, xlsx(headers, rows)).counts["unchanged"] == len(rows)  # idempotent
+
+
+def test_department_budgets_scope(tree, fiscal_year):
+    reviewer = member(tree["bureau"], role=Membership.Role.REVIEWER)
+    job = run(
+        "department-budgets",
+        xlsx(["年度", "单位编码", "编制数"], [[2025, "100002", 3], [2025, "200", 3]]),
+        user=reviewer,
+    )
+    assert [message(*e) for e in job.errors] == ["第3行 单位编码：您无权导入单位“200”的数据"]
+    assert not DepartmentBudget.objects.exists()

@@ -113,7 +113,8 @@ def cell_text(value) -> str:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
-        return format(Decimal(repr(value)).normalize(), "f")
+        # Excel keeps 15 significant digits; beyond them is binary noise (291.59999999999997)
+        return format(Decimal(format(value, ".15g")).normalize(), "f")
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
     if isinstance(value, date):

@@ -132,3 +132,12 @@ def test_headers_match_by_name_with_marks_and_brackets(db):
 def test_duplicate_keys_inside_the_file(db):
     job = run("departments", xlsx(HEADERS, [["1", "甲", ""], ["2", "乙", ""], ["1", "丙", ""]]))
     assert job.errors == [[4, "单位编码", "与第2行重复（同一对象在文件中出现两次）"]]
+
+
+def test_excel_float_noise_is_read_as_excel_shows_it():
+    from imports.files import cell_text
+
+    assert cell_text(291.59999999999997) == "291.6"
+    assert cell_text(0.1 + 0.2) == "0.3"
+    assert cell_text(1e-05) == "0.00001"
+    assert cell_text(158.0) == "158"

@@ -137,8 +137,15 @@ class _Formats:
     def __init__(self, workbook: xlsxwriter.Workbook):
         self.workbook = workbook
         self.cache: dict[tuple[Style, bool, bool], Format] = {}
+        self.asked: dict[tuple[Style, bool, bool], Format] = {}  # as asked, before BOLD applies
 
     def get(self, style: Style, bold: bool = False, quoted: bool = False) -> Format:
+        fmt = self.asked.get((style, bold, quoted))
+        if fmt is None:
+            fmt = self.asked[(style, bold, quoted)] = self._get(style, bold, quoted)
+        return fmt
+
+    def _get(self, style: Style, bold: bool, quoted: bool) -> Format:
         key = (style, bold or style in BOLD, quoted)
         fmt = self.cache.get(key)
         if fmt is None:
@@ -183,9 +190,15 @@ def _properties(style: Style, bold: bool) -> dict:
 def _check_overlaps(table: Table) -> None:
     """A cell inside another cell's merge would be hidden (or corrupt the file): refuse it."""
     taken: dict[tuple[int, int], Cell] = {}
+    n_cols = table.n_cols
     for cell in table.cells:
-        if cell.col + cell.colspan > table.n_cols or cell.rowspan < 1 or cell.colspan < 1:
+        if cell.col + cell.colspan > n_cols or cell.rowspan < 1 or cell.colspan < 1:
             raise ValueError(f"{table.sheet_name}: cell {cell} does not fit the table's columns")
+        if cell.rowspan == 1 and cell.colspan == 1:  # most cells: one slot
+            other = taken.setdefault((cell.row, cell.col), cell)
+            if other is not cell:
+                raise ValueError(f"{table.sheet_name}: cell {cell} overlaps {other}")
+            continue
         for r in range(cell.row, cell.row + cell.rowspan):
             for c in range(cell.col, cell.col + cell.colspan):
                 other = taken.setdefault((r, c), cell)
@@ -289,14 +302,20 @@ def _lines(text: str, width_px: float, size: float, bold: bool) -> int:
     return total
 
 
-def _needed_pt(cell: Cell, widths: list[float]) -> float:
+def _needed_pt(cell: Cell, widths: list[float], spans: dict | None = None) -> float:
+    """Points a cell needs; `spans` caches the width in px of (col, colspan) for one table."""
     size = SIZES.get(cell.style, FONT_SIZE)
     line_pt = LINE_PT * size / FONT_SIZE
     minimum = MIN_ROW_PT_BY_STYLE.get(cell.style, MIN_ROW_PT)
     if not isinstance(cell.value, str) or not cell.value:
         return max(minimum, line_pt + 3)
     bold = cell.bold or cell.style in BOLD
-    lines = _lines(cell.value, _span_px(widths, cell.col, cell.colspan), size, bold)
+    span = (cell.col, cell.colspan)
+    if spans is None:
+        width = _span_px(widths, *span)
+    elif (width := spans.get(span)) is None:
+        width = spans[span] = _span_px(widths, *span)
+    lines = _lines(cell.value, width, size, bold)
     return min(MAX_ROW_PT * cell.rowspan, max(minimum, lines * line_pt + 3))
 
 
@@ -304,12 +323,18 @@ def _row_heights(table: Table) -> list[float]:
     """Each row tall enough for its texts; a vertically merged text that needs more than its
     rows give gets the difference spread over them."""
     heights = [MIN_ROW_PT] * table.n_rows
+    widths, spans = table.widths, {}
+    merged = []
     for cell in table.cells:
         if cell.rowspan == 1:
-            heights[cell.row] = max(heights[cell.row], _needed_pt(cell, table.widths))
-    for cell in sorted((c for c in table.cells if c.rowspan > 1), key=lambda c: c.rowspan):
+            needed = _needed_pt(cell, widths, spans)
+            if needed > heights[cell.row]:
+                heights[cell.row] = needed
+        else:
+            merged.append(cell)
+    for cell in sorted(merged, key=lambda c: c.rowspan):
         rows = range(cell.row, cell.row + cell.rowspan)
-        missing = _needed_pt(cell, table.widths) - sum(heights[r] for r in rows)
+        missing = _needed_pt(cell, widths, spans) - sum(heights[r] for r in rows)
         if missing > 0:
             for r in rows:
                 heights[r] += missing / cell.rowspan

@@ -238,9 +238,15 @@ def load_demo() -> LoadReport:
         for evaluation in evaluations:
             owner = evaluation.project.code if evaluation.project_id else evaluation.department.code
             data = texts.get((evaluation.year.year, owner), {})
+            stated = {
+                k: Decimal(data[k])
+                for k in ("stated_execution_rate", "stated_total_score")
+                if data.get(k)
+            }
             _settle(
                 evaluation,
                 _form_state(evaluation.year.year, "evaluation"),
+                **stated,
                 actual_text=data.get("actual_text", ""),
                 problems=data.get("problems", ""),
                 measures=data.get("measures", ""),

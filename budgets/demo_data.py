@@ -925,6 +925,9 @@ DEPARTMENT_RESULTS = [
     {
         "year": 2020,
         "department": YIYANG,
+        # as the published table prints them: 执行率 95.76% agrees; 总分 99 does not (99.58)
+        "stated_execution_rate": "0.9576",
+        "stated_total_score": "99",
         "actual_text": (
             "1.“放管服”改革纵深推进，全市所有办件承诺提速率达69.36%，即办件占比达16%。"
             "2.“一件事一次办”实现跨域通办。截止目前，我市“六稳”“六保”政策兑现事项"

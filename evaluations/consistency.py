@@ -22,9 +22,10 @@ Flags (code: when):
 * ``out_of_band``: a 定性 score outside the band of its level (or outside 0 … weight), e.g.
   after the year's bands were changed or from imported data.
 
-The system computes 执行率 and totals itself and stores no 执行率 or total "as stated" in a
-source report, so a stated-versus-computed check applies only to typed figures that state the
-same total twice: the ``split_mismatch`` above.
+* ``stated_mismatch``: the 执行率 or 总分 a source table states (``stated_execution_rate``,
+  ``stated_total_score``: typed over the computed figure in an uploaded offline table, or taken from
+  a published report) differs from the one computed from the funds and scores, compared as
+  printed (percent and score places of the year), e.g. a stated 43.25% that should be 48.32%.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ LABELS: dict[str, str] = {
     "over_target": "实际值远超目标",
     "full_marks_low_execution": "满分但执行率低",
     "out_of_band": "定性得分超出区间",
+    "stated_mismatch": "原表数字与计算不符",
 }
 
 
@@ -184,12 +186,56 @@ def execution_flags(
     ]
 
 
+def stated_flags(
+    *,
+    stated_rate: Decimal | None,
+    execution_rate: Decimal | None,
+    stated_total: Decimal | None,
+    total: Decimal | None,
+    policy: scoring.Policy,
+) -> list[Flag]:
+    """``stated_mismatch``: a stated 执行率 or 总分 that is not the computed one, as printed."""
+    flags = []
+    rate_places = Decimal(1).scaleb(-(policy.percent_places + 2))
+    if stated_rate is not None:
+        stated = stated_rate.quantize(rate_places, rounding=ROUND_HALF_UP)
+        if execution_rate is None:
+            flags.append(
+                Flag(
+                    "stated_mismatch",
+                    f"原表执行率为{_percent(stated)}，但全年预算数或执行数无数据，无法核对",
+                )
+            )
+        elif stated != execution_rate.quantize(rate_places, rounding=ROUND_HALF_UP):
+            flags.append(
+                Flag(
+                    "stated_mismatch",
+                    f"原表执行率为{_percent(stated)}，按全年执行数"
+                    f"÷全年预算数计算应为{_percent(execution_rate)}",
+                )
+            )
+    score_places = Decimal(1).scaleb(-policy.score_places)
+    if stated_total is not None and total is not None:
+        stated = stated_total.quantize(score_places, rounding=ROUND_HALF_UP)
+        if stated != total.quantize(score_places, rounding=ROUND_HALF_UP):
+            flags.append(
+                Flag(
+                    "stated_mismatch",
+                    f"原表总分为{_plain(stated)}分，按各项得分合计应为{_plain(total)}分",
+                )
+            )
+    return flags
+
+
 def evaluation_flags(
     *,
     execution_rate: Decimal | None,
     results: Sequence,
     funds,
     policy: scoring.Policy,
+    stated_rate: Decimal | None = None,
+    stated_total: Decimal | None = None,
+    total: Decimal | None = None,
 ) -> list[Flag]:
     """Every flag of one evaluation, in a fixed order. ``funds`` is a ``services.Funds``
     (full, executed, parts, expense_executed)."""
@@ -198,6 +244,13 @@ def evaluation_flags(
     flags += execution_flags(execution_rate, results, policy)
     for result in results:
         flags += line_flags(result, policy)
+    flags += stated_flags(
+        stated_rate=stated_rate,
+        execution_rate=execution_rate,
+        stated_total=stated_total,
+        total=total,
+        policy=policy,
+    )
     return flags
 
 

@@ -240,6 +240,15 @@ class SelfEvaluation(WorkflowForm):
     )
     review_grade = models.CharField("审核等级", max_length=4, blank=True)
 
+    # What a source table states (an uploaded offline table, a published report), checked against
+    # the computed figures by evaluations.consistency; empty when nothing was stated.
+    stated_execution_rate = models.DecimalField(
+        "原表执行率", max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    stated_total_score = models.DecimalField(
+        "原表总分", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+
     # Consistency flags (evaluations.consistency), stored with the totals so that lists show them
     # without recomputing: [{"code", "message", "line"}], "line" an IndicatorResult id or None.
     flags = models.JSONField("一致性提示", default=list, blank=True, editable=False)

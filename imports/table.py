@@ -8,6 +8,7 @@ the rules, the version lock and the audit record are those of the form.
 
 import io
 import re
+from decimal import Decimal
 
 from budgets.models import FUND_SOURCES
 from evaluations import scoring
@@ -159,10 +160,16 @@ def plan_table(job, data: bytes, report) -> Plan:
         execution_reason=evaluation.execution_reason,
         results=list(lines.values()),
     )
+    data_in.stated = _stated(text, cells, start, evaluation)
     general = _general(text, start, evaluation, data_in, bad)
+    for name, label in (("stated_execution_rate", "原表执行率"), ("stated_total_score", "原表总分")):
+        if getattr(evaluation, name) != data_in.stated[name]:
+            general.changes[label] = [getattr(evaluation, name), data_in.stated[name]]
+            general.status = UPDATE
     if general.changes or general.errors:
         rows.insert(0, general)
     preview = evaluation_preview(evaluation, data_in)
+    notes = _stated_notes(data_in.stated, preview, evaluation)
     for result_id, info in preview["lines"].items():
         row = row_of.get(result_id)
         for problem in info["problems"]:
@@ -173,10 +180,65 @@ def plan_table(job, data: bytes, report) -> Plan:
         kind=None, sheet=Sheet(name="", header_row=start + 1, headers=[]), columns={}, rows=rows
     )
     plan.evaluation_input = data_in
+    plan.notes = notes
     for row in rows:
         if row.errors:
             row.status = ERROR
     return plan
+
+
+def _number(value) -> Decimal | None:
+    """A figure typed in a table cell: a number, or text such as '43.25%' or '87.5'."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Decimal(format(value, ".15g"))
+    text = cell_text(value)
+    percent = text.endswith(("%", "％"))
+    number = scoring.parse_number(text)
+    if number is None:
+        return None
+    return number / 100 if percent else number
+
+
+def _stated(text, cells, start, evaluation) -> dict[str, Decimal | None]:
+    """执行率 and 总分 as the uploaded table states them, where they are not simply the figures the
+    system printed when the table was exported (a clerk who typed over them states them)."""
+    stated: dict[str, Decimal | None] = {
+        "stated_execution_rate": None,
+        "stated_total_score": None,
+    }
+    for index, values in enumerate(text):
+        if index < start and values[1] == "年度资金总额":
+            rate = _number(cells[index][6])
+            current = evaluation.execution_rate
+            if rate is not None and (current is None or abs(rate - current) >= Decimal("0.00005")):
+                stated["stated_execution_rate"] = rate.quantize(Decimal("0.000001"))
+        if index > start and values[0] == "总分":
+            total = _number(cells[index][6])
+            current = evaluation.total_score
+            if total is not None and (current is None or abs(total - current) >= Decimal("0.005")):
+                stated["stated_total_score"] = total.quantize(Decimal("0.01"))
+    return stated
+
+
+def _stated_notes(stated, preview, evaluation) -> list[str]:
+    notes = []
+    rate, total = stated["stated_execution_rate"], stated["stated_total_score"]
+    if rate is not None and rate != preview["execution_rate"]:
+        computed = (
+            "无数据"
+            if preview["execution_rate"] is None
+            else (f"{preview['execution_rate'] * 100:.2f}%")
+        )
+        notes.append(
+            f"表中填写的执行率为{rate * 100:.2f}%，系统按全年执行数÷全年预算数计算为{computed}；"
+            "导入后以计算值为准，并在一致性检查中提示。"
+        )
+    if total is not None and total != preview["total"]:
+        notes.append(
+            f"表中填写的总分为{total}，系统按各项得分合计为{preview['total']}；"
+            "导入后以计算值为准，并在一致性检查中提示。"
+        )
+    return notes
 
 
 def _general(text, start, evaluation, data_in: EvaluationInput, bad) -> Row:

@@ -102,7 +102,13 @@ def evaluation_compute(
     evaluation.flags = [
         flag.to_json()
         for flag in consistency.evaluation_flags(
-            execution_rate=evaluation.execution_rate, results=results, funds=funds, policy=policy
+            execution_rate=evaluation.execution_rate,
+            results=results,
+            funds=funds,
+            policy=policy,
+            stated_rate=evaluation.stated_execution_rate,
+            stated_total=evaluation.stated_total_score,
+            total=evaluation.total_score,
         )
     ]
 

@@ -38,6 +38,8 @@ class EvaluationInput:
     results: list[ResultInput]
     # 全年执行数 by source (项目 only): the clerk confirms the year's execution here
     executed: dict[str, Decimal] | None = None
+    # 执行率 / 总分 as a source table states them (stated_execution_rate, stated_total_score)
+    stated: dict[str, Decimal | None] | None = None
 
 
 def editing_refusal(user, evaluation: SelfEvaluation) -> str | None:
@@ -158,6 +160,10 @@ def apply_input(
             if getattr(project, name) != value:
                 changes[name] = [str(getattr(project, name)), str(value)]
                 setattr(project, name, value)
+    for name, value in (data.stated or {}).items():
+        if getattr(evaluation, name) != value:
+            changes[name] = [_s(getattr(evaluation, name)), _s(value)]
+            setattr(evaluation, name, value)
     by_id = {r.id: r for r in results}
     for line in data.results:
         result = by_id.get(line.id)
@@ -273,7 +279,7 @@ def evaluation_save(
         bump_version(evaluation, version)
         results = results_of(evaluation)
         changes = apply_input(evaluation, results, data)
-        evaluation.save(update_fields=TEXT_FIELDS)
+        evaluation.save(update_fields=[*TEXT_FIELDS, *(data.stated or {})])
         if evaluation.project_id and data.executed is not None:
             evaluation.project.save(update_fields=[f"executed_{s}" for s in data.executed])
         evaluation_refresh(

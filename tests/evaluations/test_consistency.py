@@ -321,3 +321,46 @@ def test_review_queue_reads_flags_in_one_query_per_page(
     with django_assert_max_num_queries(len(small)):
         response = client.get(url, {"year": 2025})
     assert response.content.decode().count("⚑ 1") == 15
+
+
+# --- stated figures (a source table's 执行率 / 总分) against the computed ones
+
+
+@pytest.mark.parametrize(
+    "stated_rate, rate, stated_total, total, messages",
+    [
+        (None, D("0.4832"), None, D("88"), []),
+        (D("0.4832"), D("0.4832"), D("88"), D("88.00"), []),
+        (D("0.48321"), D("0.4832"), None, None, []),  # equal as printed (2 places of percent)
+        (
+            D("0.4325"),
+            D("0.4832"),
+            None,
+            D("88"),
+            ["原表执行率为43.25%，按全年执行数÷全年预算数计算应为48.32%"],
+        ),
+        (None, None, D("99"), D("99.58"), ["原表总分为99分，按各项得分合计应为99.58分"]),
+        (D("0.9"), None, None, None, ["原表执行率为90.00%，但全年预算数或执行数无数据，无法核对"]),
+    ],
+)
+def test_stated_rate_or_total_differing_from_the_computed(
+    stated_rate, rate, stated_total, total, messages
+):
+    flags = consistency.stated_flags(
+        stated_rate=stated_rate,
+        execution_rate=rate,
+        stated_total=stated_total,
+        total=total,
+        policy=scoring.DEFAULT_POLICY,
+    )
+    assert [f.message for f in flags] == messages
+    assert all(f.code == "stated_mismatch" for f in flags)
+
+
+def test_demo_flags_the_published_total_of_yiyang(db):
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=__import__("io").StringIO())
+    evaluation = SelfEvaluation.objects.get(year__year=2020, project=None)
+    stated = [f["message"] for f in evaluation.flags if f["code"] == "stated_mismatch"]
+    assert stated == ["原表总分为99分，按各项得分合计应为99.58分"]  # seed 003 prints 99

@@ -189,6 +189,8 @@ def test_clerk_round_trip_of_the_self_evaluation_table(client, sheet, clerk):
     assert lines["保障大厅正常运行"].level == "achieved"
     evaluation.refresh_from_db()
     assert evaluation.actual_text == "全年目标基本完成" and evaluation.total_score is not None
+    # 执行率 and 总分 left as exported: nothing stated, nothing flagged
+    assert evaluation.stated_total_score is None and evaluation.stated_execution_rate is None
     assert (
         AuditLog.objects.filter(action="绩效自评·保存", object_id=str(evaluation.pk)).count() == 1
     )
@@ -238,3 +240,35 @@ def test_round_trip_refuses_another_projects_table(client, sheet, clerk, tree, o
     )
     job = ImportJob.objects.get()
     assert job.state == ImportJob.State.FAILED and "不一致" in job.message
+
+
+def test_round_trip_keeps_a_typed_total_as_stated_and_flags_it(client, sheet, clerk):
+    evaluation = services.evaluation_start(user=clerk, project_id=sheet.project_id)
+    client.force_login(clerk)
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx([evaluation_table(evaluation)])))
+    ws = book.worksheets[0]
+    for row in ws.iter_rows():
+        if row[0].value == "总分":
+            row[6].value = 95  # the clerk's own sum
+        if row[1].value == "年度资金总额":
+            row[6].value = "80%"  # typed as text
+    out = io.BytesIO()
+    book.save(out)
+    client.post(
+        reverse("evaluation_import", args=[evaluation.pk]),
+        {"file": SimpleUploadedFile("自评表.xlsx", out.getvalue())},
+    )
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.READY, (job.message, job.errors)
+    assert any("表中填写的总分为95.00" in n for n in job.notes)
+    assert any("表中填写的执行率为80.00%" in n for n in job.notes)
+    client.post(reverse("import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.DONE, job.message
+    evaluation.refresh_from_db()
+    assert evaluation.stated_total_score == Decimal("95")
+    assert evaluation.stated_execution_rate == Decimal("0.8")
+    stated = [f["message"] for f in evaluation.flags if f["code"] == "stated_mismatch"]
+    assert len(stated) == 2 and "应为74.87%" in stated[0]
+    page = client.get(reverse("evaluation", args=[evaluation.pk])).content.decode()
+    assert "原表数字与计算不符" in page

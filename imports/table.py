@@ -162,7 +162,8 @@ def plan_table(job, data: bytes, report) -> Plan:
     )
     data_in.stated = _stated(text, cells, start, evaluation)
     general = _general(text, start, evaluation, data_in, bad)
-    for name, label in (("stated_execution_rate", "原表执行率"), ("stated_total_score", "原表总分")):
+    stated_labels = {"stated_execution_rate": "原表执行率", "stated_total_score": "原表总分"}
+    for name, label in stated_labels.items():
         if getattr(evaluation, name) != data_in.stated[name]:
             general.changes[label] = [getattr(evaluation, name), data_in.stated[name]]
             general.status = UPDATE

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from budgets.access import Role, access_for, department_subtree, scope
@@ -191,6 +192,44 @@ class DepartmentRow:
         return mark_safe(shape.svg(title))  # numbers only: nothing to escape
 
 
+def department_rows_html(rows: list[DepartmentRow]) -> str:
+    """The 各单位得分 table body. Built here rather than in a template loop: 300 departments of a
+    city cost the template engine ~30 ms, format_html a few."""
+    dash = "—"
+
+    def value(v) -> str:
+        return dash if v is None else str(v)
+
+    def own(row: DepartmentRow):
+        if row.own is None:
+            return dash
+        score = "未评分" if row.own.total_score is None else row.own.total_score
+        return format_html('<a href="{}">{}</a>', row.own.href, score)
+
+    return format_html_join(
+        "\n",
+        '<tr><td><a href="{}">{}</a></td><td class="num">{}</td><td class="num">{} / {}</td>'
+        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>',
+        (
+            (
+                r.href,
+                r.department.name,
+                own(r),
+                r.evaluations,
+                r.not_started,
+                r.scored,
+                value(r.mean),
+                value(r.minimum),
+                value(r.maximum),
+                value(r.spread),
+                r.chart,
+            )
+            for r in rows
+        ),
+    )
+
+
 @dataclass
 class Missing:
     """A form that should exist and does not: a project or a 部门整体 target sheet without a
@@ -223,6 +262,7 @@ class Dashboard:
     state_chart: charts.Bars | None = None
     grade_chart: charts.Bars | None = None
     scatter: charts.Scatter | None = None
+    department_rows: str = ""  # the 各单位得分 rows, as HTML
 
     @property
     def started(self) -> int:
@@ -366,6 +406,7 @@ def _draw(board: Dashboard) -> None:
     base = queue_url(year)
     for row in board.departments:
         row.href = f"{base}&department={row.department.pk}"
+    board.department_rows = department_rows_html(board.departments)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -151,12 +151,8 @@ class DepartmentBudgetAdmin(AuditedAdmin):
     autocomplete_fields = ["department"]
 
 
-@admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_repr", "department"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_repr", "actor__username", "reason"]
-    list_select_related = ["actor", "department"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that the application writes and nobody edits (audit log, import jobs)."""
 
     def has_add_permission(self, request):
         return False
@@ -166,3 +162,11 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_repr", "department"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_repr", "actor__username", "reason"]
+    list_select_related = ["actor", "department"]

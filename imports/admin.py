@@ -2,25 +2,18 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from budgets.admin import ReadOnlyAdmin
+
 from .models import ImportJob
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     """Import records, read-only: imports are made on the 批量导入 page or with import_data."""
 
     list_display = ["created_at", "kind", "original_name", "state", "counts", "created_by", "page"]
     list_filter = ["kind", "state", "via"]
     search_fields = ["original_name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="导入页面")
     def page(self, job):

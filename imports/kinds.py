@@ -103,6 +103,15 @@ class Years:
         return fiscal_year
 
 
+def keyed_by_year(rows: list[Row], ctx: Context, key: str, header: str) -> None:
+    """Put each row's 年度 in `row.target` (for the kind to replace) and mark rows whose
+    (年度, key) the file repeats."""
+    years = Years(ctx, rows)
+    for row in rows:
+        row.target = years.of(row)
+    mark_duplicates(rows, lambda r: (r.target.id, r.values[key]) if r.target else None, header)
+
+
 def departments_by_code(codes) -> dict[str, Department]:
     found = {}
     for chunk in chunks(set(codes)):
@@ -270,12 +279,7 @@ class Projects:
 
     def resolve(self, plan: Plan, ctx: Context) -> None:
         rows = plan.rows
-        years = Years(ctx, rows)
-        for row in rows:
-            row.target = years.of(row)
-        mark_duplicates(
-            rows, lambda r: (r.target.id, r.values["code"]) if r.target else None, PROJECT_CODE
-        )
+        keyed_by_year(rows, ctx, "code", PROJECT_CODE)
         departments = departments_by_code(r.values.get("department") for r in rows)
         existing = {}
         codes = {r.values["code"] for r in rows if "code" in r.values}
@@ -386,12 +390,7 @@ class DepartmentBudgets:
 
     def resolve(self, plan: Plan, ctx: Context) -> None:
         rows = plan.rows
-        years = Years(ctx, rows)
-        for row in rows:
-            row.target = years.of(row)
-        mark_duplicates(
-            rows, lambda r: (r.target.id, r.values["department"]) if r.target else None, DEPT_CODE
-        )
+        keyed_by_year(rows, ctx, "department", DEPT_CODE)
         departments = departments_by_code(r.values.get("department") for r in rows)
         ids = [d.id for d in departments.values()]
         existing = {

@@ -109,6 +109,14 @@ class SelfEvaluationAdmin(WorkflowFormAdmin):
     raw_id_fields = ["project"]
     inlines = [ResultInline]
 
+    def save_related(self, request, form, formsets, change):
+        """Totals, grade and consistency flags follow what the admin changed (lines, the stated
+        原表执行率 / 原表总分), as after a save on the form."""
+        from .services import evaluation_refresh
+
+        super().save_related(request, form, formsets, change)
+        evaluation_refresh(form.instance)
+
 
 @admin.register(Evidence)
 class EvidenceAdmin(AuditedAdmin):

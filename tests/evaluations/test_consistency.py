@@ -364,3 +364,25 @@ def test_demo_flags_the_published_total_of_yiyang(db):
     evaluation = SelfEvaluation.objects.get(year__year=2020, project=None)
     stated = [f["message"] for f in evaluation.flags if f["code"] == "stated_mismatch"]
     assert stated == ["原表总分为99分，按各项得分合计应为99.58分"]  # seed 003 prints 99
+
+
+def test_admin_edit_of_a_stated_total_refreshes_the_flags(evaluation, admin_client):
+    from django.forms.models import model_to_dict
+
+    data = {k: ("" if v is None else v) for k, v in model_to_dict(evaluation).items()}
+    data.update(
+        {
+            "stated_total_score": "12.34",
+            "results-TOTAL_FORMS": 0,
+            "results-INITIAL_FORMS": 0,
+            "results-MIN_NUM_FORMS": 0,
+            "results-MAX_NUM_FORMS": 1000,
+        }
+    )
+    response = admin_client.post(
+        reverse("admin:evaluations_selfevaluation_change", args=[evaluation.pk]), data
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    evaluation.refresh_from_db()
+    assert evaluation.stated_total_score == D("12.34")
+    assert [f["code"] for f in evaluation.flags] == ["stated_mismatch"]

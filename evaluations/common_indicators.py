@@ -25,8 +25,11 @@ The formulas (documented with examples in docs/common-indicators.md):
   *_budget). The real reports' 实际支付进度 is 实际支出 ÷ 预算; the 决算数 is our 实际支出.
 * 结转结余率 ``carryover_rate`` = 结转结余 ÷ 全年预算数 (carryover_balance over the income
   full-year total).
-* 公用经费控制率 ``public_funds_control`` = 公用经费决算数 ÷ 公用经费预算数
-  (basic_public_final / basic_public_budget).
+* 公用经费控制率 ``public_funds_control`` = 公用经费决算数 ÷ 公用经费预算数, 公用经费 as the
+  基础数据表 defines it (基本支出中的一般商品和服务支出): the sum of its three items 办公经费,
+  水费电费差旅费, 会议费培训费 (office_*, utilities_travel_*, meeting_training_*), the figure
+  the table prints in its 公用经费 row (``public_funds``). Not 基本支出·公用经费, which is wider
+  (seed 003: 444.27 against 74.17).
 * 政府采购执行率 ``procurement_execution`` = 实际采购数 ÷ 政府采购预算数
   (procurement_actual / procurement_budget).
 * 机关运行经费控制率 ``operating_control`` = 机关运行经费决算数 ÷ 机关运行经费预算数
@@ -213,6 +216,37 @@ def _expenditure(read, stage: str) -> _Term:
     return _sum(read, f"支出{stage_label}", parts)
 
 
+# 公用经费 of the 基础数据表: its three listed items, field prefix → label
+PUBLIC_FUNDS_PARTS: tuple[tuple[str, str], ...] = (
+    ("office", "办公经费"),
+    ("utilities_travel", "水费、电费、差旅费"),
+    ("meeting_training", "会议费、培训费"),
+)
+PUBLIC_FUNDS_STAGES: dict[str, str] = {
+    "prior_final": "上年决算数",
+    "budget": "本年预算数",
+    "final": "本年决算数",
+}
+
+
+def _public_funds(read, stage: str) -> _Term:
+    """公用经费 of a stage as the 基础数据表 defines it (基本支出中的一般商品和服务支出): the sum of
+    its three items, all of them known. Not 基本支出·公用经费, a wider figure (seed 003: 444.27
+    against 74.17)."""
+    label = f"公用经费{PUBLIC_FUNDS_STAGES[stage]}"
+    parts = [
+        (f"{prefix}_{stage}", f"{name}·{PUBLIC_FUNDS_STAGES[stage]}")
+        for prefix, name in PUBLIC_FUNDS_PARTS
+    ]
+    return _sum(read, label, parts)
+
+
+def public_funds(budget, stage: str) -> Decimal | None:
+    """公用经费 of a stage as the 基础数据表 prints it and 公用经费控制率 uses it (one rule)."""
+    value = _public_funds(_reader(budget), stage).value
+    return None if value is None else Decimal(value)
+
+
 # ---------------------------------------------------------------------------------------------
 # Computation
 # ---------------------------------------------------------------------------------------------
@@ -324,8 +358,8 @@ def common_indicators(budget, *, places: int = 4) -> list[CommonIndicator]:
             "public_funds_control",
             "公用经费控制率",
             "公用经费决算数 ÷ 公用经费预算数",
-            _field(read, "basic_public_final", "基本支出·公用经费·决算数"),
-            _field(read, "basic_public_budget", "基本支出·公用经费·预算数"),
+            _public_funds(read, "final"),
+            _public_funds(read, "budget"),
             places,
         ),
         _indicator(
@@ -355,4 +389,5 @@ FIELDS: tuple[str, ...] = (
     + tuple(f"{p}_{s}" for p, _ in EXPENDITURE_PARTS for s in EXPENDITURE_STAGES)
     + ("carryover_balance", "procurement_budget", "procurement_actual")
     + ("operating_budget", "operating_final")
+    + tuple(f"{p}_{s}" for p, _ in PUBLIC_FUNDS_PARTS for s in PUBLIC_FUNDS_STAGES)
 )

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from ..common_indicators import FIELDS as COMMON_FIELDS
-from ..common_indicators import common_indicators
+from ..common_indicators import common_indicators, public_funds
 from .base import Builder, Style, Table
 from .funds import _sum
 from .self_evaluation import dec
@@ -131,7 +131,7 @@ def basic_data_table(data: dict) -> Table:
         Style.LABEL,
         [Shown(MISSING), figures.get("project_budget"), figures.get("project_final")],
     )
-    money_row("公用经费", Style.LABEL, summed(PUBLIC_FUNDS))
+    money_row("公用经费", Style.LABEL, [public_funds(figures, stage) for stage in STAGES])
     money_row("其中：办公经费", Style.TEXT, single("office"))
     money_row("水费、电费、差旅费", Style.TEXT, single("utilities_travel"))
     money_row("会议费、培训费", Style.TEXT, single("meeting_training"))

@@ -65,6 +65,17 @@ FIGURES = {
     "basic_public_final": D("74.17"),
     "project_budget": D("204.8"),
     "project_final": D("165.83"),
+    # 公用经费 of the 基础数据表 (seed 003): 2019决算 23.77 + 72.27 + 39.85; 2020预算
+    # 12 + 70.2 + 13 = 95.2; 2020决算 15.41 + 58.26 + 0.5 = 74.17
+    "office_prior_final": D("23.77"),
+    "office_budget": D("12"),
+    "office_final": D("15.41"),
+    "utilities_travel_prior_final": D("72.27"),
+    "utilities_travel_budget": D("70.2"),
+    "utilities_travel_final": D("58.26"),
+    "meeting_training_prior_final": D("39.85"),
+    "meeting_training_budget": D("13"),
+    "meeting_training_final": D("0.5"),
     "carryover_balance": D("55.2"),
     "procurement_budget": D("50"),
     "procurement_actual": D("45.6"),
@@ -168,7 +179,7 @@ def test_formula(key):
         ("carryover_rate", (("结转结余", D("55.2")), ("全年预算数", D("1302.99")))),
         (
             "public_funds_control",
-            (("基本支出·公用经费·决算数", D("74.17")), ("基本支出·公用经费·预算数", D("95.2"))),
+            (("公用经费本年决算数", D("74.17")), ("公用经费本年预算数", D("95.2"))),
         ),
         (
             "procurement_execution",
@@ -287,8 +298,8 @@ def test_display(value, display):
         ("staff_quota", "staff_control", ("编制数",)),
         ("staff_actual", "staff_control", ("实有在职人数",)),
         ("carryover_balance", "carryover_rate", ("结转结余",)),
-        ("basic_public_final", "public_funds_control", ("基本支出·公用经费·决算数",)),
-        ("basic_public_budget", "public_funds_control", ("基本支出·公用经费·预算数",)),
+        ("office_final", "public_funds_control", ("办公经费·本年决算数",)),
+        ("meeting_training_budget", "public_funds_control", ("会议费、培训费·本年预算数",)),
         ("procurement_actual", "procurement_execution", ("政府采购·实际采购数",)),
         ("procurement_budget", "procurement_execution", ("政府采购·预算数",)),
         ("operating_final", "operating_control", ("机关运行经费·决算数",)),
@@ -399,9 +410,12 @@ def test_nothing_known():
             ("支出预算数为0",),
         ),
         (
-            {"basic_public_budget": D("0.0000")},
+            {
+                f"{p}_budget": D("0.0000")
+                for p in ("office", "utilities_travel", "meeting_training")
+            },
             "public_funds_control",
-            ("基本支出·公用经费·预算数为0",),
+            ("公用经费本年预算数为0",),
         ),
         ({"procurement_budget": D("0")}, "procurement_execution", ("政府采购·预算数为0",)),
         ({"operating_budget": D("0")}, "operating_control", ("机关运行经费·预算数为0",)),

@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 
 from budgets.access import Role, access_for, department_subtree, scope
 from budgets.models import FiscalYear, Project
+from config.bulk import few_collections
 
 from . import charts, consistency, workflow
 from .models import FormState, SelfEvaluation, TargetSheet
@@ -317,6 +318,7 @@ def _not_started(user, fiscal_year: FiscalYear, units: _Units) -> list[Missing]:
     return missing
 
 
+@few_collections()
 def dashboard_for(user, fiscal_year: FiscalYear, today=None) -> Dashboard:
     """Every figure of the dashboard for one year across the departments the user reviews.
     Three queries (after the access check), whatever the number of departments."""

@@ -17,6 +17,7 @@ from django.utils import timezone
 from budgets.access import access_for
 from budgets.models import FiscalYear
 from budgets.services import audit_record
+from config.bulk import few_collections
 from evaluations.services.transitions import FormConflict, FormProblems
 from evaluations.workflow import WorkflowError
 
@@ -158,6 +159,7 @@ def _fail(job: ImportJob, message: str) -> ImportJob:
     return job
 
 
+@few_collections()
 def job_preview(job_id: int) -> ImportJob | None:
     """Read and check the file; store counts, errors and the rows to show. Writes no data."""
     job = ImportJob.objects.filter(pk=job_id, state=State.QUEUED).first()
@@ -186,6 +188,7 @@ def job_confirm(*, job: ImportJob, user) -> ImportJob:
     return job
 
 
+@few_collections()
 def job_commit(job_id: int) -> ImportJob | None:
     """Check again and write everything in one transaction, or nothing."""
     job = ImportJob.objects.filter(pk=job_id, state=State.IMPORTING).first()

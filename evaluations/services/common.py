@@ -8,6 +8,7 @@ from django.db import transaction
 
 from budgets.models import DepartmentBudget, FiscalYear
 from budgets.services import OPTIONAL_TREE, STANDARD_TREE
+from config.bulk import few_collections
 
 from .. import consistency, scoring
 from ..consistency import FundPart
@@ -132,6 +133,7 @@ def _hashable(values: tuple) -> tuple:
     )
 
 
+@few_collections()
 def year_recompute(*, fiscal_year: FiscalYear) -> int:
     """Recompute every self-evaluation of a year (after a policy change): suggestions, 执行率,
     totals and grades. Reads in a fixed number of queries and writes only what changed, one

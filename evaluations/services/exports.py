@@ -6,9 +6,7 @@ XLSX or PDF (one file, or a ZIP with one folder per department), reporting progr
 worker died is found by its stale heartbeat and run again, or failed after MAX_ATTEMPTS.
 """
 
-import contextlib
 import datetime
-import gc
 import hashlib
 import io
 import logging
@@ -25,6 +23,7 @@ from django.utils import timezone
 
 from budgets.access import access_for
 from budgets.models import Department, FiscalYear
+from config.bulk import few_collections
 
 from .. import workflow
 from ..models import ExportJob
@@ -95,20 +94,6 @@ def enqueue(job: ExportJob) -> None:
     from ..tasks import run_export
 
     transaction.on_commit(lambda: run_export.delay(job.pk))
-
-
-@contextlib.contextmanager
-def few_collections():
-    """An export builds hundreds of thousands of objects that live until it ends (a city's
-    tables, the ORM rows behind them): the cyclic garbage collector would walk them over and
-    over, about a sixth of a city's export. It runs rarely meanwhile; restored afterwards.
-    The output is the same."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 @few_collections()

@@ -9,8 +9,6 @@ change it. Decimals are kept as strings (exact); builders turn them back into De
 
 from decimal import Decimal
 
-from django.db.models import Prefetch
-
 from budgets.models import DepartmentBudget
 
 from ..models import IndicatorResult, SelfEvaluation, TargetSheet
@@ -22,22 +20,70 @@ def _s(value) -> str | None:
 
 
 def evaluation_queryset():
-    return SelfEvaluation.objects.select_related(
-        "year", "department__parent__parent", "project"
-    ).prefetch_related(
-        Prefetch(
-            "results",
-            queryset=IndicatorResult.objects.select_related("indicator__category__parent").order_by(
-                "indicator__order", "indicator_id"
-            ),
+    return SelfEvaluation.objects.select_related("year", "department__parent__parent", "project")
+
+
+# An indicator line as the tables show it, read as plain values: a city has 45,000 of them, and
+# model instances (result, indicator, category, parent category) cost more than everything else.
+LINE_FIELDS = {
+    "level1": "indicator__category__parent__name",
+    "level2": "indicator__category__name",
+    "order1": "indicator__category__parent__order",
+    "order2": "indicator__category__order",
+    "name": "indicator__name",
+    "comparator": "indicator__comparator",
+    "target": "indicator__target_value",
+    "adjusted": "indicator__adjusted_target_value",
+    "unit": "indicator__unit",
+    "basis": "indicator__basis",
+    "weight": "indicator__weight",
+    "actual": "actual_value",
+    "level": "level",
+    "score": "score",
+    "review_score": "review_score",
+    "reason": "deviation_reason",
+}
+
+
+def _lines(evaluation_ids: list[int]) -> dict[int, list[dict]]:
+    """The indicator lines of these evaluations, in the form's order (one query per 900)."""
+    lines: dict[int, list[dict]] = {}
+    names = list(LINE_FIELDS)
+    for start in range(0, len(evaluation_ids), 900):
+        rows = (
+            IndicatorResult.objects.filter(evaluation_id__in=evaluation_ids[start : start + 900])
+            .order_by("evaluation_id", "indicator__order", "indicator_id")
+            .values_list("evaluation_id", *LINE_FIELDS.values())
         )
-    )
+        for evaluation_id, *values in rows:
+            row = dict(zip(names, values, strict=True))
+            lines.setdefault(evaluation_id, []).append(
+                {
+                    "level1": row["level1"],
+                    "level2": row["level2"],
+                    "order": [row["order1"], row["order2"]],
+                    "name": row["name"],
+                    "comparator": row["comparator"],
+                    "target": row["target"],
+                    "adjusted": row["adjusted"],
+                    "unit": row["unit"],
+                    "basis": row["basis"],
+                    "weight": _s(row["weight"]),
+                    "actual": row["actual"],
+                    "level": row["level"],
+                    "score": _s(row["score"]),
+                    "review_score": _s(row["review_score"]),
+                    "reason": row["reason"],
+                }
+            )
+    return lines
 
 
 def gather_evaluations(evaluations: list[SelfEvaluation]) -> dict[int, dict]:
     """{evaluation id: data}. Approved evaluations answer with their frozen snapshot.
-    `evaluations` must come from `evaluation_queryset()` (prefetched)."""
+    `evaluations` must come from `evaluation_queryset()` (their years, departments, projects)."""
     live = [e for e in evaluations if not (e.state == "approved" and e.snapshot)]
+    lines = _lines(sorted(e.id for e in live)) if live else {}
     goals: dict[tuple, str] = {}
     budgets: dict[tuple, DepartmentBudget] = {}
     if live:
@@ -59,7 +105,9 @@ def gather_evaluations(evaluations: list[SelfEvaluation]) -> dict[int, dict]:
             continue
         key = (evaluation.year_id, evaluation.department_id, evaluation.project_id)
         budget = budgets.get((evaluation.year_id, evaluation.department_id))
-        data[evaluation.id] = gather_one(evaluation, goals.get(key, ""), budget)
+        data[evaluation.id] = gather_one(
+            evaluation, goals.get(key, ""), budget, lines.get(evaluation.id, [])
+        )
     return data
 
 
@@ -70,7 +118,9 @@ def _supervising(department) -> str:
     return node.name
 
 
-def gather_one(evaluation: SelfEvaluation, goal: str, budget: DepartmentBudget | None) -> dict:
+def gather_one(
+    evaluation: SelfEvaluation, goal: str, budget: DepartmentBudget | None, indicators: list[dict]
+) -> dict:
     department = evaluation.department
     funds = [
         {
@@ -90,28 +140,6 @@ def gather_one(evaluation: SelfEvaluation, goal: str, budget: DepartmentBudget |
             "basic": _s(sum(known, Decimal("0")) if known else None),
             "project": _s(budget.project_final),
         }
-    indicators = []
-    for result in evaluation.results.all():
-        indicator = result.indicator
-        indicators.append(
-            {
-                "level1": indicator.category.parent.name,
-                "level2": indicator.category.name,
-                "order": [indicator.category.parent.order, indicator.category.order],
-                "name": indicator.name,
-                "comparator": indicator.comparator,
-                "target": indicator.target_value,
-                "adjusted": indicator.adjusted_target_value,
-                "unit": indicator.unit,
-                "basis": indicator.basis,
-                "weight": _s(indicator.weight),
-                "actual": result.actual_value,
-                "level": result.level,
-                "score": _s(result.score),
-                "review_score": _s(result.review_score),
-                "reason": result.deviation_reason,
-            }
-        )
     return {
         "kind": "project" if evaluation.project_id else "department",
         "year": evaluation.year.year,

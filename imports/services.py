@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from budgets.access import access_for
+from budgets.access import Role, access_for
 from budgets.models import FiscalYear
 from budgets.services import audit_record
 from config.bulk import few_collections
@@ -45,9 +45,9 @@ def kinds_for(user) -> list[tuple[str, str]]:
     else:
         roles = access.roles()
         allowed = []
-        if "reviewer" in roles:
+        if Role.REVIEWER in roles:
             allowed += ["projects", "department-budgets"]
-        if roles & {"clerk", "head"}:
+        if roles & {Role.CLERK, Role.HEAD}:
             allowed += ["indicators", "results"]
     return [(k, ImportJob.Kind(k).label) for k in allowed]
 

@@ -65,6 +65,10 @@ class Plan:
     columns: dict[int, Column]  # position in the file → column
     rows: list[Row]
     notes: list[str] = field(default_factory=list)
+    # what a kind's check found and its write reuses (results: by target sheet id)
+    evaluations: dict = field(default_factory=dict)
+    lines: dict = field(default_factory=dict)
+    evaluation_input: Any = None  # the offline table: what it would save through the form
 
     def present(self, key: str) -> bool:
         return any(c.key == key for c in self.columns.values())

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 
 from budgets.access import Role, access_for
 from budgets.models import FUND_SOURCES, FUND_STAGES, Department, DepartmentBudget, FiscalYear
@@ -669,7 +669,7 @@ class Indicators:
             for sheet_id, order in (
                 Indicator.objects.filter(sheet_id__in=chunk)
                 .values_list("sheet_id")
-                .annotate(last=models_max("order"))
+                .annotate(last=Max("order"))
             ):
                 next_order[sheet_id] = order or 0
         created = []
@@ -692,35 +692,33 @@ def locked_message(what: str, form) -> str:
     return f"该{what}当前为“{form.get_state_display()}”，不能通过导入修改（须先退回或重新打开）"
 
 
-def models_max(name):
-    from django.db.models import Max
-
-    return Max(name)
-
-
 def ensure_sheets(places) -> dict[tuple, TargetSheet]:
-    """The target sheets of these places, created as drafts where missing."""
-    found = {}
-    project_ids = [p.id for key, _, _, p in places if p is not None]
-    for chunk in chunks(project_ids):
-        for s in TargetSheet.objects.filter(project_id__in=chunk):
-            found[("p", s.project_id)] = s
-    for key, fiscal_year, department_id, project in places:
-        if project is None and key not in found:
-            s = TargetSheet.objects.filter(
-                project=None, year=fiscal_year, department_id=department_id
-            ).first()
-            if s:
-                found[key] = s
+    """The target sheets of these places (sheet key, year, department id, project or None),
+    created as drafts where missing; a fixed number of queries whatever their number."""
+
+    def existing() -> dict[tuple, TargetSheet]:
+        found = {}
+        project_ids = [p.id for _, _, _, p in places if p is not None]
+        for chunk in chunks(project_ids):
+            for s in TargetSheet.objects.filter(project_id__in=chunk):
+                found[("p", s.project_id)] = s
+        wide = {(y.id, d) for _, y, d, p in places if p is None}
+        for chunk in chunks({d for _, d in wide}):
+            for s in TargetSheet.objects.filter(project=None, department_id__in=chunk):
+                if (s.year_id, s.department_id) in wide:
+                    found[("d", s.year_id, s.department_id)] = s
+        return found
+
+    found = existing()
     missing = [
         TargetSheet(year=y, department_id=d, project=p)
         for key, y, d, p in places
         if key not in found
     ]
+    if not missing:
+        return found
     TargetSheet.objects.bulk_create(missing, batch_size=BATCH)
-    if missing:
-        return ensure_sheets(places)
-    return found
+    return existing()
 
 
 # --------------------------------------------------------------------------------------------

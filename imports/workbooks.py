@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import xlsxwriter
 
+from .engine import normalize
 from .files import DATA_SHEET, INSTRUCTIONS_SHEET, read_sheet
 from .kinds import KINDS, Context
 
@@ -150,8 +151,6 @@ def failed_rows(job) -> bytes:
     last = len(sheet.headers)
     ws.write_string(0, last, "错误说明", head)
     ws.set_column(last, last, 60)
-    from .engine import normalize
-
     position = {normalize(h): i for i, h in enumerate(sheet.headers)}
     out = 0
     for number, raw in sheet.rows:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -120,6 +121,13 @@ def _floor(year: FiscalYear, path: Path, projects: list[Project]) -> float:
         sheets = dict(
             TargetSheet.objects.filter(project__in=projects).values_list("project_id", "id")
         )
+        # Lines are numbered within their sheet, as the engine numbers them (a city-wide running
+        # number overflowed PostgreSQL's smallint at row 32,768).
+        per_sheet: Counter[str] = Counter()
+        orders = []
+        for r in rows:
+            orders.append(per_sheet[r[1]])
+            per_sheet[r[1]] += 1
         Indicator.objects.bulk_create(
             [
                 Indicator(
@@ -131,9 +139,9 @@ def _floor(year: FiscalYear, path: Path, projects: list[Project]) -> float:
                     unit=r[7] or "",
                     weight=Decimal(r[8]),
                     basis=r[9],
-                    order=n,
+                    order=order,
                 )
-                for n, r in enumerate(rows)
+                for r, order in zip(rows, orders, strict=True)
             ],
             batch_size=2000,
         )

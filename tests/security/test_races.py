@@ -26,7 +26,7 @@ from django.urls import reverse
 
 from budgets.models import AuditLog
 from evaluations import services, workflow
-from evaluations.models import Evidence, FormState, TargetAdjustment, TargetSheet
+from evaluations.models import Evidence, FormState, SelfEvaluation, TargetAdjustment, TargetSheet
 from tests.report import covered
 from tests.security import test_roles_states as roles
 
@@ -228,8 +228,26 @@ def test_two_reviewers_deciding_one_adjustment(world, two_connections):
     assert AuditLog.objects.count() == audits + 1
     covered(
         "竞争条件（PostgreSQL，两个连接）：佐证材料上传/删除与提交、目标调整申请/审批与提交、"
-        "两人同时审批同一调整——结果总是两种先后顺序之一，已提交的自评不再变化"
+        "两人同时审批同一调整、开始自评与重新打开目标——结果总是两种先后顺序之一，已提交的自评不再变化"
     )
+
+
+@concurrent
+def test_evaluation_start_racing_a_reopening_of_the_targets(world, two_connections):
+    sheet = roles.put(world.sheet, S.APPROVED)  # approved targets, no self-evaluation yet
+
+    def reopen():
+        services.target_sheet_transition(
+            sheet=reload(sheet), user=world.users["reviewer"], action="reopen", reason="指标有误"
+        )
+
+    def start():
+        return services.evaluation_start(user=world.users["clerk"], project_id=sheet.project_id)
+
+    other = race(reopen, start)
+    assert reload(sheet).state == S.RETURNED
+    assert isinstance(other.error, workflow.WorkflowError), other.error or other.result
+    assert not SelfEvaluation.objects.filter(project_id=sheet.project_id).exists()
 
 
 # --------------------------------------------------------------------------------------------

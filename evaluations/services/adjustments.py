@@ -1,5 +1,7 @@
 """Target adjustment (目标调整): a clerk asks to change an approved target, finance decides.
-Both the original and the adjusted value are kept and shown."""
+Both the original and the adjusted value are kept and shown. Only while the targets are approved
+and the self-evaluation is still with the unit (workflow.adjustment_refusal), checked with the
+sheet's and the evaluation's rows locked, so that a submission cannot slip in between."""
 
 from django.db import transaction
 from django.utils import timezone

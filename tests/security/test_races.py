@@ -42,9 +42,15 @@ concurrent = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def two_connections():
     if connection.vendor != "postgresql":
-        reason = "竞争条件测试需要 PostgreSQL（行锁与两个数据库连接），SQLite 上跳过"
+        reason = (
+            "竞争条件测试需要 PostgreSQL（行锁与两个数据库连接），SQLite 上跳过；"
+            "设置 DATABASE_URL=postgres://… 后运行"
+        )
         if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"REQUIRE_POSTGRES=1 但{reason}", pytrace=False)
+            pytest.fail(
+                "REQUIRE_POSTGRES=1 但数据库不是 PostgreSQL（竞争条件测试需要行锁与两个连接）",
+                pytrace=False,
+            )
         pytest.skip(reason)
 
 

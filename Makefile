@@ -1,10 +1,12 @@
-# The two set-up commands of the README: `make run` and `make test`. Both idempotent.
+# The two set-up commands of the README: `make run` and `make test`. Both idempotent. Both first
+# install the Debian packages the product needs when missing and run as root, else print the
+# apt-get command (scripts/system-packages.sh; the tests needing a missing one skip, naming it).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: install run serve test lint format bench bench-small demo clean
+.PHONY: install system-packages run serve test lint format bench bench-small demo clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,15 +16,18 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+system-packages:
+	@scripts/system-packages.sh
+
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 
-run: demo
+run: system-packages demo
 	@echo "打开 http://127.0.0.1:8000 ，使用上面列出的演示账号登录。"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install
+test: system-packages install
 	$(BIN)/python -m pytest
 
 lint: install

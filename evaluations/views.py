@@ -24,7 +24,7 @@ from .forms import (
     parse_reviews,
     qualitative_choices,
 )
-from .models import ExportJob, FormState, TargetAdjustment, TargetSheet
+from .models import ExportJob, FormState, SelfEvaluation, TargetAdjustment, TargetSheet
 from .tables import registry as tables
 from .tables.funds import evaluation_funds
 from .tables.html import render_html
@@ -142,7 +142,7 @@ def target_sheet(request, pk: int):
                 action=action,
                 reason=request.POST.get("reason", ""),
                 line_comments=_line_comments(request.POST),
-                version=_int(request.POST.get("version")),
+                version=_seen_version(request.POST),
             )
             messages.success(request, f"已{workflow.TRANSITIONS[action].label}。")
             return redirect("target_sheet", pk=sheet.pk)
@@ -187,6 +187,16 @@ def _adjust(request, sheet, action: str) -> None:
             messages.success(request, "已同意调整。" if approve else "已驳回调整申请。")
     except workflow.WorkflowError as error:
         messages.error(request, str(error))
+
+
+def _seen_version(post) -> int:
+    """The version of the form the user saw, which a workflow action (审核通过, 退回, 确认, …)
+    must carry: without it the service would act on whatever is stored now, which the user may
+    never have seen. Missing is refused like stale, with the same message."""
+    version = _int(post.get("version"))
+    if version is None:
+        raise services.FormConflict()
+    return version
 
 
 def _int(value) -> int | None:
@@ -257,6 +267,14 @@ def _rows_from(formset) -> list:
 
 def _render_targets(request, sheet, categories, form, formset, editable, problems):
     level1 = [c for c in categories.values() if c.parent_id is None]
+    evaluation_state = (
+        SelfEvaluation.objects.filter(
+            year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
+        )
+        .values_list("state", flat=True)
+        .first()
+    )
+    adjustment_refusal = workflow.adjustment_refusal(sheet.state, evaluation_state)
     return render(
         request,
         "evaluations/target_sheet.html",
@@ -277,9 +295,12 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
                     "indicator", "requested_by", "decided_by"
                 )
             ),
-            "can_request_adjustment": sheet.state == FormState.APPROVED
+            "can_request_adjustment": adjustment_refusal is None
             and workflow.acts_as(request.user, workflow.UNIT, sheet.department_id),
-            "can_decide_adjustment": can_act(request.user, Role.REVIEWER, sheet.department_id),
+            "can_decide_adjustment": adjustment_refusal is None
+            and can_act(request.user, Role.REVIEWER, sheet.department_id),
+            # why an approved sheet shows no adjustment buttons: its self-evaluation was submitted
+            "adjustment_refusal": adjustment_refusal if sheet.state == FormState.APPROVED else None,
         },
     )
 
@@ -342,7 +363,7 @@ def evaluation(request, pk: int):
                         action=action,
                         reason=request.POST.get("reason", ""),
                         reviews=reviews,
-                        version=version,
+                        version=_seen_version(request.POST),
                     )
                     label = (
                         workflow.TRANSITIONS[action].label

@@ -100,6 +100,24 @@ def can_edit(user, form) -> bool:
     return form.state in EDITABLE and acts_as(user, UNIT, form.department_id)
 
 
+# Once a self-evaluation has left the unit, its targets are what it is judged against: a 目标调整
+# can no longer be requested or decided (the frozen table and the live form would disagree).
+EVALUATION_LOCKS_TARGETS = frozenset({S.PENDING_HEAD, S.SUBMITTED, S.APPROVED})
+
+
+def adjustment_refusal(sheet_state: str, evaluation_state: str | None) -> str | None:
+    """Why a 目标调整 of this sheet may not be requested or decided now (Chinese), or None.
+    Callers pass the states read under a row lock (see services.adjustments)."""
+    if sheet_state != S.APPROVED:
+        return "只有已批复的绩效目标才能调整；未批复的目标请直接修改。"
+    if evaluation_state in EVALUATION_LOCKS_TARGETS:
+        return (
+            f"绩效自评已提交（当前状态：{S(evaluation_state).label}），不能再申请或审批目标调整；"
+            "如需调整，须先退回绩效自评。"
+        )
+    return None
+
+
 def deadline_of(evaluation) -> datetime.date | None:
     """A self-evaluation's deadline: the year's, or the department's later extension."""
     deadline = evaluation.year.evaluation_deadline

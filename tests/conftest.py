@@ -41,6 +41,23 @@ def admin_user(db):
     return UserFactory(username="admin", is_superuser=True, is_staff=True)
 
 
+def pytest_runtest_setup(item):
+    """A test marked system_packages(...) skips naming a missing Debian package, or fails where
+    REQUIRE_PDF=1 (CI): see tests/system_packages.py."""
+    marker = item.get_closest_marker("system_packages")
+    if marker is None:
+        return
+    from tests.system_packages import refusal
+
+    found = refusal(marker.args)
+    if found is None:
+        return
+    action, message = found
+    if action == "fail":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
 def pytest_terminal_summary(terminalreporter):
     from tests.report import LINES
 

@@ -1,5 +1,7 @@
 """Target adjustment (目标调整): a clerk asks to change an approved target, finance decides.
-Both the original and the adjusted value are kept and shown."""
+Both the original and the adjusted value are kept and shown. Only while the targets are approved
+and the self-evaluation is still with the unit (workflow.adjustment_refusal), checked with the
+sheet's and the evaluation's rows locked, so that a submission cannot slip in between."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,7 +10,7 @@ from budgets.access import Role, can_act
 from budgets.services import audit_record
 
 from .. import scoring, workflow
-from ..models import FormState, Indicator, SelfEvaluation, TargetAdjustment
+from ..models import Indicator, SelfEvaluation, TargetAdjustment, TargetSheet
 from .results import evaluation_refresh
 
 
@@ -18,21 +20,21 @@ def adjustment_request(
     sheet = indicator.sheet
     if not workflow.acts_as(user, workflow.UNIT, sheet.department_id):
         raise workflow.WorkflowError("只有本单位填报人可以申请目标调整。")
-    if sheet.state != FormState.APPROVED:
-        raise workflow.WorkflowError("只有已批复的绩效目标才能申请调整；未批复的目标请直接修改。")
     new_value, reason = new_value.strip(), reason.strip()
+    # checked again under the lock below; here so that a plain mistake is named first
+    _refuse_unless_open(sheet, _evaluation_of(sheet))
     if not new_value:
         raise workflow.WorkflowError("请填写调整后的指标值。")
     if not indicator.is_qualitative and scoring.parse_number(new_value) is None:
         raise workflow.WorkflowError("定量指标的调整后指标值必须是数字。")
     if not reason:
         raise workflow.WorkflowError("请填写调整原因。")
-    if new_value == indicator.effective_target:
-        raise workflow.WorkflowError("调整后的指标值与现值相同。")
-    evaluation = _evaluation_of(sheet)
-    if evaluation is not None and evaluation.state not in workflow.EDITABLE:
-        raise workflow.WorkflowError("绩效自评已提交，不能再调整目标。")
     with transaction.atomic():
+        sheet, evaluation = _lock_forms(sheet)
+        _refuse_unless_open(sheet, evaluation)
+        indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+        if new_value == indicator.effective_target:
+            raise workflow.WorkflowError("调整后的指标值与现值相同。")
         if indicator.adjustments.filter(state=TargetAdjustment.State.PENDING).exists():
             raise workflow.WorkflowError("该指标已有待审批的调整申请。")
         adjustment = TargetAdjustment.objects.create(
@@ -56,15 +58,25 @@ def adjustment_request(
 def adjustment_decide(
     *, adjustment: TargetAdjustment, user, approve: bool, comment: str = ""
 ) -> TargetAdjustment:
-    indicator = adjustment.indicator
-    sheet = indicator.sheet
+    sheet = adjustment.indicator.sheet
     if not can_act(user, Role.REVIEWER, sheet.department_id):
         raise workflow.WorkflowError("只有财政审核人可以审批目标调整。")
-    if adjustment.state != TargetAdjustment.State.PENDING:
-        raise workflow.WorkflowError("该调整申请已处理。")
     if not approve and not comment.strip():
         raise workflow.WorkflowError("驳回须填写审批意见。")
     with transaction.atomic():
+        # The sheet and its self-evaluation are locked before the request is read again, so a
+        # submission (which updates the evaluation's row) either lands before — and the decision
+        # is refused — or waits until the adjusted target is in place.
+        sheet, evaluation = _lock_forms(sheet)
+        adjustment = (
+            TargetAdjustment.objects.select_for_update()
+            .select_related("indicator")
+            .get(pk=adjustment.pk)
+        )
+        if adjustment.state != TargetAdjustment.State.PENDING:
+            raise workflow.WorkflowError("该调整申请已处理。")
+        _refuse_unless_open(sheet, evaluation)
+        indicator = adjustment.indicator
         adjustment.state = (
             TargetAdjustment.State.APPROVED if approve else TargetAdjustment.State.REJECTED
         )
@@ -75,7 +87,6 @@ def adjustment_decide(
             indicator.adjusted_target_value = adjustment.new_value
             indicator.adjustment_reason = adjustment.reason
             indicator.save(update_fields=["adjusted_target_value", "adjustment_reason"])
-            evaluation = _evaluation_of(sheet)
             if evaluation is not None:
                 evaluation_refresh(evaluation)
         audit_record(
@@ -89,6 +100,26 @@ def adjustment_decide(
             reason=comment.strip(),
         )
     return adjustment
+
+
+def _refuse_unless_open(sheet: TargetSheet, evaluation: SelfEvaluation | None) -> None:
+    refusal = workflow.adjustment_refusal(sheet.state, evaluation and evaluation.state)
+    if refusal:
+        raise workflow.WorkflowError(refusal)
+
+
+def _lock_forms(sheet: TargetSheet) -> tuple[TargetSheet, SelfEvaluation | None]:
+    """The target sheet and its self-evaluation as they are now, their rows locked until the
+    transaction ends (always in this order: sheet, then evaluation)."""
+    sheet = TargetSheet.objects.select_for_update().get(pk=sheet.pk)
+    evaluation = (
+        SelfEvaluation.objects.select_for_update()
+        .filter(
+            year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
+        )
+        .first()
+    )
+    return sheet, evaluation
 
 
 def _evaluation_of(sheet) -> SelfEvaluation | None:

@@ -1,4 +1,5 @@
-"""Evidence files (佐证材料) of indicator results: size-limited, type checked by content."""
+"""Evidence files (佐证材料) of indicator results: size-limited, type checked by content. Added
+and removed only while the form is editable, checked under a lock on the evaluation's row."""
 
 from pathlib import PurePath
 
@@ -9,7 +10,7 @@ from django.db import transaction
 from budgets.services import audit_record
 
 from .. import workflow
-from ..models import Evidence, IndicatorResult
+from ..models import Evidence, IndicatorResult, SelfEvaluation
 from .results import editing_refusal
 
 # extension → accepted leading bytes. Office files are ZIP containers (or OLE for old formats).
@@ -55,10 +56,11 @@ def evidence_add(*, result: IndicatorResult, user, upload: UploadedFile) -> Evid
     problem = evidence_problem(upload)
     if problem:
         raise workflow.WorkflowError(problem)
-    if result.evidence.count() >= MAX_FILES_PER_LINE:
-        raise workflow.WorkflowError(f"每个指标最多上传{MAX_FILES_PER_LINE}个文件。")
     name = PurePath(upload.name).name[-200:]
     with transaction.atomic():
+        evaluation = _lock_editable(evaluation, user)
+        if result.evidence.count() >= MAX_FILES_PER_LINE:
+            raise workflow.WorkflowError(f"每个指标最多上传{MAX_FILES_PER_LINE}个文件。")
         evidence = Evidence(result=result, original_name=name, size=upload.size, uploaded_by=user)
         evidence.file.save(
             f"{evaluation.pk}-{result.pk}{PurePath(name).suffix.lower()}", upload, save=False
@@ -79,6 +81,9 @@ def evidence_remove(*, evidence: Evidence, user) -> None:
     if refusal:
         raise workflow.WorkflowError(refusal)
     with transaction.atomic():
+        evaluation = _lock_editable(evaluation, user)
+        if not Evidence.objects.filter(pk=evidence.pk).exists():
+            raise workflow.WorkflowError("该文件已被删除。")
         audit_record(
             actor=user,
             action="佐证材料·删除",
@@ -90,3 +95,19 @@ def evidence_remove(*, evidence: Evidence, user) -> None:
         )
         evidence.delete()
         transaction.on_commit(lambda: evidence.file.delete(save=False))
+
+
+def _lock_editable(evaluation: SelfEvaluation, user) -> SelfEvaluation:
+    """The evaluation as it is now, its row locked until the transaction ends, or WorkflowError.
+    A submission updates that row, so it either lands first (and this refuses) or waits until
+    the evidence is in: evidence never changes under a submitted form."""
+    # of=("self",): the year's row, joined for the refusal's checks, stays unlocked
+    evaluation = (
+        SelfEvaluation.objects.select_for_update(of=("self",))
+        .select_related("year")
+        .get(pk=evaluation.pk)
+    )
+    refusal = editing_refusal(user, evaluation)
+    if refusal:
+        raise workflow.WorkflowError(refusal)
+    return evaluation

@@ -77,11 +77,19 @@ def evaluation_start(*, user, project_id=None, department_id=None, year_id=None)
         return existing
     if not workflow.acts_as(user, workflow.UNIT, sheet.department_id):
         raise workflow.WorkflowError("只有本单位填报人可以开始绩效自评。")
-    if sheet.state != FormState.APPROVED:
-        raise workflow.WorkflowError("绩效目标尚未批复，不能开始自评。")
     if not FiscalYear.objects.filter(pk=sheet.year_id, evaluation_open=True).exists():
         raise workflow.WorkflowError("本年度绩效自评尚未开启。")
     with transaction.atomic():
+        # Under the sheet's lock (as 目标调整 takes it): a reopening of the targets, an adjustment
+        # decided or a second click meanwhile is either seen here or waits for this start.
+        sheet = TargetSheet.objects.select_for_update().get(pk=sheet.pk)
+        if sheet.state != FormState.APPROVED:
+            raise workflow.WorkflowError("绩效目标尚未批复，不能开始自评。")
+        existing = SelfEvaluation.objects.filter(
+            year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
+        ).first()
+        if existing:
+            return existing
         evaluation = SelfEvaluation.objects.create(
             year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
         )

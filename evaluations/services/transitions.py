@@ -61,7 +61,9 @@ def form_transition(
 ) -> TargetSheet | SelfEvaluation:
     """Make one workflow transition. `validate(form)` raises FormProblems before a submission;
     `line_comments` ({line id: comment}) go with a return; `audit_changes` made with the
-    transition (a reviewer's scores) go into its one audit record."""
+    transition (a reviewer's scores) go into its one audit record. `version`: the version the
+    user saw; pages always pass it (views refuse an action without one), None means the version
+    of `form` as loaded by the caller (imports, a submit right after the same request's save)."""
     transition = workflow.check(user, action, form, reason)
     if action == "submit" and validate is not None:
         validate(form)

@@ -58,7 +58,10 @@ def browser() -> Iterator[Browser]:
     Nothing here is really concurrent: the sync API blocks the main thread on every call.
     """
     if not os.access(CHROMIUM_PATH, os.X_OK):
-        reason = f"Chromium 未安装（{CHROMIUM_PATH}），跳过浏览器测试"
+        reason = (
+            f"Chromium 未安装（{CHROMIUM_PATH}），跳过浏览器测试；"
+            "安装：sudo apt-get install -y chromium（或以 root 运行 make test）"
+        )
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 但 Chromium 未安装（{CHROMIUM_PATH}）", pytrace=False)
         pytest.skip(reason)

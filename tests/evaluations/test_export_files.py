@@ -1,7 +1,6 @@
 """Real exports of the demo data, opened and checked cell by cell."""
 
 import io
-import shutil
 import subprocess
 
 import pytest
@@ -82,7 +81,7 @@ def test_formula_like_text_never_becomes_a_formula(demo, tmp_path):
     assert cell.data_type == "s" and cell.quotePrefix
 
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils 未安装，跳过 PDF 文本检查")
+@pytest.mark.system_packages("poppler-utils", "fonts-noto-cjk")
 def test_department_table_pdf_has_chinese_text_and_embedded_font(demo, tmp_path):
     _, path = export(
         tmp_path,

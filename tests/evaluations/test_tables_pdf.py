@@ -21,11 +21,9 @@ from evaluations.tables.base import Builder, Style, Table
 from evaluations.tables.pdf import make_url_fetcher, pdf_html, render_pdf, url_fetcher
 
 D = Decimal
-POPPLER = ("pdftotext", "pdffonts", "pdfinfo")
-needs_poppler = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in POPPLER),
-    reason="poppler-utils（pdftotext / pdffonts / pdfinfo）未安装，无法检查 PDF 内容",
-)
+# These read the PDF back with poppler-utils. Without it (or without the CJK font, where a test
+# asks for it) they skip naming the package, or fail with REQUIRE_PDF=1 (tests/system_packages.py).
+reads_pdf = pytest.mark.system_packages("poppler-utils")
 
 HEADINGS = [
     "序号",
@@ -159,7 +157,7 @@ def test_is_a_pdf(long_pdf):
     assert content.rstrip().endswith(b"%%EOF")
 
 
-@needs_poppler
+@reads_pdf
 def test_text_is_extractable_chinese_with_formatted_numbers(long_pdf):
     _, pdf = long_pdf
     text = text_of(pdf)
@@ -172,7 +170,7 @@ def test_text_is_extractable_chinese_with_formatted_numbers(long_pdf):
     assert "填表人：张三" in text
 
 
-@needs_poppler
+@reads_pdf
 def test_pages_are_numbered_in_the_margin(long_pdf):
     _, pdf = long_pdf
     pages = len(page_sizes(pdf))
@@ -181,7 +179,7 @@ def test_pages_are_numbered_in_the_margin(long_pdf):
         assert re.search(rf"第\s*{number}\s*页\s*/\s*共\s*{pages}\s*页", text), text[-200:]
 
 
-@needs_poppler
+@pytest.mark.system_packages("poppler-utils", "fonts-noto-cjk")
 def test_cjk_font_is_embedded_as_a_subset(long_pdf):
     _, pdf = long_pdf
     fonts = fonts_of(pdf)
@@ -193,7 +191,7 @@ def test_cjk_font_is_embedded_as_a_subset(long_pdf):
     assert all(font["sub"] == "yes" for font in cjk), cjk
 
 
-@needs_poppler
+@reads_pdf
 def test_header_rows_repeat_on_every_page(long_pdf):
     _, pdf = long_pdf
     assert len(page_sizes(pdf)) >= 2
@@ -203,7 +201,7 @@ def test_header_rows_repeat_on_every_page(long_pdf):
         assert heading in second, f"{heading} does not repeat on page 2"
 
 
-@needs_poppler
+@reads_pdf
 @pytest.mark.parametrize(
     "orientations",
     [(True, True, False), (False, True, False)],
@@ -224,6 +222,8 @@ def test_each_table_starts_a_page_in_its_own_orientation(tmp_path, orientations)
         assert [title for title in titles if title in text] == [f"第{n}张表"]
 
 
+# without the CJK font WeasyPrint warns of each missing glyph, which this test counts as a failure
+@pytest.mark.system_packages("libharfbuzz-subset0", "fonts-noto-cjk")
 def test_no_fonttools_fallback_is_logged(caplog, tmp_path):
     """libharfbuzz-subset0 makes this ~25x faster than WeasyPrint's fontTools fallback: a
     machine without it must fail here, not just export slowly."""
@@ -247,6 +247,7 @@ def test_no_fonttools_fallback_is_logged(caplog, tmp_path):
     assert not records, [f"{r.name}: {r.getMessage()}" for r in records]
 
 
+@pytest.mark.system_packages("libharfbuzz-subset0")
 def test_harfbuzz_subset_library_is_loaded():
     """The exact condition WeasyPrint checks before falling back to fontTools."""
     from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
@@ -339,7 +340,7 @@ def test_weasyprint_uses_the_fetcher_for_every_resource(caplog):
     assert len(refused) == 2, [r.getMessage() for r in caplog.records]
 
 
-@needs_poppler
+@reads_pdf
 def test_cell_text_is_shown_as_text_not_markup(tmp_path):
     script = "<script>alert(1)</script>"
     table = small_table("转义检查表", landscape=True, text=f"{script} <b>不加粗</b>")
@@ -352,7 +353,7 @@ def test_cell_text_is_shown_as_text_not_markup(tmp_path):
     assert "校验码 <i>abc</i>" in text
 
 
-@needs_poppler
+@reads_pdf
 def test_each_table_is_numbered_on_its_own(tmp_path):
     """A signed one-page table reads 第 1 页 / 共 1 页 even inside a file of several tables."""
     tables = [project_table(), small_table("部门整体支出绩效自评表", landscape=True)]

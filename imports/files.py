@@ -182,13 +182,20 @@ def _bad_value(cell: dict) -> str | None:
 
 
 def _parser_class():
-    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser, iterparse
 
     class CellByCellParser(WorkSheetParser):
         """openpyxl's sheet parser, forgiving one cell at a time: a cell whose value it cannot
         convert (t="n" holding "abc", t="d" holding "notadate", a shared string that does not
         exist) comes back as a 'bad' cell carrying a Chinese message instead of stopping the
         whole file. A cell reference it cannot place refuses the file."""
+
+        def parse(self):
+            # rows only: the sheet's other parts (views, print setup, formatting) are not read
+            for _, element in iterparse(self.source):  # openpyxl's, through defusedxml
+                if element.tag == ROW_TAG:
+                    yield self.parse_row(element)
+                    element.clear()
 
         def parse_cell(self, element):
             try:

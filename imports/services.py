@@ -258,9 +258,12 @@ def job_commit(job_id: int) -> ImportJob | None:
         return None
     try:
         with transaction.atomic():
-            # the job's row stays locked while this run writes: the sweep skips it, and a second
-            # delivery of the task waits, then finds the job finished
-            ImportJob.objects.select_for_update().filter(pk=job.pk).first()
+            # the job's row stays locked while this run writes, and it is DONE in the same
+            # transaction as the rows: the sweep skips it, and a second delivery of the task
+            # waits here, then finds the job finished and does nothing
+            locked = ImportJob.objects.select_for_update().filter(pk=job.pk, state=State.IMPORTING)
+            if locked.values_list("pk", flat=True).first() is None:
+                return None
             plan = _plan(job, 0, 60)
             if plan.has_errors:
                 raise _Invalid(plan)
@@ -279,6 +282,7 @@ def job_commit(job_id: int) -> ImportJob | None:
                 changes=audit_changes(plan),
                 reason=f"{job.via}导入 {job.original_name}",
             )
+            _store(job, plan, State.DONE)
     except _Invalid as invalid:
         _store(job, invalid.plan, State.INVALID)
         job.message = "数据在预览后发生了变化，导入时发现错误，未写入任何数据。"
@@ -293,7 +297,6 @@ def job_commit(job_id: int) -> ImportJob | None:
         return _fail(
             job, "导入过程中发生错误，已全部撤销，未写入任何数据。请稍后重试或联系管理员。"
         )
-    _store(job, plan, State.DONE)
     return job
 
 

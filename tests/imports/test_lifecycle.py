@@ -144,3 +144,36 @@ def test_time_limits_and_sweep_are_configured():
         assert task.time_limit == settings.IMPORT_TASK_TIME_LIMIT
     schedule = settings.CELERY_BEAT_SCHEDULE["sweep-imports"]
     assert schedule["task"] == "imports.tasks.sweep_imports" and schedule["schedule"] <= 300
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_delivery_waits_for_the_running_import_then_does_nothing():
+    """Two connections on PostgreSQL: while one run holds the job (mid-write), a second delivery
+    of the same task waits, then finds it finished and writes nothing."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("跳过：需要 PostgreSQL（两个连接之间的行锁）")
+    job = new_job()
+    job_preview(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(state=State.IMPORTING)
+    result = {}
+
+    def second_delivery():
+        try:
+            result["job"] = services.job_commit(job.pk)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        ImportJob.objects.select_for_update().get(pk=job.pk)  # the first run, mid-write
+        thread = threading.Thread(target=second_delivery)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive()  # waiting on the first run
+        ImportJob.objects.filter(pk=job.pk).update(state=State.DONE)
+    thread.join(timeout=30)
+    assert result["job"] is None
+    assert snapshot()["Department"] == []  # the second delivery wrote nothing

@@ -16,6 +16,7 @@ from evaluations.tables.xlsx import render_xlsx
 from imports.models import ImportJob
 from tests.factories import member
 from tests.imports.conftest import snapshot, xlsx
+from tests.report import covered
 
 pytestmark = pytest.mark.django_db
 PROJECT_HEADERS = ["年度", "单位编码", "项目编码", "项目名称", "全年预算数·本年财政拨款"]
@@ -400,3 +401,27 @@ def test_failed_job_shows_its_reason_on_its_page_and_in_the_list(client, admin_u
     assert "已失败" in page and "失败原因" in page and "内容不是有效的 Excel" in page
     listing = client.get(reverse("imports")).content.decode()
     assert "已失败" in listing and "内容不是有效的 Excel" in listing
+
+
+def test_offline_table_with_a_dimension_bomb_reads_only_its_cells(client, sheet, clerk):
+    """The clerk's table made to declare A1:XFD1048576 with content in A1048576 and XFD1048576:
+    read in a blink, refused for its length (was: every row padded to 16,384 cells)."""
+    import re
+    import time
+
+    evaluation = services.evaluation_start(user=clerk, project_id=sheet.project_id)
+    client.force_login(clerk)
+    table = render_xlsx([evaluation_table(evaluation)])
+
+    def bomb(xml: bytes) -> bytes:
+        xml = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', xml)
+        far = b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c>'
+        far += b'<c r="XFD1048576"><v>1</v></c></row>'
+        return xml.replace(b"</sheetData>", far + b"</sheetData>")
+
+    started = time.perf_counter()
+    _post_table(client, evaluation, _rewrite(table, bomb))
+    elapsed = time.perf_counter() - started
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.FAILED and "行数过多" in job.message, job.message
+    covered(f"导入：离线自评表被改为尺寸炸弹（A1:XFD1048576）→ 已失败，用时 {elapsed:.3f} s")

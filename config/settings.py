@@ -120,6 +120,14 @@ STORAGES = {
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 # An XLSX is a zip: what it may unpack to (declared sizes, checked before parsing).
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=400 * 1024 * 1024)
+# What one sheet may hold, counted from its cells with content (a sheet's declared dimension is
+# never trusted): sized for a city's year of indicators, refused beyond.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
+# Import tasks are stopped past these (seconds): the soft limit fails the job with its reason,
+# the hard one kills a task that ignores it; the sweep catches what a killed worker leaves.
+IMPORT_TASK_SOFT_TIME_LIMIT = env.int("IMPORT_TASK_SOFT_TIME_LIMIT", default=10 * 60)
+IMPORT_TASK_TIME_LIMIT = env.int("IMPORT_TASK_TIME_LIMIT", default=11 * 60)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -173,6 +181,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-exports": {"task": "evaluations.tasks.sweep_exports", "schedule": 300.0},
+    "sweep-imports": {"task": "imports.tasks.sweep_imports", "schedule": 300.0},
 }
 EXPORT_TTL_HOURS = env.int("EXPORT_TTL_HOURS", default=72)
 

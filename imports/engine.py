@@ -203,19 +203,27 @@ def typed(column: Column, text: str) -> Any:
 
 
 def parse_rows(sheet: Sheet, mapping: dict[int, Column], progress: Callable | None = None):
-    """Type every cell of every row; formula cells are errors."""
+    """Type every cell of every row; formula cells and cells the reader could not read are
+    errors."""
     formulas: dict[int, set[int]] = {}
     for row_no, col in sheet.formulas:
         formulas.setdefault(row_no, set()).add(col)
+    unreadable: dict[int, dict[int, str]] = {}
+    for row_no, col, problem in sheet.bad_cells:
+        unreadable.setdefault(row_no, {})[col] = problem
     rows = []
     total = len(sheet.rows) or 1
     for index, (number, raw) in enumerate(sheet.rows):
         row = Row(number=number, raw=raw)
         bad = formulas.get(number, ())
+        problems = unreadable.get(number, {})
         for position, column in mapping.items():
             value = raw[position] if position < len(raw) else None
             if position in bad:
                 row.error(column.header, "单元格含公式，请改为直接填写数值或文字")
+                continue
+            if position in problems:
+                row.error(column.header, problems[position])
                 continue
             text = cell_text(value)
             if not text:

@@ -5,10 +5,18 @@ read: too large, empty, an old .xls, a file whose content is not what its name s
 (declared sizes and entry count are checked before anything is decompressed), XML with a DOCTYPE
 or entities (refused outright; openpyxl also parses through defusedxml). Cells holding formulas are
 reported per cell by the reader, as row errors.
+
+Rows and columns are capped (IMPORT_MAX_ROWS, IMPORT_MAX_COLUMNS) by what the sheet holds, never
+by what it declares: an XLSX's `<dimension>` is ignored and only cells with content are kept, so
+a 2 KB sheet declaring A1:XFD1048576 costs what its few real cells cost. A cell whose content
+cannot be read (a number cell holding text, a date that is not a date, an Excel error value) is a
+row error on that cell; a damaged structure (a cell reference such as `A$$2`, rows out of order)
+refuses the file. Nothing raised while reading leaves this module as anything but `FileRefused`.
 """
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +46,8 @@ class Sheet:
     rows: list[tuple[int, list]] = field(default_factory=list)
     formulas: list[tuple[int, int]] = field(default_factory=list)
     format: str = "xlsx"
+    # (row number, column index, message): cells whose content could not be read
+    bad_cells: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 def limits() -> dict:
@@ -46,6 +56,8 @@ def limits() -> dict:
         "max_uncompressed": settings.IMPORT_MAX_UNCOMPRESSED_BYTES,
         "max_entries": 1000,
         "max_ratio": 200,
+        "max_rows": settings.IMPORT_MAX_ROWS,
+        "max_columns": settings.IMPORT_MAX_COLUMNS,
     }
 
 
@@ -128,16 +140,187 @@ def _trim(row: list) -> list:
     return row
 
 
-def _xlsx_sheet(data: bytes, wanted: Iterator[str] | None = None) -> Sheet:
+EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
+_REFERENCE = re.compile(r"\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})")
+
+
+def column_letter(index: int) -> str:
+    """1 → A, 28 → AB: how Excel names a column in its messages."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _cap_refusal(what: str, limit: int, unit: str) -> FileRefused:
+    return FileRefused(
+        f"{what}，超过每个文件{limit:,}{unit}的上限，未导入。请删除多余的内容或拆分文件后重新上传。"
+    )
+
+
+@dataclass
+class XlsxRow:
+    """One row of a sheet as stored: only the cells with content, in a list as long as the last
+    of them (1-based Excel row number; columns 0-based in the list)."""
+
+    number: int
+    values: list
+    formulas: list[int]
+    bad: list[tuple[int, str]]
+
+
+def _bad_value(cell: dict) -> str | None:
+    if cell["data_type"] == "bad":
+        return cell["value"]
+    if cell["data_type"] == "e":
+        return f"单元格是错误值（{str(cell['value'])[:20]}），请改为直接填写数值或文字"
+    value = cell["value"]
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return "单元格中的数字无效"
+    return None
+
+
+def _parser_class():
+    from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser, iterparse
+
+    class CellByCellParser(WorkSheetParser):
+        """openpyxl's sheet parser, forgiving one cell at a time: a cell whose value it cannot
+        convert (t="n" holding "abc", t="d" holding "notadate", a shared string that does not
+        exist) comes back as a 'bad' cell carrying a Chinese message instead of stopping the
+        whole file. A cell reference it cannot place refuses the file."""
+
+        def parse(self):
+            # rows only: the sheet's other parts (views, print setup, formatting) are not read
+            for _, element in iterparse(self.source):  # openpyxl's, through defusedxml
+                if element.tag == ROW_TAG:
+                    yield self.parse_row(element)
+                    element.clear()
+
+        def parse_cell(self, element):
+            try:
+                return super().parse_cell(element)
+            except Exception:  # noqa: BLE001  (any conversion error is this cell's problem)
+                reference = element.get("r")
+                if reference:
+                    row, column = _place(reference)
+                else:
+                    row, column = self.row_counter, self.col_counter
+                raw = (element.findtext(VALUE_TAG) or "")[:20]
+                return {
+                    "row": row,
+                    "column": column,
+                    "value": f"单元格内容无法识别（“{raw}”与单元格类型不符），请重新填写",
+                    "data_type": "bad",
+                    "style_id": 0,
+                }
+
+    return CellByCellParser
+
+
+VALUE_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}v"
+
+
+def _place(reference: str) -> tuple[int, int]:
+    """(row, column) of a cell reference such as B12 (or $B$12); refuses anything else."""
+    match = _REFERENCE.fullmatch(reference)
+    if not match:
+        raise FileRefused(
+            f"单元格引用“{reference[:20]}”无效，文件已损坏，请在 Excel 中另存后重新上传。"
+        )
+    letters, row = match.groups()
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    if int(row) > EXCEL_MAX_ROWS or column > EXCEL_MAX_COLUMNS:
+        raise FileRefused(f"单元格引用“{reference}”超出 Excel 的范围，文件已损坏。")
+    return int(row), column
+
+
+def xlsx_rows(
+    book, ws, *, max_columns: int, columns: int | None = None, text_formulas: bool = True
+) -> Iterator[XlsxRow]:
+    """The rows of a read-only openpyxl sheet that hold content, read from its XML without
+    padding: empty cells and rows are skipped, never built. `columns`: keep only the first
+    `columns` columns (the rest is ignored); otherwise content beyond `max_columns` refuses the
+    file as soon as it is met. `text_formulas`: text starting with '=' counts as a formula too
+    (not in our own exported table, whose quote-prefixed text may start with '=')."""
+    parser_class = _parser_class()
+    # openpyxl 3.1's read-only sheet pads every row to the declared dimension; its parser,
+    # used directly, yields only the cells present in the file (pinned version, see requirements)
+    with ws._get_source() as source:
+        parser = parser_class(
+            source,
+            ws._shared_strings,
+            data_only=False,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        previous = 0
+        for number, cells in parser.parse():
+            if not 0 < number <= EXCEL_MAX_ROWS or number <= previous:
+                raise FileRefused(f"工作表的行号“{number}”无效或顺序错乱，文件已损坏。")
+            previous = number
+            kept: dict[int, object] = {}
+            formulas: list[int] = []
+            bad: list[tuple[int, str]] = []
+            last = 0
+            for cell in cells:
+                column, value = cell["column"], cell["value"]
+                if cell["row"] != number or not 0 < column <= EXCEL_MAX_COLUMNS or column <= last:
+                    raise FileRefused(
+                        f"第{number}行的单元格位置无效或顺序错乱，文件已损坏，"
+                        "请在 Excel 中另存后重新上传。"
+                    )
+                last = column
+                if value is None or value == "":
+                    continue  # an empty (perhaps formatted) cell: nothing to keep
+                if columns is not None and column > columns:
+                    continue
+                if column > max_columns:
+                    raise _cap_refusal(
+                        f"第{number}行{column_letter(column)}列（第{column:,}列）有内容",
+                        max_columns,
+                        "列",
+                    )
+                problem = _bad_value(cell)
+                if problem:
+                    bad.append((column - 1, problem))
+                    continue
+                if cell["data_type"] == "f" or (
+                    text_formulas
+                    and isinstance(value, str)
+                    and value.startswith("=")
+                    and len(value) > 1
+                ):
+                    formulas.append(column - 1)
+                kept[column - 1] = value
+            if not kept and not bad and not formulas:
+                continue
+            width = max([*kept, *(c for c, _ in bad), *formulas]) + 1
+            values = [None] * width
+            for index, value in kept.items():
+                values[index] = value
+            yield XlsxRow(number, values, formulas, bad)
+
+
+def open_workbook(data: bytes):
+    """A read-only openpyxl workbook of an upload whose zip passed `check_zip`."""
     import openpyxl  # parses through defusedxml when it is installed
 
     check_zip(data)
     try:
-        book = openpyxl.load_workbook(
+        return openpyxl.load_workbook(
             io.BytesIO(data), read_only=True, data_only=False, keep_links=False
         )
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise FileRefused("无法读取该 Excel 文件（文件已损坏或格式不受支持）。") from exc
+
+
+def _xlsx_sheet(data: bytes) -> Sheet:
+    lim = limits()
+    book = open_workbook(data)
     try:
         names = book.sheetnames
         candidates = [n for n in names if n == DATA_SHEET] or [
@@ -147,24 +330,23 @@ def _xlsx_sheet(data: bytes, wanted: Iterator[str] | None = None) -> Sheet:
             raise FileRefused("工作簿中没有数据工作表。")
         ws = book[candidates[0]]
         sheet = Sheet(name=ws.title, header_row=0, headers=[])
-        for row_no, row in enumerate(ws.iter_rows(), start=1):
-            values = []
-            for col, cell in enumerate(row):
-                value = getattr(cell, "value", None)
-                if getattr(cell, "data_type", None) == "f" or (
-                    isinstance(value, str) and value.startswith("=") and len(value) > 1
-                ):
-                    sheet.formulas.append((row_no, col))
-                values.append(value)
-            values = _trim(values)
+        for row in xlsx_rows(book, ws, max_columns=lim["max_columns"]):
+            sheet.formulas.extend((row.number, col) for col in row.formulas)
+            sheet.bad_cells.extend((row.number, col, message) for col, message in row.bad)
             if not sheet.headers:
-                if values:
-                    sheet.header_row = row_no
-                    sheet.headers = [cell_text(v) for v in values]
+                sheet.header_row = row.number
+                sheet.headers = [cell_text(v) for v in row.values]
                 continue
-            if values:
-                sheet.rows.append((row_no, values))
+            if len(sheet.rows) >= lim["max_rows"]:
+                raise _cap_refusal(
+                    f"数据超过{lim['max_rows']:,}行（第{row.number}行）", lim["max_rows"], "行"
+                )
+            sheet.rows.append((row.number, row.values))
         return sheet
+    except FileRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001  (whatever a damaged sheet raises refuses the file)
+        raise FileRefused("无法读取该 Excel 文件（文件已损坏或格式不受支持）。") from exc
     finally:
         book.close()
 
@@ -180,10 +362,13 @@ def _csv_sheet(data: bytes) -> Sheet:
             continue
     else:
         raise FileRefused("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码。")
+    lim = limits()
     sheet = Sheet(name="CSV", header_row=0, headers=[], format="csv")
     try:
         for row_no, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
             values = _trim([v.strip() for v in row])
+            if len(values) > lim["max_columns"]:
+                raise _cap_refusal(f"第{row_no}行有{len(values):,}列内容", lim["max_columns"], "列")
             for col, value in enumerate(values):
                 if value.startswith("=") and len(value) > 1:
                     sheet.formulas.append((row_no, col))
@@ -193,6 +378,10 @@ def _csv_sheet(data: bytes) -> Sheet:
                     sheet.headers = values
                 continue
             if values:
+                if len(sheet.rows) >= lim["max_rows"]:
+                    raise _cap_refusal(
+                        f"数据超过{lim['max_rows']:,}行（第{row_no}行）", lim["max_rows"], "行"
+                    )
                 sheet.rows.append((row_no, values))
     except csv.Error as exc:
         raise FileRefused(f"CSV 文件格式错误：{exc}") from exc

@@ -20,7 +20,7 @@ class ImportJob(models.Model):
         INVALID = "invalid", "有错误"
         IMPORTING = "importing", "导入中"
         DONE = "done", "已导入"
-        FAILED = "failed", "失败"
+        FAILED = "failed", "已失败"
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -61,6 +61,9 @@ class ImportJob(models.Model):
     notes = models.JSONField("提示", default=list, blank=True)
     message = models.TextField("说明", blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # the sweep's view of a job in a worker: when it last reported, and how many runs it took
+    heartbeat = models.DateTimeField("最近进展", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
 
     class Meta:
         verbose_name = "导入任务"

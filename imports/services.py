@@ -5,13 +5,21 @@ transaction against the database as it is then, so a confirmation based on a sta
 write a bad row; if any row fails, nothing is written and the job shows the errors again. One audit
 record per import, on the job, with the counts and every changed value (the file itself, kept with
 the job, holds the values of the new rows).
+
+No job stays 检查中 or 导入中: whatever a run raises ends it as 已失败 with the reason (time limits
+included); a run claims its job (state, attempts, heartbeat) before it starts, so a second delivery
+of the same task does nothing; and `job_sweep` (beat, every 5 minutes; `manage.py cleanup_imports`)
+queues again a job whose worker stopped reporting, or fails it after MAX_ATTEMPTS runs.
 """
 
+import datetime
 import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from budgets.access import Role, access_for
@@ -23,13 +31,21 @@ from evaluations.workflow import WorkflowError
 
 from . import table
 from .engine import Plan, plan_file
-from .files import FileRefused, read_sheet
+from .files import FileRefused, check_zip, read_sheet
 from .kinds import KINDS, Context
 from .models import ImportJob
 
 log = logging.getLogger(__name__)
 State = ImportJob.State
 MAX_AUDITED_ROWS = 20000
+MAX_ATTEMPTS = 3
+RUNNING = (State.PREVIEWING, State.IMPORTING)
+
+
+def stale_after() -> datetime.timedelta:
+    """How long a running job may go without reporting before the sweep takes it for dead: past
+    the hard time limit no worker can still be running it."""
+    return datetime.timedelta(seconds=settings.IMPORT_TASK_TIME_LIMIT + 60)
 
 
 class ImportRefused(Exception):
@@ -77,6 +93,8 @@ def job_create(
         raise ImportRefused(f"文件超过 {mb}MB 的上限，未导入。")
     if not data.strip():
         raise ImportRefused("文件为空，未导入。")
+    if kind == ImportJob.Kind.EVALUATION_TABLE:
+        _table_precheck(name, data)
     with transaction.atomic():
         job = ImportJob(
             created_by=user if getattr(user, "is_authenticated", False) else None,
@@ -86,12 +104,24 @@ def job_create(
             original_name=name[:200],
             via=via,
             base_version=evaluation.version if evaluation is not None else None,
+            heartbeat=timezone.now(),
         )
         job.file.save(_safe_name(name), ContentFile(data), save=False)
         job.save()
         if enqueue:
             transaction.on_commit(lambda: _enqueue("preview", job.pk))
     return job
+
+
+def _table_precheck(name: str, data: bytes) -> None:
+    """The offline table is refused on the form when it is plainly not an XLSX or its zip is
+    damaged (cheap: the zip's directory and the first bytes of its XML only)."""
+    if not data.startswith(b"PK\x03\x04") or not name.lower().endswith(".xlsx"):
+        raise ImportRefused("请上传从本系统导出的 .xlsx 格式的绩效自评表。")
+    try:
+        check_zip(data).close()
+    except FileRefused as exc:
+        raise ImportRefused(f"{exc}未导入。") from exc
 
 
 def _safe_name(name: str) -> str:
@@ -112,7 +142,7 @@ def _progress(job: ImportJob, low: int, high: int):
         value = int(low + (high - low) * fraction)
         if value >= last[0] + 5:
             last[0] = value
-            ImportJob.objects.filter(pk=job.pk).update(progress=value)
+            ImportJob.objects.filter(pk=job.pk).update(progress=value, heartbeat=timezone.now())
 
     return report
 
@@ -159,18 +189,46 @@ def _fail(job: ImportJob, message: str) -> ImportJob:
     return job
 
 
+def _failure_message(job: ImportJob, exc: Exception, phase: str) -> str:
+    """The reason a run stopped, as the importer reads it; unexpected errors are logged."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        limit = settings.IMPORT_TASK_SOFT_TIME_LIMIT
+        shown = f"{limit / 60:g}分钟" if limit >= 60 else f"{limit}秒"
+        return (
+            f"{phase}超过时限（{shown}）已停止，未写入任何数据。"
+            "请拆分文件后重新上传，或联系系统管理员。"
+        )
+    log.exception("import %s: %s failed", job.pk, phase)
+    return (
+        f"{phase}时发生错误（{type(exc).__name__}），未写入任何数据。"
+        "请检查文件后重新上传，或联系系统管理员。"
+    )
+
+
+def _claim(job_id: int, state: str, running: str) -> ImportJob | None:
+    """Take a job for one run: only from `state`, counting the attempt and reporting at once,
+    in its own transaction (a run that dies still counts). None: someone else has it, or it is
+    finished."""
+    claimed = ImportJob.objects.filter(pk=job_id, state=state).update(
+        state=running, attempts=F("attempts") + 1, heartbeat=timezone.now(), progress=1
+    )
+    return ImportJob.objects.filter(pk=job_id).first() if claimed else None
+
+
 @few_collections()
 def job_preview(job_id: int) -> ImportJob | None:
-    """Read and check the file; store counts, errors and the rows to show. Writes no data."""
-    job = ImportJob.objects.filter(pk=job_id, state=State.QUEUED).first()
+    """Read and check the file; store counts, errors and the rows to show. Writes no data.
+    Whatever goes wrong ends the job: refused, or 已失败 with the reason."""
+    job = _claim(job_id, State.QUEUED, State.PREVIEWING)
     if job is None:
         return None
-    ImportJob.objects.filter(pk=job.pk).update(state=State.PREVIEWING, progress=1)
     try:
         plan = _plan(job, 0, 95)
+        _store(job, plan, State.INVALID if plan.has_errors or not plan.rows else State.READY)
     except FileRefused as exc:
         return _fail(job, str(exc))
-    _store(job, plan, State.INVALID if plan.has_errors or not plan.rows else State.READY)
+    except Exception as exc:  # noqa: BLE001  (a job never stays 检查中)
+        return _fail(job, _failure_message(job, exc, "检查文件"))
     return job
 
 
@@ -179,7 +237,11 @@ def job_confirm(*, job: ImportJob, user) -> ImportJob:
     if job.created_by_id != getattr(user, "pk", None):
         raise ImportRefused("只有上传文件的人可以确认导入。")
     updated = ImportJob.objects.filter(pk=job.pk, state=State.READY).update(
-        state=State.IMPORTING, progress=0
+        # the import's runs are counted afresh: the preview's do not use up its attempts
+        state=State.IMPORTING,
+        progress=0,
+        heartbeat=timezone.now(),
+        attempts=0,
     )
     if not updated:
         raise ImportRefused(f"该导入当前为“{job.get_state_display()}”，不能确认。")
@@ -191,11 +253,17 @@ def job_confirm(*, job: ImportJob, user) -> ImportJob:
 @few_collections()
 def job_commit(job_id: int) -> ImportJob | None:
     """Check again and write everything in one transaction, or nothing."""
-    job = ImportJob.objects.filter(pk=job_id, state=State.IMPORTING).first()
+    job = _claim(job_id, State.IMPORTING, State.IMPORTING)
     if job is None:
         return None
     try:
         with transaction.atomic():
+            # the job's row stays locked while this run writes, and it is DONE in the same
+            # transaction as the rows: the sweep skips it, and a second delivery of the task
+            # waits here, then finds the job finished and does nothing
+            locked = ImportJob.objects.select_for_update().filter(pk=job.pk, state=State.IMPORTING)
+            if locked.values_list("pk", flat=True).first() is None:
+                return None
             plan = _plan(job, 0, 60)
             if plan.has_errors:
                 raise _Invalid(plan)
@@ -214,6 +282,7 @@ def job_commit(job_id: int) -> ImportJob | None:
                 changes=audit_changes(plan),
                 reason=f"{job.via}导入 {job.original_name}",
             )
+            _store(job, plan, State.DONE)
     except _Invalid as invalid:
         _store(job, invalid.plan, State.INVALID)
         job.message = "数据在预览后发生了变化，导入时发现错误，未写入任何数据。"
@@ -221,13 +290,49 @@ def job_commit(job_id: int) -> ImportJob | None:
         return job
     except (FileRefused, WorkflowError, FormConflict, FormProblems) as exc:
         return _fail(job, f"未导入：{exc}")
+    except SoftTimeLimitExceeded as exc:
+        return _fail(job, _failure_message(job, exc, "导入"))
     except Exception:
         log.exception("import %s failed", job.pk)
         return _fail(
             job, "导入过程中发生错误，已全部撤销，未写入任何数据。请稍后重试或联系管理员。"
         )
-    _store(job, plan, State.DONE)
     return job
+
+
+def job_sweep(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Jobs whose worker stopped reporting: queued again, or failed after MAX_ATTEMPTS runs. A
+    job still queued after the same time is queued again (its message may have been lost); it
+    waits for a worker rather than fail. A job locked by a run in progress is left alone."""
+    now = now or timezone.now()
+    cutoff = now - stale_after()
+    counts = {"requeued": 0, "failed": 0}
+    stale = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created_at__lt=cutoff)
+    with transaction.atomic():
+        jobs = list(
+            ImportJob.objects.select_for_update(skip_locked=True)
+            .filter(stale, state__in=[State.QUEUED, *RUNNING])
+            .order_by("pk")
+        )
+        for job in jobs:
+            phase = "preview" if job.state != State.IMPORTING else "commit"
+            if job.state in RUNNING and job.attempts >= MAX_ATTEMPTS:
+                action = "导入" if job.state == State.IMPORTING else "检查"
+                _fail(
+                    job,
+                    f"{action}任务多次中断（已尝试{job.attempts}次），未写入任何数据。"
+                    "请重新上传，或联系系统管理员。",
+                )
+                counts["failed"] += 1
+                continue
+            ImportJob.objects.filter(pk=job.pk).update(
+                state=State.QUEUED if phase == "preview" else State.IMPORTING,
+                heartbeat=now,
+                progress=0,
+            )
+            transaction.on_commit(lambda p=phase, pk=job.pk: _enqueue(p, pk))
+            counts["requeued"] += 1
+    return counts
 
 
 class _Invalid(Exception):

@@ -6,7 +6,6 @@ evaluation's lines by 一级 / 二级 / 三级指标, previewed, and saved throu
 the rules, the version lock and the audit record are those of the form.
 """
 
-import io
 import re
 from decimal import Decimal
 
@@ -22,7 +21,7 @@ from evaluations.services import (
 )
 
 from .engine import ERROR, UNCHANGED, UPDATE, Plan, Row, parse_decimal
-from .files import FileRefused, Sheet, cell_text, check_zip
+from .files import FileRefused, Sheet, cell_text, open_workbook, xlsx_rows
 
 INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
 _WEIGHT_SUFFIX = re.compile(r"\s*[（(][^（()）]*分[)）]\s*$")
@@ -34,28 +33,37 @@ LEVEL_BY_LABEL = {label: key for key, label in scoring.LEVEL_LABELS.items()} | {
 }
 
 
-def _cells(data: bytes) -> tuple[list[list], list[tuple[int, int]]]:
-    import openpyxl
+FORMULA = "单元格含公式，请改为直接填写数值或文字"
+TABLE_COLUMNS = 8
+TABLE_MAX_ROWS = 2000
 
-    check_zip(data)
+
+def _cells(data: bytes) -> tuple[list[list], dict[tuple[int, int], str]]:
+    """The table's first 8 columns as rows (row n of the sheet at index n - 1, empty rows kept up
+    to the last with content) and the cells that cannot be taken as typed: (row number,
+    column index) → message, for formulas and unreadable cells alike."""
+    book = open_workbook(data)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, keep_links=False)
-    except Exception as exc:
-        raise FileRefused("无法读取该 Excel 文件（文件已损坏或格式不受支持）。") from exc
-    try:
-        ws = book[book.sheetnames[0]]
-        rows, formulas = [], []
-        for number, row in enumerate(ws.iter_rows(max_col=8), start=1):
-            values = []
-            for col, cell in enumerate(row):
-                value = getattr(cell, "value", None)
-                if getattr(cell, "data_type", None) == "f":
-                    formulas.append((number, col))
-                values.append(value)
-            rows.append(values + [None] * (8 - len(values)))
-            if number > 2000:
+        rows: list[list] = []
+        problems: dict[tuple[int, int], str] = {}
+        sheet = book[book.sheetnames[0]]
+        for row in xlsx_rows(
+            book, sheet, max_columns=TABLE_COLUMNS, columns=TABLE_COLUMNS, text_formulas=False
+        ):
+            if row.number > TABLE_MAX_ROWS:
                 raise FileRefused("文件行数过多，不是标准的绩效自评表。")
-        return rows, formulas
+            while len(rows) < row.number:
+                rows.append([None] * TABLE_COLUMNS)
+            rows[row.number - 1] = row.values + [None] * (TABLE_COLUMNS - len(row.values))
+            for col in row.formulas:
+                problems[(row.number, col)] = FORMULA
+            for col, message in row.bad:
+                problems[(row.number, col)] = message
+        return rows, problems
+    except FileRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001  (whatever a damaged sheet raises refuses the file)
+        raise FileRefused("无法读取该 Excel 文件（文件已损坏或格式不受支持）。") from exc
     finally:
         book.close()
 
@@ -84,7 +92,7 @@ def plan_table(job, data: bytes, report) -> Plan:
         raise FileRefused(refusal)
     if not data.startswith(b"PK\x03\x04") or not job.original_name.lower().endswith(".xlsx"):
         raise FileRefused("请上传从本系统导出的 .xlsx 格式的绩效自评表。")
-    cells, formulas = _cells(data)
+    cells, bad = _cells(data)
     report(0.3)
     text = [[cell_text(v) for v in row] for row in cells]
     expected = evaluation.project.name if evaluation.project_id else evaluation.department.name
@@ -96,7 +104,6 @@ def plan_table(job, data: bytes, report) -> Plan:
     start = next((i for i, r in enumerate(text) if r[:7] == INDICATOR_HEADER), None)
     if start is None:
         raise FileRefused("文件不是标准的绩效自评表（找不到指标表头行）。")
-    bad = {(r + 1, c) for r, c in formulas}
     results = results_of(evaluation)
     by_key = {
         (r.indicator.category.parent.name, r.indicator.category.name, r.indicator.name): r
@@ -122,7 +129,7 @@ def plan_table(job, data: bytes, report) -> Plan:
         rows.append(row)
         for col, header in ((4, "实际完成值"), (6, "得分"), (7, "偏差原因分析及改进措施")):
             if (number, col) in bad:
-                row.error(header, "单元格含公式，请改为直接填写数值或文字")
+                row.error(header, bad[(number, col)])
         result = by_key.get((level1, level2, values[2]))
         if result is None:
             row.error("三级指标", "本自评表中没有这个三级指标（请勿修改指标名称）")
@@ -160,8 +167,15 @@ def plan_table(job, data: bytes, report) -> Plan:
         execution_reason=evaluation.execution_reason,
         results=list(lines.values()),
     )
-    data_in.stated = _stated(text, cells, start, evaluation)
+    try:
+        data_in.stated = _stated(text, cells, start, evaluation)
+        stated_problem = ""
+    except ArithmeticError:  # a figure no column can hold (1e300, 999…9%): not taken
+        data_in.stated = {"stated_execution_rate": None, "stated_total_score": None}
+        stated_problem = "表中填写的执行率或总分不是有效的数值，请改正后重新上传"
     general = _general(text, start, evaluation, data_in, bad)
+    if stated_problem:
+        general.error("原表执行率/总分", stated_problem)
     stated_labels = {"stated_execution_rate": "原表执行率", "stated_total_score": "原表总分"}
     for name, label in stated_labels.items():
         if getattr(evaluation, name) != data_in.stated[name]:
@@ -251,7 +265,7 @@ def _general(text, start, evaluation, data_in: EvaluationInput, bad) -> Row:
             actual = text[index + 1][4]
             row.number = index + 2
             if (index + 2, 4) in bad:
-                row.error("实际完成情况", "单元格含公式")
+                row.error("实际完成情况", bad[(index + 2, 4)])
             elif actual != evaluation.actual_text:
                 row.changes["实际完成情况"] = [evaluation.actual_text, actual]
                 data_in.actual_text = actual
@@ -261,6 +275,9 @@ def _general(text, start, evaluation, data_in: EvaluationInput, bad) -> Row:
         for index in range(start):
             label = text[index][1].removeprefix("其中：")
             source = labels.get(label)
+            if source is not None and (index + 1, 4) in bad:
+                row.error(f"全年执行数·{label}", bad[(index + 1, 4)])
+                continue
             if source is None or not text[index][4]:
                 continue
             try:

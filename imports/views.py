@@ -14,6 +14,7 @@ from evaluations import selectors
 from evaluations.services import editing_refusal
 
 from . import services
+from .files import FileRefused
 from .kinds import Context
 from .models import ImportJob
 from .workbooks import failed_rows, template
@@ -139,7 +140,11 @@ def import_failed(request, pk: int):
     if not job.errors or job.kind == ImportJob.Kind.EVALUATION_TABLE:
         raise Http404("没有错误行。")
     stem = job.original_name.rsplit(".", 1)[0]
-    return _xlsx(failed_rows(job), f"{stem}-错误行.xlsx")
+    try:
+        content = failed_rows(job)
+    except FileRefused as exc:  # the file no longer passes (limits lowered since): say so
+        raise Http404(str(exc)) from exc
+    return _xlsx(content, f"{stem}-错误行.xlsx")
 
 
 @login_required
@@ -154,12 +159,16 @@ def evaluation_import(request, pk: int):
     upload = _upload(request)
     if upload is None:
         return redirect("evaluation", pk=pk)
-    job = services.job_create(
-        user=request.user,
-        kind=ImportJob.Kind.EVALUATION_TABLE,
-        name=upload[0],
-        data=upload[1],
-        year=evaluation.year,
-        evaluation=evaluation,
-    )
+    try:
+        job = services.job_create(
+            user=request.user,
+            kind=ImportJob.Kind.EVALUATION_TABLE,
+            name=upload[0],
+            data=upload[1],
+            year=evaluation.year,
+            evaluation=evaluation,
+        )
+    except services.ImportRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("evaluation", pk=pk)
     return redirect("import_job", pk=job.pk)

@@ -141,3 +141,32 @@ def test_excel_float_noise_is_read_as_excel_shows_it():
     assert cell_text(0.1 + 0.2) == "0.3"
     assert cell_text(1e-05) == "0.00001"
     assert cell_text(158.0) == "158"
+
+
+def test_numbers_dates_and_row_numbers_read_as_excel_shows_them():
+    """Through the unpadded reader: 15 significant digits, dates by their cell format, rows
+    numbered as Excel numbers them (a blank row between keeps its number)."""
+    import datetime
+
+    import openpyxl
+
+    from imports.files import cell_text, read_sheet
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "数据"
+    ws.append(["数字", "日期", "文字"])
+    ws.append([291.59999999999997, datetime.date(2025, 1, 31), "甲"])
+    ws.append([])
+    ws.append([123456789012345, datetime.datetime(2025, 3, 1, 8, 30), "=不是公式"])
+    ws["C4"].data_type = "s"
+    out = io.BytesIO()
+    book.save(out)
+    sheet = read_sheet("d.xlsx", out.getvalue())
+    assert [number for number, _ in sheet.rows] == [2, 4]
+    assert [cell_text(v) for v in sheet.rows[0][1]] == ["291.6", "2025-01-31", "甲"]
+    assert [cell_text(v) for v in sheet.rows[1][1][:2]] == [
+        "123456789012345",
+        "2025-03-01 08:30:00",
+    ]
+    assert sheet.formulas == [(4, 2)]  # text starting with '=' is refused like a formula

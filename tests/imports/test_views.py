@@ -16,6 +16,7 @@ from evaluations.tables.xlsx import render_xlsx
 from imports.models import ImportJob
 from tests.factories import member
 from tests.imports.conftest import snapshot, xlsx
+from tests.report import covered
 
 pytestmark = pytest.mark.django_db
 PROJECT_HEADERS = ["年度", "单位编码", "项目编码", "项目名称", "全年预算数·本年财政拨款"]
@@ -272,3 +273,155 @@ def test_round_trip_keeps_a_typed_total_as_stated_and_flags_it(client, sheet, cl
     assert len(stated) == 2 and "应为74.87%" in stated[0]
     page = client.get(reverse("evaluation", args=[evaluation.pk])).content.decode()
     assert "原表数字与计算不符" in page
+
+
+# ------------------------------------------------------- the offline table: bad files and cells
+
+
+def _post_table(client, evaluation, data: bytes, name: str = "自评表.xlsx"):
+    url = reverse("evaluation_import", args=[evaluation.pk])
+    return client.post(url, {"file": SimpleUploadedFile(name, data)}, follow=True)
+
+
+def _rewrite(data: bytes, transform) -> bytes:
+    """The same XLSX with its first sheet's XML rewritten (what no spreadsheet program writes)."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = transform(content)
+            dst.writestr(item, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("label", "data", "name", "message"),
+    [
+        ("空文件", b"", "自评表.xlsx", "文件为空，未导入"),
+        ("只有空白", b"  \n", "自评表.xlsx", "文件为空"),
+        ("不是 XLSX", b"hello", "自评表.xlsx", "请上传从本系统导出的 .xlsx"),
+        ("压缩结构损坏", b"PK\x03\x04" + b"\x00" * 200, "自评表.xlsx", "压缩结构损坏"),
+        ("缺少工作簿结构", None, "自评表.xlsx", "缺少工作簿结构"),
+    ],
+)
+def test_offline_table_refuses_an_empty_or_broken_file_on_the_form(
+    client, sheet, clerk, label, data, name, message
+):
+    """Refused on the evaluation's page with a Chinese message (was a 500: ImportRefused not
+    caught); no job, nothing saved."""
+    if data is None:
+        import zipfile
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr("hello.txt", "hi")
+        data = out.getvalue()
+    evaluation = services.evaluation_start(user=clerk, project_id=sheet.project_id)
+    client.force_login(clerk)
+    before = snapshot()
+    response = _post_table(client, evaluation, data, name)
+    assert response.status_code == 200, label
+    assert response.redirect_chain[-1][0] == reverse("evaluation", args=[evaluation.pk])
+    assert message in response.content.decode(), label
+    assert not ImportJob.objects.exists() and snapshot() == before
+
+
+def _with_formulas(table: bytes) -> bytes:
+    """The clerk's table with formulas in the last indicator line's 实际完成值 and in the
+    实际完成情况 cell: the two places the check, one row off, let through."""
+    book = openpyxl.load_workbook(io.BytesIO(table))
+    ws = book.worksheets[0]
+    last_line = None
+    for row in ws.iter_rows():
+        if row[2].value and row[0].row > 1 and row[3].value not in (None, "年度指标值"):
+            last_line = row[0].row
+        if row[4].value == "实际完成情况":
+            ws.cell(row=row[4].row + 1, column=5).value = '=HYPERLINK("http://evil","完成")'
+    ws.cell(row=last_line, column=5).value = "=1+1"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_offline_table_formula_in_the_last_line_and_in_the_overall_text(client, sheet, clerk):
+    evaluation = services.evaluation_start(user=clerk, project_id=sheet.project_id)
+    client.force_login(clerk)
+    data = _with_formulas(render_xlsx([evaluation_table(evaluation)]))
+    _post_table(client, evaluation, data)
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.INVALID, (job.message, job.errors)
+    headers = {header for _, header, message in job.errors if "公式" in message}
+    assert headers == {"实际完成值", "实际完成情况"}, job.errors
+    formula_rows = {row["label"] for row in job.preview if any("公式" in e for e in row["errors"])}
+    assert "年度总体目标与资金" in formula_rows
+    assert any(label.endswith("群众满意率") for label in formula_rows), formula_rows
+
+
+def test_offline_table_unreadable_cell_is_a_row_error(client, sheet, clerk):
+    """A number cell holding text in 得分 (a hand-edited or damaged file): an error on its line,
+    not a crash leaving the job at 检查中."""
+    evaluation = services.evaluation_start(user=clerk, project_id=sheet.project_id)
+    client.force_login(clerk)
+    filled = fill(render_xlsx([evaluation_table(evaluation)]), {"设施维修时间": ("3", 12, "")})
+    broken = _rewrite(filled, lambda xml: xml.replace(b"<v>12</v>", b"<v>abc</v>", 1))
+    assert broken != filled
+    _post_table(client, evaluation, broken)
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.INVALID, (job.message, job.errors)
+    assert any("“abc”与单元格类型不符" in message for _, _, message in job.errors), job.errors
+
+
+def test_offline_table_stated_figure_no_column_holds_is_an_error(client, sheet, clerk):
+    """执行率 typed as 1e300: the job ends with the figure named (was InvalidOperation out of the
+    task, the job at 检查中 for ever)."""
+    evaluation = services.evaluation_start(user=clerk, project_id=sheet.project_id)
+    client.force_login(clerk)
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx([evaluation_table(evaluation)])))
+    for row in book.worksheets[0].iter_rows():
+        if row[1].value == "年度资金总额":
+            row[6].value = 1e300
+    out = io.BytesIO()
+    book.save(out)
+    _post_table(client, evaluation, out.getvalue())
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.INVALID, (job.state, job.message)
+    assert any("执行率" in header for _, header, _ in job.errors), job.errors
+
+
+def test_failed_job_shows_its_reason_on_its_page_and_in_the_list(client, admin_user, tree):
+    client.force_login(admin_user)
+    upload(client, b"hello", name="p.xlsx", kind="projects")
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.FAILED
+    page = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert "已失败" in page and "失败原因" in page and "内容不是有效的 Excel" in page
+    listing = client.get(reverse("imports")).content.decode()
+    assert "已失败" in listing and "内容不是有效的 Excel" in listing
+
+
+def test_offline_table_with_a_dimension_bomb_reads_only_its_cells(client, sheet, clerk):
+    """The clerk's table made to declare A1:XFD1048576 with content in A1048576 and XFD1048576:
+    read in a blink, refused for its length (was: every row padded to 16,384 cells)."""
+    import re
+    import time
+
+    evaluation = services.evaluation_start(user=clerk, project_id=sheet.project_id)
+    client.force_login(clerk)
+    table = render_xlsx([evaluation_table(evaluation)])
+
+    def bomb(xml: bytes) -> bytes:
+        xml = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', xml)
+        far = b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c>'
+        far += b'<c r="XFD1048576"><v>1</v></c></row>'
+        return xml.replace(b"</sheetData>", far + b"</sheetData>")
+
+    started = time.perf_counter()
+    _post_table(client, evaluation, _rewrite(table, bomb))
+    elapsed = time.perf_counter() - started
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.FAILED and "行数过多" in job.message, job.message
+    covered(f"导入：离线自评表被改为尺寸炸弹（A1:XFD1048576）→ 已失败，用时 {elapsed:.3f} s")

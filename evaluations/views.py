@@ -354,9 +354,13 @@ def evaluation(request, pk: int):
                 messages.error(request, "审核得分填写有误，未保存。")
         except services.FormProblems as error:
             problems = error
-            saved = action == "submit"
+            # a save refused by the number rule wrote nothing (the service's transaction)
+            saved = action == "submit" and not isinstance(error, services.InputRefused)
             messages.error(
-                request, "已保存草稿，但尚不能提交，请按提示修改：" if saved else "请按提示修改："
+                request,
+                "已保存草稿，但尚不能提交，请按提示修改："
+                if saved
+                else "填写有误，未保存。请按提示修改（您的输入已保留）：",
             )
             if saved:
                 posted = None
@@ -446,6 +450,7 @@ def evaluation_preview(request, pk: int):
         request.POST, results, with_funds=bool(evaluation.project_id)
     )
     preview = services.evaluation_preview(evaluation, data)
+    preview["errors"] = errors  # every refused field, funds included, by input name
     for key, message in errors.items():
         field, _, pk_text = key.partition("-")
         if pk_text.isdigit() and int(pk_text) in preview["lines"]:

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 # Longer text is refused before any parsing: no number a person types is longer, and a
 # 10⁶-character cell must cost nothing.
-MAX_TEXT = 200
+MAX_TEXT = 400
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．－＋−，", "0123456789.-+-,")
 # Thousands separators and spaces inside the number ("1,000", "1 000"); surrounding spaces go
@@ -146,7 +146,7 @@ def check(
     field are refused, never rounded away)."""
     if value is None:
         return None
-    label = label or str(field.verbose_name)
+    label = str(field.verbose_name) if label is None else label
     if not value.is_finite():
         raise NumberRefused(f"{label}必须是有效数字")
     digits, places = limits(field)
@@ -179,16 +179,18 @@ def read(
     minimum: Decimal | int | None = 0,
     maximum: Decimal | int | None = None,
     percent: bool = False,
+    rounding: bool = False,
 ) -> Decimal | None:
-    """Parse and check in one step: the value to store, None for blank, or NumberRefused."""
-    label = label or str(field.verbose_name)
-    return check(
-        parse(text, label=label, percent=percent),
-        field,
-        label=label,
-        minimum=minimum,
-        maximum=maximum,
-    )
+    """Parse and check in one step: the value to store, None for blank, or NumberRefused.
+    With `rounding`, places beyond the field's are rounded, not refused: for figures a source
+    table states (its 执行率 or 总分), whose extra places are display noise, not input."""
+    label = str(field.verbose_name) if label is None else label
+    value = parse(text, label=label, percent=percent)
+    if rounding and value is not None and value.is_finite():
+        digits, places = limits(field)
+        if _integer_digits(value) <= digits:
+            value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return check(value, field, label=label, minimum=minimum, maximum=maximum)
 
 
 def fits(value: Decimal | None, field) -> bool:

@@ -10,10 +10,7 @@ from budgets.forms import NumberField
 from budgets.models import Project
 
 from . import scoring
-from .models import Indicator, IndicatorCategory, IndicatorResult
-
-# A line's weight: what the grid, the import and the admin accept (the 一级 total is 100 at most).
-MAX_WEIGHT = Decimal("100")
+from .models import MAX_WEIGHT, Indicator, IndicatorCategory, IndicatorResult
 
 
 class IndicatorRowForm(forms.Form):

@@ -15,6 +15,10 @@ from budgets.models import Department, FiscalYear, Project
 
 from . import scoring
 
+# A line's 分值 is at most 100 (the whole table is 100): the grid, the import, the admin and a
+# database check constraint all say so.
+MAX_WEIGHT = Decimal("100")
+
 
 class IndicatorCategory(models.Model):
     """一级/二级指标: a fixed classification per year, seeded with the standard tree."""

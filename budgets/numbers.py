@@ -234,13 +234,21 @@ def execution_refusal(full: Decimal | None, executed: Decimal | None) -> str | N
     return None
 
 
-def in_column(*names: str, max_digits: int, decimal_places: int, minimum: int = 0):
+def in_column(
+    *names: str,
+    max_digits: int,
+    decimal_places: int,
+    minimum: int = 0,
+    maximum: Decimal | None = None,
+):
     """The CheckConstraint condition that keeps every named column within [minimum, the
-    column's largest value]; NULL passes. On SQLite, which does not enforce the declared
-    digits, this is what keeps an overflowing value out of the table."""
+    column's largest value or the domain's `maximum`]; NULL passes. On SQLite, which does not
+    enforce the declared digits, this is what keeps an overflowing value out of the table."""
     from django.db.models import Q
 
     top = Decimal(10) ** (max_digits - decimal_places) - Decimal(1).scaleb(-decimal_places)
+    if maximum is not None:
+        top = min(top, maximum)
     condition = Q()
     for name in names:
         condition &= Q(**{f"{name}__isnull": True}) | (

@@ -13,7 +13,7 @@ from tests.factories import UserFactory, member
 pytestmark = pytest.mark.django_db
 sqlite_only = pytest.mark.skipif(
     connection.vendor != "sqlite",
-    reason="PostgreSQL refuses these values itself (numeric field overflow): only SQLite keeps them",
+    reason="PostgreSQL refuses these values itself (numeric overflow): only SQLite keeps them",
 )
 
 
@@ -115,12 +115,36 @@ def test_overflowing_rows_break_no_page(client, bad_rows):
     )
     answers = _pages(client, bad_rows)
     assert set(answers.values()) == {200}, answers
-    # the next recomputation (any save) stores no broken figure: 超出范围 with its inputs
+
+
+def test_a_computed_figure_that_does_not_fit_is_stored_as_none_and_shown(client, tree, open_year):
+    """A department's 执行率 from its 部门整体 figures (100000 万元 executed of a 1 万元 budget: no
+    10× rule there) does not fit its column: stored NULL, shown as 超出范围 with its inputs."""
+    from budgets.models import DepartmentBudget
+    from tests.factories import IndicatorFactory, TargetSheetFactory
+
+    clerk = member(tree["centre"])
+    DepartmentBudget.objects.create(
+        year=open_year,
+        department=tree["centre"],
+        income_public_full=1,
+        income_public_executed=100000,
+    )
+    sheet = TargetSheetFactory(
+        year=open_year, department=tree["centre"], project=None, state="approved"
+    )
+    IndicatorFactory(sheet=sheet, weight=10)
+    evaluation = services.evaluation_start(
+        user=clerk, department_id=tree["centre"].pk, year_id=open_year.pk
+    )
     evaluation.refresh_from_db()
-    services.evaluation_refresh(evaluation)
-    evaluation.refresh_from_db()
-    assert evaluation.execution_rate is None
-    client.force_login(bad_rows["clerk"])
-    page = client.get(reverse("evaluation", args=[evaluation.pk])).content.decode()
-    assert "超出范围" in page and "执行率超出范围（全年执行数1000000000000000.00万元" in page
-    assert set(_pages(client, bad_rows).values()) == {200}
+    assert evaluation.execution_rate is None and evaluation.execution_score is None
+    assert any(f["code"] == "out_of_range" for f in evaluation.flags)
+    client.force_login(clerk)
+    response = client.get(reverse("evaluation", args=[evaluation.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "超出范围" in page
+        and "执行率超出范围（全年执行数100000.00万元 ÷ 全年预算数1.00万元）" in page
+    )

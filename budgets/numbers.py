@@ -107,6 +107,24 @@ def parse(text, *, label: str = "数值", percent: bool = False) -> Decimal | No
     return value.copy_abs() if value.is_zero() else value
 
 
+def value_problem(text: str, label: str) -> str | None:
+    """Why a number typed in a text column (年度指标值, 实际完成值) cannot be used by any
+    computation (too many digits or places), or None. Words are no problem here: a text target
+    or a described result is shown, not scored."""
+    stripped = (text or "").strip()
+    if stripped.endswith(_PERCENT):
+        stripped = stripped[:-1]
+    try:
+        value = parse(stripped, label=label)
+    except NumberRefused:
+        return None
+    try:
+        check(value, INDICATOR_VALUE, label=label, minimum=None)
+    except NumberRefused as refused:
+        return str(refused)
+    return None
+
+
 def limits(field) -> tuple[int, int]:
     """(integer digits, decimal places) a DecimalField can hold."""
     return field.max_digits - field.decimal_places, field.decimal_places
@@ -130,7 +148,8 @@ def _integer_digits(value: Decimal) -> int:
 
 
 def is_money(field) -> bool:
-    return field.max_digits - field.decimal_places >= 12
+    """A money column (budgets.models.money_field: 万元, 16 digits, 4 places)."""
+    return (field.max_digits, field.decimal_places) == (16, 4)
 
 
 def check(

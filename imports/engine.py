@@ -244,6 +244,13 @@ def parse_rows(sheet: Sheet, mapping: dict[int, Column], progress: Callable | No
     return rows
 
 
+def line_header(problem: str) -> str:
+    """The column a self-evaluation line's problem belongs to (evaluations.line_problems)."""
+    if problem.startswith("实际完成值"):
+        return "实际完成值"
+    return "完成等级" if "等级" in problem else "得分"
+
+
 def mark_duplicates(rows: list[Row], key: Callable[[Row], Any], header: str) -> None:
     """A natural key seen twice in the file: the later rows are errors."""
     first: dict[Any, int] = {}

@@ -33,7 +33,17 @@ from evaluations.models import (
     TargetSheet,
 )
 
-from .engine import NEW, UNCHANGED, UPDATE, Column, Plan, Row, compare, mark_duplicates
+from .engine import (
+    NEW,
+    UNCHANGED,
+    UPDATE,
+    Column,
+    Plan,
+    Row,
+    compare,
+    line_header,
+    mark_duplicates,
+)
 from .files import FileRefused
 
 BATCH = 2000
@@ -660,7 +670,9 @@ class Indicators:
             sheet = lookup.sheets.get(key)
             v = row.values
             if v["comparator"] != scoring.QUALITATIVE:
-                if scoring.parse_number(v["target_value"]) is None:
+                if problem := numbers.value_problem(v["target_value"], ""):
+                    row.error("年度指标值", problem)
+                elif scoring.parse_number(v["target_value"]) is None:
                     row.error(
                         "年度指标值", "定量指标的年度指标值必须是数字（文字目标请选择“定性”）"
                     )
@@ -871,7 +883,7 @@ class Results:
             evaluation_compute(evaluation, lines, funds, policy)
             for row in rows:
                 for problem in line_problems(row.target, policy, final=False):
-                    header = "完成等级" if "等级" in problem else "得分"
+                    header = line_header(problem)
                     row.error(header, problem)
         plan.evaluations = evaluations  # by sheet id
         plan.lines = lookup.by_sheet  # indicators by sheet id

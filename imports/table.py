@@ -23,7 +23,7 @@ from evaluations.services import (
     results_of,
 )
 
-from .engine import ERROR, UNCHANGED, UPDATE, Plan, Row
+from .engine import ERROR, UNCHANGED, UPDATE, Plan, Row, line_header
 from .files import FileRefused, Sheet, cell_text, check_zip
 
 INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
@@ -186,7 +186,7 @@ def plan_table(job, data: bytes, report) -> Plan:
         row = row_of.get(result_id)
         for problem in info["problems"]:
             if row is not None:
-                row.error("完成等级" if "等级" in problem else "得分", problem)
+                row.error(line_header(problem), problem)
     report(0.9)
     plan = Plan(
         kind=None, sheet=Sheet(name="", header_row=start + 1, headers=[]), columns={}, rows=rows

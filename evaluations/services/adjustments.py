@@ -4,6 +4,7 @@ Both the original and the adjusted value are kept and shown."""
 from django.db import transaction
 from django.utils import timezone
 
+from budgets import numbers
 from budgets.access import Role, can_act
 from budgets.services import audit_record
 
@@ -23,6 +24,10 @@ def adjustment_request(
     new_value, reason = new_value.strip(), reason.strip()
     if not new_value:
         raise workflow.WorkflowError("请填写调整后的指标值。")
+    if not indicator.is_qualitative and (
+        problem := numbers.value_problem(new_value, "调整后指标值")
+    ):
+        raise workflow.WorkflowError(problem)
     if not indicator.is_qualitative and scoring.parse_number(new_value) is None:
         raise workflow.WorkflowError("定量指标的调整后指标值必须是数字。")
     if not reason:

@@ -308,7 +308,9 @@ def line_problems(result: IndicatorResult, policy: scoring.Policy, final: bool) 
     score = result.score if result.score is not None else result.suggested_score
     if final and not result.actual_value.strip():
         messages.append("请填写实际完成值")
-    if not indicator.is_qualitative and (problem := _actual_problem(result.actual_value)):
+    if not indicator.is_qualitative and (
+        problem := numbers.value_problem(result.actual_value, "实际完成值")
+    ):
         messages.append(problem)
     if indicator.is_qualitative and final and not result.level:
         messages.append("定性指标须选择完成等级")
@@ -327,22 +329,6 @@ def line_problems(result: IndicatorResult, policy: scoring.Policy, final: bool) 
     ):
         messages.append("得分低于分值，须填写偏差原因分析及改进措施")
     return list(dict.fromkeys(messages))  # a missing level is reported by two rules
-
-
-def _actual_problem(text: str) -> str | None:
-    """A number typed as 实际完成值 that no computation can use (a 150-digit value)."""
-    try:
-        numbers.check(
-            numbers.parse(text.strip().removesuffix("%").removesuffix("％"), label="实际完成值"),
-            numbers.INDICATOR_VALUE,
-            label="实际完成值",
-            minimum=None,
-        )
-    except numbers.NumberRefused as refused:
-        message = str(refused)
-        # words are a valid 实际完成值 (shown, not scored); only oversized numbers are refused
-        return message if ("位数" in message or "超出范围" in message) else None
-    return None
 
 
 def evaluation_validate(evaluation: SelfEvaluation) -> None:

@@ -203,6 +203,27 @@ def test_target_sheet_refuses_a_hostile_weight(client, tree, fiscal_year, hostil
     assert state() == before
 
 
+def test_a_numeric_target_value_must_fit_an_indicator_value(tree, fiscal_year):
+    from tests.factories import IndicatorFactory, ProjectFactory, TargetSheetFactory, member
+
+    clerk = member(tree["centre"])
+    sheet = TargetSheetFactory(project=ProjectFactory(department=tree["centre"], year=fiscal_year))
+    IndicatorFactory(sheet=sheet, target_value="4" * 40, weight=D("90"))
+    with pytest.raises(services.FormProblems) as problems:
+        services.target_sheet_transition(sheet=sheet, user=clerk, action="submit")
+    assert "年度指标值超出范围（最多14位整数）" in str(problems.value)
+
+
+def test_an_adjusted_target_value_must_fit_an_indicator_value(sheet, clerk):
+    from evaluations import workflow
+
+    indicator = sheet.indicators.get(name="话务平台接听量")
+    with pytest.raises(workflow.WorkflowError, match="调整后指标值超出范围"):
+        services.adjustment_request(
+            indicator=indicator, user=clerk, new_value="9" * 150, reason="口径调整"
+        )
+
+
 # ------------------------------------------------------------------------ the admin's model forms
 
 

@@ -148,3 +148,9 @@ def test_a_computed_figure_that_does_not_fit_is_stored_as_none_and_shown(client,
         "超出范围" in page
         and "执行率超出范围（全年执行数100000.00万元 ÷ 全年预算数1.00万元）" in page
     )
+    table = client.get(reverse("evaluation_table", args=[evaluation.pk]))
+    assert table.status_code == 200 and "超出范围" in table.content.decode()
+    from evaluations.tables.registry import summary_table
+
+    cells = summary_table(open_year, {tree["centre"].pk}).to_json()["cells"]
+    assert any(cell["value"] == "超出范围" for cell in cells)

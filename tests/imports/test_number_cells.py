@@ -80,6 +80,18 @@ def test_indicator_weight_cell(tree, fiscal_year, hostile):
     assert snapshot() == before
 
 
+def test_indicator_target_value_of_40_digits(tree, fiscal_year):
+    ProjectFactory(department=tree["centre"], year=fiscal_year, code="P-1")
+    headers = ["年度", "项目编码", "一级指标", "二级指标", "三级指标", "指标性质"]
+    headers += ["年度指标值", "计量单位", "分值"]
+    row = [2025, "P-1", "产出指标", "数量指标", "接听量", "≥", "4" * 40, "万件", "10"]
+    before = snapshot()
+    job = run("indicators", csv_bytes(headers, [row]), name="i.csv")
+    assert job.state == INVALID
+    assert "第2行 年度指标值：超出范围（最多14位整数）" in errors(job), errors(job)
+    assert snapshot() == before
+
+
 RESULT_HEADERS = ["年度", "项目编码", "一级指标", "二级指标", "三级指标", "实际完成值", "得分"]
 
 
@@ -92,7 +104,7 @@ def test_results_csv_with_a_150_digit_actual_value(sheet, clerk):
     data = csv_bytes(RESULT_HEADERS, [_result_row(sheet.project.code, "9" * 150)])
     job = run("results", data, name="r.csv", user=clerk)
     assert job.state == INVALID, errors(job)
-    assert any("实际完成值位数过多" in e for e in errors(job)), errors(job)
+    assert "第2行 实际完成值：实际完成值超出范围（最多14位整数）" in errors(job), errors(job)
     assert snapshot() == before
 
 

@@ -209,7 +209,13 @@ def input_problems(
     by_id = {r.id: r for r in results}
     for line in data.results:
         result = by_id.get(line.id)
-        if result is None or line.score is None:
+        if result is None:
+            continue
+        if not result.indicator.is_qualitative and (
+            problem := numbers.value_problem(line.actual_value, "实际完成值")
+        ):
+            lines.setdefault(result.id, []).append(problem)
+        if line.score is None:
             continue
         try:
             numbers.check(

@@ -127,6 +127,52 @@ def test_preview_answers_hostile_values_with_line_problems(clerk_client, evaluat
     assert state() == before
 
 
+def test_a_150_digit_actual_value_is_refused_on_save(clerk_client, evaluation):
+    before = state()
+    url = reverse("evaluation", args=[evaluation.pk])
+    data = form_post(evaluation)
+    data[f"actual-{_line(evaluation, '群众满意率').pk}"] = "9" * 150
+    page = clerk_client.post(url, data).content.decode()
+    assert "实际完成值超出范围（最多14位整数）" in page and "未保存" in page
+    assert state() == before
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=lambda v: v[:12])
+def test_review_score_is_read_by_the_rule(client, evaluation, clerk, tree, hostile):
+    from budgets.models import Membership
+    from tests.factories import member
+
+    lines = [
+        services.ResultInput(
+            r.id, "96", "achieved" if r.indicator.is_qualitative else "", None, "原因"
+        )
+        for r in services.results_of(evaluation)
+    ]
+    services.evaluation_save(
+        evaluation=evaluation,
+        user=clerk,
+        data=services.EvaluationInput("完成", "", "", "原因", lines),
+        version=evaluation.version,
+    )
+    services.evaluation_transition(evaluation=evaluation, user=clerk, action="submit")
+    client.force_login(member(tree["bureau"], Membership.Role.REVIEWER))
+    evaluation.refresh_from_db()
+    before = state()
+    line = _line(evaluation, "群众满意率")
+    response = client.post(
+        reverse("evaluation", args=[evaluation.pk]),
+        {"action": "approve", "version": evaluation.version, f"review-{line.pk}": hostile},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "审核得分填写有误，未保存" in page
+    assert any(
+        m in page
+        for m in ("审核得分须在0至10之间", "审核得分必须是数字", "审核得分内容过长", "控制字符")
+    )
+    assert state() == before
+
+
 # ------------------------------------------------------------------- drafts through the service
 
 

@@ -166,11 +166,15 @@ def _upload(evaluation, clerk, data: bytes) -> ImportJob:
         ("score", 99999999999, "得分"),
         ("score", "²", "得分"),
         ("score", 50, "得分"),  # above the line's weight of 10
+        ("score", "x" * 32767, "得分"),  # the longest cell Excel holds
+        ("score", "-1", "得分"),
+        ("rate", "-1", "执行率"),
+        ("rate", "٣", "执行率"),
         ("executed", 1000000, "全年执行数"),
         ("executed", "4" * 40, "全年执行数"),
         ("executed", "-1", "全年执行数"),
     ],
-    ids=str,
+    ids=lambda v: str(v)[:20],
 )
 def test_offline_table_refuses_numbers_that_do_not_fit(sheet, clerk, cell, value, header):
     evaluation = services.evaluation_start(user=clerk, project_id=sheet.project_id)

@@ -71,7 +71,7 @@ def qualitative_choices() -> list[tuple[str, str]]:
     return [("", "—")] + list(scoring.LEVEL_LABELS.items())
 
 
-def parse_decimal(
+def _read_into(
     text: str,
     label: str,
     errors: dict,
@@ -115,7 +115,7 @@ def parse_evaluation_post(post, results, with_funds: bool):
                 id=pk,
                 actual_value=post.get(f"actual-{pk}", "")[:200],
                 level=level,
-                score=parse_decimal(
+                score=_read_into(
                     post.get(f"score-{pk}", ""),
                     "得分",
                     errors,
@@ -130,7 +130,7 @@ def parse_evaluation_post(post, results, with_funds: bool):
     if with_funds:
         executed = {}
         for source in FUND_SOURCE_KEYS:
-            value = parse_decimal(
+            value = _read_into(
                 post.get(f"executed-{source}", ""),
                 "全年执行数",
                 errors,
@@ -154,7 +154,7 @@ def parse_reviews(post, results) -> tuple[dict[int, tuple[Decimal | None, str]],
     reviews = {}
     for result in results:
         pk = result.id
-        score = parse_decimal(
+        score = _read_into(
             post.get(f"review-{pk}", ""),
             "审核得分",
             errors,

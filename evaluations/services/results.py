@@ -285,7 +285,9 @@ def evaluation_preview(evaluation: SelfEvaluation, data: EvaluationInput) -> dic
             r.id: {
                 "suggested": r.suggested_score,
                 "reason_required": scoring.deviation_required(r.score, r.indicator.weight),
-                "problems": problems.get(r.id, []) + line_problems(r, policy, final=False),
+                "problems": list(
+                    dict.fromkeys(problems.get(r.id, []) + line_problems(r, policy, final=False))
+                ),
             }
             for r in results
         },

@@ -57,7 +57,7 @@ class NumberRefused(ValueError):
     """A number that may not be stored; str() is the Chinese message for the user."""
 
 
-def _plain(value: Decimal) -> str:
+def plain(value: Decimal) -> str:
     """A bound as people write it: 10, 0.5, 100 (never 1E+1 or 10.00)."""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
@@ -171,14 +171,14 @@ def check(
     digits, places = limits(field)
     if minimum is not None and maximum is not None and not (minimum <= value <= maximum):
         raise NumberRefused(
-            f"{label}须在{_plain(Decimal(minimum))}至{_plain(Decimal(maximum))}之间"
+            f"{label}须在{plain(Decimal(minimum))}至{plain(Decimal(maximum))}之间"
         )
     if minimum is not None and value < minimum:
         if minimum == 0:
             raise NumberRefused(f"{label}不能为负数")
-        raise NumberRefused(f"{label}不能小于{_plain(Decimal(minimum))}")
+        raise NumberRefused(f"{label}不能小于{plain(Decimal(minimum))}")
     if maximum is not None and value > maximum:
-        raise NumberRefused(f"{label}不能超过{_plain(Decimal(maximum))}")
+        raise NumberRefused(f"{label}不能超过{plain(Decimal(maximum))}")
     if _integer_digits(value) > digits:
         if is_money(field):
             raise NumberRefused(
@@ -247,8 +247,8 @@ def execution_refusal(full: Decimal | None, executed: Decimal | None) -> str | N
         return None
     if executed > full * EXECUTION_RATE_LIMIT:
         return (
-            f"全年执行数合计{_plain(executed)}{MONEY_UNIT}超过全年预算数{_plain(full)}{MONEY_UNIT}"
-            f"的{_plain(EXECUTION_RATE_LIMIT)}倍——是否把元当成了万元？"
+            f"全年执行数合计{plain(executed)}{MONEY_UNIT}超过全年预算数{plain(full)}{MONEY_UNIT}"
+            f"的{plain(EXECUTION_RATE_LIMIT)}倍——是否把元当成了万元？"
         )
     return None
 

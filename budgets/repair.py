@@ -105,7 +105,7 @@ def find(
                 for pk, text, department_id in cursor.fetchall():
                     value = _decimal(text)
                     new = _replacement(field, value, top)
-                    note = f"超出范围（应在0至{numbers._plain(top)}之间）"
+                    note = f"超出范围（应在0至{numbers.plain(top)}之间）"
                     found.append(
                         (
                             model,
@@ -151,7 +151,7 @@ def find(
                                 _text(text),
                                 None if new is None else str(new),
                                 rule.note.format(
-                                    bound=numbers._plain(_decimal(bound) or Decimal(0))
+                                    bound=numbers.plain(_decimal(bound) or Decimal(0))
                                 ),
                             ),
                         )

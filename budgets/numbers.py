@@ -170,9 +170,7 @@ def check(
         raise NumberRefused(f"{label}必须是有效数字")
     digits, places = limits(field)
     if minimum is not None and maximum is not None and not (minimum <= value <= maximum):
-        raise NumberRefused(
-            f"{label}须在{plain(Decimal(minimum))}至{plain(Decimal(maximum))}之间"
-        )
+        raise NumberRefused(f"{label}须在{plain(Decimal(minimum))}至{plain(Decimal(maximum))}之间")
     if minimum is not None and value < minimum:
         if minimum == 0:
             raise NumberRefused(f"{label}不能为负数")

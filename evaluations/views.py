@@ -451,6 +451,12 @@ def evaluation_preview(request, pk: int):
     )
     preview = services.evaluation_preview(evaluation, data)
     preview["errors"] = errors  # every refused field, funds included, by input name
+    # what is refused outside the lines (全年执行数, 元 typed as 万元) shows in the flags box live
+    refused = preview["general"] + [m for k, m in errors.items() if k.startswith("executed-")]
+    preview["flags"][:0] = [
+        {"code": "refused", "label": "填写有误（保存时将被拒绝）", "message": m, "line": None}
+        for m in refused
+    ]
     for key, message in errors.items():
         field, _, pk_text = key.partition("-")
         if pk_text.isdigit() and int(pk_text) in preview["lines"]:

@@ -124,6 +124,7 @@ def test_preview_answers_hostile_values_with_line_problems(clerk_client, evaluat
     assert body["lines"][str(line.id)]["problems"]
     # refused by the form's reading, or by the service's bound (11 digits: 元 typed as 万元)
     assert body["errors"].get("executed-current") or body["general"]
+    assert body["flags"][0]["code"] == "refused"  # shown live in the flags box
     assert state() == before
 
 

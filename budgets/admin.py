@@ -1,6 +1,18 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 
-from .models import AuditLog, Department, DepartmentBudget, FiscalYear, Membership, Project
+from . import numbers
+from .forms import NumberField
+from .models import (
+    FUND_SOURCES,
+    AuditLog,
+    Department,
+    DepartmentBudget,
+    FiscalYear,
+    Membership,
+    Project,
+)
 from .services import audit_record, diff, field_values
 
 admin.site.site_header = "绩效自评系统 · 系统管理"
@@ -8,8 +20,16 @@ admin.site.site_title = "绩效自评系统"
 admin.site.index_title = "系统设置"
 
 
+# Every decimal of the admin is read by the one number rule (budgets.numbers), with the model
+# field's digits and places; domain bounds come from the models' check constraints (validated
+# by the model forms, with their Chinese messages) and, for a line's score, from its form.
+NUMBER_RULE = {models.DecimalField: {"form_class": NumberField}}
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Admin edits are a mutation path like any other: each save or delete is audited once."""
+
+    formfield_overrides = NUMBER_RULE
 
     def save_model(self, request, obj, form, change):
         old = field_values(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
@@ -118,8 +138,23 @@ class MembershipAdmin(AuditedAdmin):
     autocomplete_fields = ["department"]
 
 
+class ProjectAdminForm(forms.ModelForm):
+    """A 全年执行数 far above the 全年预算数 is refused as on the self-evaluation form."""
+
+    def clean(self):
+        data = super().clean()
+        full = [data.get(f"full_{s}") for s, _ in FUND_SOURCES]
+        executed = [data.get(f"executed_{s}") for s, _ in FUND_SOURCES]
+        if None not in full and None not in executed:
+            refusal = numbers.execution_refusal(sum(full), sum(executed))
+            if refusal:
+                self.add_error("executed_current", refusal)
+        return data
+
+
 @admin.register(Project)
 class ProjectAdmin(AuditedAdmin):
+    form = ProjectAdminForm
     list_display = [
         "code",
         "name",

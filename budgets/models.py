@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from . import numbers
+
 
 def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=16, decimal_places=4, **kwargs)
@@ -209,6 +211,19 @@ class Project(models.Model):
                 & Q(executed_other__gte=0),
                 name="project_funds_non_negative",
             ),
+            models.CheckConstraint(
+                condition=numbers.in_column(
+                    *(
+                        f"{stage}_{source}"
+                        for stage, _ in FUND_STAGES
+                        for source, _ in FUND_SOURCES
+                    ),
+                    max_digits=16,
+                    decimal_places=4,
+                ),
+                name="project_funds_in_column",
+                violation_error_message="项目资金须在0至999999999999.9999万元之间",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -237,6 +252,38 @@ def _optional_money(verbose_name: str) -> models.DecimalField:
     # None means 无数据: department figures are often incomplete, and a missing input must never
     # be confused with zero in the computed common indicators.
     return money_field(verbose_name, null=True, blank=True)
+
+
+DEPARTMENT_MONEY = (
+    *(
+        f"income_{n}_{s}"
+        for n in ("public", "fund", "special", "other")
+        for s in ("initial", "full", "executed")
+    ),
+    *(
+        f"{n}_{s}"
+        for n in ("basic_personnel", "basic_public", "project")
+        for s in ("budget", "final")
+    ),
+    *(
+        f"{n}_{s}"
+        for n in (
+            "abroad",
+            "car_purchase",
+            "car_running",
+            "reception",
+            "office",
+            "utilities_travel",
+            "meeting_training",
+        )
+        for s in ("prior_final", "budget", "final")
+    ),
+    "operating_budget",
+    "operating_final",
+    "procurement_budget",
+    "procurement_actual",
+    "carryover_balance",
+)
 
 
 class DepartmentBudget(models.Model):
@@ -313,6 +360,13 @@ class DepartmentBudget(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["year", "department"], name="unique_department_budget_per_year"
+            ),
+            # No figure of the 部门整体 data is negative (DOMAIN.md: amounts, head counts; the
+            # rates that may fall are computed, not stored), as the import has always said.
+            models.CheckConstraint(
+                condition=numbers.in_column(*DEPARTMENT_MONEY, max_digits=16, decimal_places=4),
+                name="department_budget_money_in_column",
+                violation_error_message="部门整体预算数据的金额须在0至999999999999.9999万元之间",
             ),
         ]
 

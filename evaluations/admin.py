@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import F
 
-from budgets.admin import AuditedAdmin
+from budgets import numbers
+from budgets.admin import NUMBER_RULE, AuditedAdmin
 
 from . import workflow
 from .models import (
@@ -49,6 +51,8 @@ class WorkflowFormAdmin(AuditedAdmin):
 class LockedInline(admin.TabularInline):
     """Lines of a form are locked with it (`obj` is the form)."""
 
+    formfield_overrides = NUMBER_RULE
+
     def has_add_permission(self, request, obj=None):
         return not _locked(obj) and super().has_add_permission(request, obj)
 
@@ -85,8 +89,34 @@ class TargetSheetAdmin(WorkflowFormAdmin):
     inlines = [IndicatorInline]
 
 
+class ResultAdminForm(forms.ModelForm):
+    """A line's scores lie within 0…its indicator's weight, as on the form (the database can
+    only state 0…100: the weight is on another table)."""
+
+    SCORES = (("score", "得分"), ("review_score", "审核得分"), ("suggested_score", "建议得分"))
+
+    def clean(self):
+        data = super().clean()
+        indicator = data.get("indicator") or getattr(self.instance, "indicator", None)
+        for name, label in self.SCORES:
+            value = data.get(name)
+            if value is None or indicator is None:
+                continue
+            try:
+                numbers.check(
+                    value,
+                    IndicatorResult._meta.get_field(name),
+                    label=label,
+                    maximum=indicator.weight,
+                )
+            except numbers.NumberRefused as refused:
+                self.add_error(name, str(refused))
+        return data
+
+
 class ResultInline(LockedInline):
     model = IndicatorResult
+    form = ResultAdminForm
     extra = 0
     fields = [
         "indicator",

@@ -48,6 +48,7 @@ LABELS: dict[str, str] = {
     "full_marks_low_execution": "满分但执行率低",
     "out_of_band": "定性得分超出区间",
     "stated_mismatch": "原表数字与计算不符",
+    "out_of_range": "超出范围",
 }
 
 

@@ -5,8 +5,12 @@ from decimal import Decimal
 
 from django import forms
 
+from budgets import numbers
+from budgets.forms import NumberField
+from budgets.models import Project
+
 from . import scoring
-from .models import Indicator, IndicatorCategory
+from .models import MAX_WEIGHT, Indicator, IndicatorCategory, IndicatorResult
 
 
 class IndicatorRowForm(forms.Form):
@@ -17,7 +21,7 @@ class IndicatorRowForm(forms.Form):
     comparator = forms.ChoiceField(label="指标性质", choices=Indicator.COMPARATOR_CHOICES)
     target_value = forms.CharField(label="年度指标值", max_length=200, required=False)
     unit = forms.CharField(label="计量单位", max_length=20, required=False)
-    weight = forms.DecimalField(label="分值", max_digits=5, decimal_places=2, min_value=0)
+    weight = NumberField(label="分值", max_digits=5, decimal_places=2, maximum=MAX_WEIGHT)
     basis = forms.ChoiceField(label="指标值设定依据", choices=Indicator.Basis.choices)
     explanation = forms.CharField(label="指标解释", required=False, max_length=2000)
 
@@ -67,29 +71,26 @@ def qualitative_choices() -> list[tuple[str, str]]:
     return [("", "—")] + list(scoring.LEVEL_LABELS.items())
 
 
-def parse_decimal(
+def _read_into(
     text: str,
     label: str,
     errors: dict,
     key: str,
+    field,
     *,
-    places: int = 2,
-    minimum: Decimal | None = Decimal("0"),
+    maximum: Decimal | None = None,
 ) -> Decimal | None:
-    """A typed number (blank → None). A problem goes into `errors[key]` in Chinese."""
-    text = (text or "").strip()
-    if not text:
+    """A typed number (blank → None) read by the one number rule (budgets.numbers) against the
+    model field it is stored in; a refusal goes into `errors[key]` in Chinese."""
+    try:
+        return numbers.read(text, field, label=label, maximum=maximum)
+    except numbers.NumberRefused as refused:
+        errors[key] = str(refused)
         return None
-    value = scoring.parse_number(text)
-    if value is None:
-        errors[key] = f"{label}必须是数字"
-    elif minimum is not None and value < minimum:
-        errors[key] = f"{label}不能为负数"
-    elif -value.as_tuple().exponent > places:
-        errors[key] = f"{label}最多保留{places}位小数"
-    else:
-        return value
-    return None
+
+
+SCORE_FIELD = IndicatorResult._meta.get_field("score")
+REVIEW_SCORE_FIELD = IndicatorResult._meta.get_field("review_score")
 
 
 FUND_SOURCE_KEYS = ("current", "carryover", "other")
@@ -114,7 +115,14 @@ def parse_evaluation_post(post, results, with_funds: bool):
                 id=pk,
                 actual_value=post.get(f"actual-{pk}", "")[:200],
                 level=level,
-                score=parse_decimal(post.get(f"score-{pk}", ""), "得分", errors, f"score-{pk}"),
+                score=_read_into(
+                    post.get(f"score-{pk}", ""),
+                    "得分",
+                    errors,
+                    f"score-{pk}",
+                    SCORE_FIELD,
+                    maximum=result.indicator.weight,
+                ),
                 deviation_reason=post.get(f"reason-{pk}", "")[:5000],
             )
         )
@@ -122,12 +130,12 @@ def parse_evaluation_post(post, results, with_funds: bool):
     if with_funds:
         executed = {}
         for source in FUND_SOURCE_KEYS:
-            value = parse_decimal(
+            value = _read_into(
                 post.get(f"executed-{source}", ""),
                 "全年执行数",
                 errors,
                 f"executed-{source}",
-                places=4,
+                Project._meta.get_field(f"executed_{source}"),
             )
             executed[source] = value if value is not None else Decimal("0")
     data = EvaluationInput(
@@ -146,7 +154,14 @@ def parse_reviews(post, results) -> tuple[dict[int, tuple[Decimal | None, str]],
     reviews = {}
     for result in results:
         pk = result.id
-        score = parse_decimal(post.get(f"review-{pk}", ""), "审核得分", errors, f"review-{pk}")
+        score = _read_into(
+            post.get(f"review-{pk}", ""),
+            "审核得分",
+            errors,
+            f"review-{pk}",
+            REVIEW_SCORE_FIELD,
+            maximum=result.indicator.weight,
+        )
         comment = post.get(f"line-{pk}", "").strip()[:2000]
         if score is not None or comment or result.review_score is not None:
             reviews[pk] = (score, comment)

@@ -11,9 +11,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from budgets import numbers
 from budgets.models import Department, FiscalYear, Project
 
 from . import scoring
+
+# A line's 分值 is at most 100 (the whole table is 100): the grid, the import, the admin and a
+# database check constraint all say so.
+MAX_WEIGHT = Decimal("100")
 
 
 class IndicatorCategory(models.Model):
@@ -187,6 +192,11 @@ class Indicator(models.Model):
                 condition=Q(weight__gte=0), name="indicator_weight_non_negative"
             ),
             models.CheckConstraint(
+                condition=Q(weight__lte=MAX_WEIGHT),
+                name="indicator_weight_max_100",
+                violation_error_message="分值须在0至100之间",
+            ),
+            models.CheckConstraint(
                 condition=Q(comparator__in=scoring.COMPARATORS), name="indicator_comparator_valid"
             ),
         ]
@@ -269,6 +279,25 @@ class SelfEvaluation(WorkflowForm):
                 condition=Q(total_score__isnull=True) | Q(total_score__gte=0),
                 name="evaluation_total_non_negative",
             ),
+            models.CheckConstraint(
+                condition=numbers.in_column(
+                    "execution_rate", "stated_execution_rate", max_digits=9, decimal_places=6
+                ),
+                name="evaluation_rates_in_column",
+                violation_error_message="执行率须在0至999.999999（99999.9999%）之间",
+            ),
+            models.CheckConstraint(
+                condition=numbers.in_column(
+                    "execution_score",
+                    "total_score",
+                    "review_total_score",
+                    "stated_total_score",
+                    max_digits=6,
+                    decimal_places=2,
+                ),
+                name="evaluation_scores_in_column",
+                violation_error_message="总分须在0至9999.99之间",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -308,6 +337,20 @@ class IndicatorResult(models.Model):
             models.CheckConstraint(
                 condition=Q(review_score__isnull=True) | Q(review_score__gte=0),
                 name="result_review_score_non_negative",
+            ),
+            # ≤ the line's weight is the application's rule (the weight is on another table);
+            # the database states what it can: no score of a line exceeds 100.
+            models.CheckConstraint(
+                condition=numbers.in_column(
+                    "score",
+                    "suggested_score",
+                    "review_score",
+                    max_digits=5,
+                    decimal_places=2,
+                    maximum=MAX_WEIGHT,
+                ),
+                name="result_scores_in_range",
+                violation_error_message="得分须在0至100之间",
             ),
         ]
 

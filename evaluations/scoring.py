@@ -8,10 +8,11 @@ fiscal year can change them without touching code.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+
+from budgets import numbers
 
 COMPARATORS: tuple[str, ...] = ("≥", ">", "=", "≤", "<", "定性")
 POSITIVE: frozenset[str] = frozenset({"≥", ">", "="})
@@ -295,28 +296,26 @@ def grade(total: Decimal | None, policy: Policy = DEFAULT_POLICY) -> str | None:
     return policy.lowest_grade
 
 
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．－＋−", "0123456789.-+-")
-_STRIPPED = re.compile(r"[\s,，]")
-# Plain decimal notation only: clerks never type exponents, and this also rejects NaN/Infinity.
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-
-
 def parse_number(text: str | None) -> Decimal | None:
     """Leniently read a number typed by a clerk ("1,000", "９５％", " 45 "); None if it is not one.
 
     A trailing percent sign is dropped and the number kept as typed ("95%" → 95), because
-    targets such as 群众满意率 ≥ 95% are stored in their unit, not as ratios.
+    targets such as 群众满意率 ≥ 95% are stored in their unit, not as ratios. The reading is the
+    one number rule's (budgets.numbers); a number too long for an indicator value (a 150-digit
+    实际完成值) is not one, so no computation ever meets it.
     """
     if not isinstance(text, str):
         return None
-    cleaned = _STRIPPED.sub("", text.translate(_FULL_WIDTH))
-    if cleaned.endswith(("%", "％")):
-        cleaned = cleaned[:-1]
-    if not _NUMBER.fullmatch(cleaned):
+    stripped = text.strip()
+    if stripped.endswith(("%", "％")):
+        stripped = stripped[:-1]
+    try:
+        value = numbers.parse(stripped)
+    except numbers.NumberRefused:
         return None
-    value = Decimal(cleaned)  # cannot fail: the pattern above admits only plain decimals
-    # "-0" is a typing accident, not a signed zero anyone means.
-    return value.copy_abs() if value.is_zero() else value
+    if value is None or not numbers.fits(value, numbers.INDICATOR_VALUE):
+        return None
+    return value
 
 
 def weight_problems(

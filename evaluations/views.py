@@ -375,9 +375,13 @@ def evaluation(request, pk: int):
                 messages.error(request, "审核得分填写有误，未保存。")
         except services.FormProblems as error:
             problems = error
-            saved = action == "submit"
+            # a save refused by the number rule wrote nothing (the service's transaction)
+            saved = action == "submit" and not isinstance(error, services.InputRefused)
             messages.error(
-                request, "已保存草稿，但尚不能提交，请按提示修改：" if saved else "请按提示修改："
+                request,
+                "已保存草稿，但尚不能提交，请按提示修改："
+                if saved
+                else "填写有误，未保存。请按提示修改（您的输入已保留）：",
             )
             if saved:
                 posted = None
@@ -467,6 +471,13 @@ def evaluation_preview(request, pk: int):
         request.POST, results, with_funds=bool(evaluation.project_id)
     )
     preview = services.evaluation_preview(evaluation, data)
+    preview["errors"] = errors  # every refused field, funds included, by input name
+    # what is refused outside the lines (全年执行数, 元 typed as 万元) shows in the flags box live
+    refused = preview["general"] + [m for k, m in errors.items() if k.startswith("executed-")]
+    preview["flags"][:0] = [
+        {"code": "refused", "label": "填写有误（保存时将被拒绝）", "message": m, "line": None}
+        for m in refused
+    ]
     for key, message in errors.items():
         field, _, pk_text = key.partition("-")
         if pk_text.isdigit() and int(pk_text) in preview["lines"]:

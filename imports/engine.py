@@ -12,11 +12,12 @@ This module does what is common to all kinds:
 - `commit` writes only when no row has an error, in one transaction (all or nothing).
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from budgets import numbers
 
 from .files import FileRefused, Sheet, cell_text
 
@@ -37,6 +38,10 @@ class Column:
     note: str = ""
     aliases: tuple[str, ...] = ()
     reference: bool = False  # shown in templates for the reader, ignored on import
+    # decimal | score: the model field the value is stored in (its digits and places are the
+    # number rule's), and the domain's upper bound where there is one (≥ 0 always)
+    field: Any = None
+    maximum: Decimal | None = None
 
 
 @dataclass
@@ -163,34 +168,38 @@ def match_columns(sheet: Sheet, columns: list[Column]) -> tuple[dict[int, Column
     return mapping, notes
 
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# Where a kind names no field: the digits of a money column and of a score column.
+MONEY = numbers.Digits(16, 4, "金额")
+SCORE = numbers.Digits(5, 2, "得分")
+# PositiveIntegerField on PostgreSQL and SQLite alike
+MAX_INT = 2147483647
 
 
-def parse_decimal(text: str, places: int = 4) -> Decimal:
-    cleaned = text.replace(",", "").replace("，", "").strip()
-    if not _NUMBER.match(cleaned):
-        raise ValueError("必须是数字")
-    value = Decimal(cleaned)
-    if value < 0:
-        raise ValueError("不能为负数")
-    if value.as_tuple().exponent < -places and value != value.quantize(Decimal(1).scaleb(-places)):
-        raise ValueError(f"最多保留{places}位小数")
-    if abs(value) >= Decimal(10) ** 12:
-        raise ValueError("数值过大")
-    return value.quantize(Decimal(1).scaleb(-places))
+def _number(column: Column, text: str) -> Decimal:
+    field = column.field or (SCORE if column.type == "score" else MONEY)
+    try:
+        # the message follows the header in "第12行 分值：…", so it carries no label itself
+        return numbers.read(text, field, label="", maximum=column.maximum)
+    except numbers.NumberRefused as refused:
+        raise ValueError(str(refused)) from None
+
+
+def _integer(text: str) -> int:
+    try:
+        value = numbers.parse(text, label="")
+    except numbers.NumberRefused:
+        value = None
+    if value is None or value != value.to_integral_value() or not 0 <= value <= MAX_INT:
+        raise ValueError("必须是非负整数")
+    return int(value)
 
 
 def typed(column: Column, text: str) -> Any:
     """A cell's value in the column's type; ValueError with a Chinese message."""
-    if column.type == "decimal":
-        return parse_decimal(text)
-    if column.type == "score":
-        return parse_decimal(text, places=2)
+    if column.type in ("decimal", "score"):
+        return _number(column, text)
     if column.type == "int":
-        cleaned = text.replace(",", "").strip()
-        if not cleaned.isdigit():
-            raise ValueError("必须是非负整数")
-        return int(cleaned)
+        return _integer(text)
     if column.type == "choice":
         for value, label in column.choices:
             if text in (value, label):
@@ -241,6 +250,13 @@ def parse_rows(sheet: Sheet, mapping: dict[int, Column], progress: Callable | No
         if progress and index % 5000 == 0:
             progress(index / total)
     return rows
+
+
+def line_header(problem: str) -> str:
+    """The column a self-evaluation line's problem belongs to (evaluations.line_problems)."""
+    if problem.startswith("实际完成值"):
+        return "实际完成值"
+    return "完成等级" if "等级" in problem else "得分"
 
 
 def mark_duplicates(rows: list[Row], key: Callable[[Row], Any], header: str) -> None:

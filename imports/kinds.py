@@ -13,15 +13,18 @@ Rules shared by every kind (documented in the README):
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import F, Max, Q
 
+from budgets import numbers
 from budgets.access import Role, access_for
 from budgets.models import FUND_SOURCES, FUND_STAGES, Department, DepartmentBudget, FiscalYear
 from budgets.models import Project as ProjectModel
 from evaluations import scoring, workflow
 from evaluations.models import (
+    MAX_WEIGHT,
     FormState,
     Indicator,
     IndicatorCategory,
@@ -30,7 +33,17 @@ from evaluations.models import (
     TargetSheet,
 )
 
-from .engine import NEW, UNCHANGED, UPDATE, Column, Plan, Row, compare, mark_duplicates
+from .engine import (
+    NEW,
+    UNCHANGED,
+    UPDATE,
+    Column,
+    Plan,
+    Row,
+    compare,
+    line_header,
+    mark_duplicates,
+)
 from .files import FileRefused
 
 BATCH = 2000
@@ -239,6 +252,7 @@ FUND_COLUMNS = [
         f"{stage_label}·{source_label}",
         f"{stage}_{source}",
         "decimal",
+        field=ProjectModel._meta.get_field(f"{stage}_{source}"),
         note="万元",
         aliases=(f"{stage_label}({source_label})", f"{stage_label}-{source_label}")
         + ((stage_label,) if source == "current" else ()),
@@ -308,6 +322,9 @@ class Projects:
             project = existing.get((fiscal_year.id, row.values["code"]))
             values = {k: row.values[k] for k in ("name", "category", *fund_keys) if k in row.values}
             values["department_id"] = department.id
+            if refusal := numbers.execution_refusal(*_totals(project, values)):
+                row.error("", refusal)
+                continue
             if project is None:
                 row.target = ProjectModel(year=fiscal_year, code=row.values["code"], **values)
                 row.status = NEW
@@ -347,6 +364,21 @@ class Projects:
         refresh_evaluations(Q(project__in=[p.id for p in changed]))
 
 
+def _totals(project, values: dict):
+    """(全年预算数, 全年执行数) of a project once this row's values are applied."""
+
+    def total(stage: str):
+        return sum(
+            (
+                values.get(f"{stage}_{s}", getattr(project, f"{stage}_{s}", 0) if project else 0)
+                for s, _ in FUND_SOURCES
+            ),
+            Decimal("0"),
+        )
+
+    return total("full"), total("executed")
+
+
 def refresh_evaluations(condition: Q) -> None:
     """Recompute the 执行率 and totals of editable evaluations whose funds an import changed."""
     from evaluations.services import evaluation_refresh
@@ -381,6 +413,7 @@ class DepartmentBudgets:
                     str(f.verbose_name),
                     f.name,
                     "int" if f.get_internal_type() == "PositiveIntegerField" else "decimal",
+                    field=f if f.get_internal_type() == "DecimalField" else None,
                     note="人" if f.get_internal_type() == "PositiveIntegerField" else "万元",
                     aliases=(str(f.verbose_name).replace("·", ""),),
                 )
@@ -592,7 +625,15 @@ class Indicators:
                 "年度指标值", "target_value", required=True, required_header=True, max_length=200
             ),
             Column("计量单位", "unit", max_length=20),
-            Column("分值", "weight", "score", required=True, required_header=True),
+            Column(
+                "分值",
+                "weight",
+                "score",
+                required=True,
+                required_header=True,
+                field=Indicator._meta.get_field("weight"),
+                maximum=MAX_WEIGHT,
+            ),
             Column("指标值设定依据", "basis", "choice", choices=tuple(Indicator.Basis.choices)),
             Column("指标解释", "explanation"),
             Column("评（扣）分标准", "scoring_rule", aliases=("评分标准", "评(扣)分标准")),
@@ -629,7 +670,9 @@ class Indicators:
             sheet = lookup.sheets.get(key)
             v = row.values
             if v["comparator"] != scoring.QUALITATIVE:
-                if scoring.parse_number(v["target_value"]) is None:
+                if problem := numbers.value_problem(v["target_value"], ""):
+                    row.error("年度指标值", problem)
+                elif scoring.parse_number(v["target_value"]) is None:
                     row.error(
                         "年度指标值", "定量指标的年度指标值必须是数字（文字目标请选择“定性”）"
                     )
@@ -639,8 +682,6 @@ class Indicators:
                     and lookup.indicators[(sheet.id, category.id, v["name"])].unit
                 ):
                     row.error("计量单位", "定量指标须填写计量单位")
-            if v["weight"] > 100:
-                row.error("分值", "不能超过100")
             if row.errors:
                 continue
             values = {k: v[k] for k in INDICATOR_HEADERS if k in v}
@@ -757,7 +798,7 @@ class Results:
             Column("分值", "weight", reference=True),
             Column("实际完成值", "actual_value", max_length=200),
             Column("完成等级", "level", "choice", choices=LEVEL_CHOICES, note="仅定性指标"),
-            Column("得分", "score", "score"),
+            Column("得分", "score", "score", field=IndicatorResult._meta.get_field("score")),
             Column("偏差原因分析及改进措施", "deviation_reason", aliases=("偏差原因",)),
         ]
 
@@ -842,7 +883,7 @@ class Results:
             evaluation_compute(evaluation, lines, funds, policy)
             for row in rows:
                 for problem in line_problems(row.target, policy, final=False):
-                    header = "完成等级" if "等级" in problem else "得分"
+                    header = line_header(problem)
                     row.error(header, problem)
         plan.evaluations = evaluations  # by sheet id
         plan.lines = lookup.by_sheet  # indicators by sheet id

@@ -9,8 +9,10 @@ the rules, the version lock and the audit record are those of the form.
 import re
 from decimal import Decimal
 
-from budgets.models import FUND_SOURCES
+from budgets import numbers
+from budgets.models import FUND_SOURCES, Project
 from evaluations import scoring
+from evaluations.models import IndicatorResult, SelfEvaluation
 from evaluations.services import (
     EvaluationInput,
     ResultInput,
@@ -20,7 +22,7 @@ from evaluations.services import (
     results_of,
 )
 
-from .engine import ERROR, UNCHANGED, UPDATE, Plan, Row, parse_decimal
+from .engine import ERROR, UNCHANGED, UPDATE, Plan, Row, line_header
 from .files import FileRefused, Sheet, cell_text, open_workbook, xlsx_rows
 
 INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
@@ -142,9 +144,14 @@ def plan_table(job, data: bytes, report) -> Plan:
         score = None
         if values[6]:
             try:
-                score = parse_decimal(values[6], places=2)
-            except ValueError as exc:
-                row.error("得分", str(exc))
+                score = numbers.read(
+                    values[6],
+                    IndicatorResult._meta.get_field("score"),
+                    label="",
+                    maximum=result.indicator.weight,
+                )
+            except numbers.NumberRefused as refused:
+                row.error("得分", str(refused))
         if len(actual) > 200:
             row.error("实际完成值", "不能超过200个字")
         lines[result.id] = ResultInput(
@@ -167,29 +174,26 @@ def plan_table(job, data: bytes, report) -> Plan:
         execution_reason=evaluation.execution_reason,
         results=list(lines.values()),
     )
-    try:
-        data_in.stated = _stated(text, cells, start, evaluation)
-        stated_problem = ""
-    except ArithmeticError:  # a figure no column can hold (1e300, 999…9%): not taken
-        data_in.stated = {"stated_execution_rate": None, "stated_total_score": None}
-        stated_problem = "表中填写的执行率或总分不是有效的数值，请改正后重新上传"
+    data_in.stated, refused = _stated(text, cells, start, evaluation)
     general = _general(text, start, evaluation, data_in, bad)
-    if stated_problem:
-        general.error("原表执行率/总分", stated_problem)
+    for header, message in refused:
+        general.error(header, message)
     stated_labels = {"stated_execution_rate": "原表执行率", "stated_total_score": "原表总分"}
     for name, label in stated_labels.items():
         if getattr(evaluation, name) != data_in.stated[name]:
             general.changes[label] = [getattr(evaluation, name), data_in.stated[name]]
             general.status = UPDATE
+    preview = evaluation_preview(evaluation, data_in)
+    for message in preview["general"]:  # refused by the number rule (元 typed as 万元)
+        general.error("全年执行数", message)
     if general.changes or general.errors:
         rows.insert(0, general)
-    preview = evaluation_preview(evaluation, data_in)
     notes = _stated_notes(data_in.stated, preview, evaluation)
     for result_id, info in preview["lines"].items():
         row = row_of.get(result_id)
         for problem in info["problems"]:
             if row is not None:
-                row.error("完成等级" if "等级" in problem else "得分", problem)
+                row.error(line_header(problem), problem)
     report(0.9)
     plan = Plan(
         kind=None, sheet=Sheet(name="", header_row=start + 1, headers=[]), columns={}, rows=rows
@@ -202,37 +206,41 @@ def plan_table(job, data: bytes, report) -> Plan:
     return plan
 
 
-def _number(value) -> Decimal | None:
-    """A figure typed in a table cell: a number, or text such as '43.25%' or '87.5'."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Decimal(format(value, ".15g"))
-    text = cell_text(value)
-    percent = text.endswith(("%", "％"))
-    number = scoring.parse_number(text)
-    if number is None:
-        return None
-    return number / 100 if percent else number
-
-
-def _stated(text, cells, start, evaluation) -> dict[str, Decimal | None]:
+def _stated(text, cells, start, evaluation):
     """执行率 and 总分 as the uploaded table states them, where they are not simply the figures the
-    system printed when the table was exported (a clerk who typed over them states them)."""
+    system printed when the table was exported (a clerk who typed over them states them); and
+    the (header, message) of a stated figure the number rule refuses (1e300, 999…9%)."""
     stated: dict[str, Decimal | None] = {
         "stated_execution_rate": None,
         "stated_total_score": None,
     }
+    refused: list[tuple[str, str]] = []
+
+    def read(value, name: str, header: str) -> Decimal | None:
+        try:
+            return numbers.read(
+                cell_text(value) if isinstance(value, float) else value,
+                SelfEvaluation._meta.get_field(name),
+                label="",
+                percent=name == "stated_execution_rate",
+                rounding=True,
+            )
+        except numbers.NumberRefused as exc:
+            refused.append((header, str(exc)))
+            return None
+
     for index, values in enumerate(text):
         if index < start and values[1] == "年度资金总额":
-            rate = _number(cells[index][6])
+            rate = read(cells[index][6], "stated_execution_rate", "执行率")
             current = evaluation.execution_rate
             if rate is not None and (current is None or abs(rate - current) >= Decimal("0.00005")):
-                stated["stated_execution_rate"] = rate.quantize(Decimal("0.000001"))
+                stated["stated_execution_rate"] = rate
         if index > start and values[0] == "总分":
-            total = _number(cells[index][6])
+            total = read(cells[index][6], "stated_total_score", "总分")
             current = evaluation.total_score
             if total is not None and (current is None or abs(total - current) >= Decimal("0.005")):
-                stated["stated_total_score"] = total.quantize(Decimal("0.01"))
-    return stated
+                stated["stated_total_score"] = total
+    return stated, refused
 
 
 def _stated_notes(stated, preview, evaluation) -> list[str]:
@@ -281,9 +289,11 @@ def _general(text, start, evaluation, data_in: EvaluationInput, bad) -> Row:
             if source is None or not text[index][4]:
                 continue
             try:
-                value = parse_decimal(text[index][4])
-            except ValueError as exc:
-                row.error(f"全年执行数·{label}", str(exc))
+                value = numbers.read(
+                    text[index][4], Project._meta.get_field(f"executed_{source}"), label=""
+                )
+            except numbers.NumberRefused as refused:
+                row.error(f"全年执行数·{label}", str(refused))
                 continue
             old = getattr(evaluation.project, f"executed_{source}")
             executed[source] = value

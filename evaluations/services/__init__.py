@@ -14,6 +14,7 @@ from .evidence import evidence_add, evidence_problem, evidence_remove
 from .exports import can_download, export_request, export_run, export_sweep
 from .results import (
     EvaluationInput,
+    InputRefused,
     ResultInput,
     editing_refusal,
     evaluation_extend,
@@ -24,6 +25,7 @@ from .results import (
     evaluation_start,
     evaluation_transition,
     evaluation_validate,
+    input_problems,
     line_problems,
     results_of,
 )
@@ -53,6 +55,8 @@ __all__ = [
     "evaluation_extend",
     "evaluation_freeze",
     "evaluation_preview",
+    "InputRefused",
+    "input_problems",
     "evaluation_refresh",
     "evaluation_save",
     "evaluation_start",

@@ -6,6 +6,7 @@ sheet's and the evaluation's rows locked, so that a submission cannot slip in be
 from django.db import transaction
 from django.utils import timezone
 
+from budgets import numbers
 from budgets.access import Role, can_act
 from budgets.services import audit_record
 
@@ -25,6 +26,10 @@ def adjustment_request(
     _refuse_unless_open(sheet, _evaluation_of(sheet))
     if not new_value:
         raise workflow.WorkflowError("请填写调整后的指标值。")
+    if not indicator.is_qualitative and (
+        problem := numbers.value_problem(new_value, "调整后指标值")
+    ):
+        raise workflow.WorkflowError(problem)
     if not indicator.is_qualitative and scoring.parse_number(new_value) is None:
         raise workflow.WorkflowError("定量指标的调整后指标值必须是数字。")
     if not reason:

@@ -6,12 +6,13 @@ from typing import NamedTuple
 
 from django.db import transaction
 
+from budgets import numbers
 from budgets.models import DepartmentBudget, FiscalYear
 from budgets.services import OPTIONAL_TREE, STANDARD_TREE
 from config.bulk import few_collections
 
 from .. import consistency, scoring
-from ..consistency import FundPart
+from ..consistency import Flag, FundPart
 from ..models import IndicatorCategory, IndicatorResult, SelfEvaluation
 from ..selectors import policy_for
 
@@ -67,42 +68,102 @@ def funds_of(evaluation: SelfEvaluation, budget: DepartmentBudget | None = None)
     )
 
 
+def _field(model, name: str):
+    return model._meta.get_field(name)
+
+
+def _computed(compute, field) -> tuple[Decimal | None, bool]:
+    """(figure fitted to its column, whether it was out of range): the one place computed
+    figures pass before they are stored. A figure that does not fit (or cannot be computed from
+    an oversized old value) becomes None, shown as 超出范围 with its inputs, never a broken row."""
+    try:
+        value = compute()
+    except ArithmeticError:
+        return None, True
+    fitted = numbers.fit(value, field)
+    return fitted, value is not None and fitted is None
+
+
+def _money(value: Decimal | None) -> str:
+    return "无数据" if value is None else f"{value:.2f}万元"
+
+
 def evaluation_compute(
     evaluation: SelfEvaluation, results: list[IndicatorResult], funds: Funds, policy: scoring.Policy
 ) -> None:
     """Derive suggested scores, 执行率, totals and grades in memory (no queries, no saves).
     The entered score stays as the clerk gave it; the suggestion is what the rules compute."""
+    out_of_range: list[Flag] = []
+    suggested_field = _field(IndicatorResult, "suggested_score")
     for result in results:
         indicator = result.indicator
-        result.suggested_score = scoring.suggested_score(
-            indicator.comparator,
-            indicator.weight,
-            indicator.target_number,
-            scoring.parse_number(result.actual_value),
-            result.level or None,
-            policy,
+        result.suggested_score, over = _computed(
+            lambda indicator=indicator, result=result: scoring.suggested_score(
+                indicator.comparator,
+                indicator.weight,
+                indicator.target_number,
+                scoring.parse_number(result.actual_value),
+                result.level or None,
+                policy,
+            ),
+            suggested_field,
         )
-    evaluation.execution_rate = scoring.execution_rate(funds.full, funds.executed, policy)
-    evaluation.execution_score = scoring.execution_score(evaluation.execution_rate, policy)
+        if over:
+            out_of_range.append(
+                Flag(
+                    "out_of_range",
+                    f"“{indicator.name}”的建议得分超出范围（实际完成值{result.actual_value[:40]}，"
+                    f"年度指标值{indicator.effective_target}）",
+                    result.id,
+                )
+            )
+    evaluation.execution_rate, over = _computed(
+        lambda: scoring.execution_rate(funds.full, funds.executed, policy),
+        _field(SelfEvaluation, "execution_rate"),
+    )
+    if over:
+        out_of_range.append(
+            Flag(
+                "out_of_range",
+                f"执行率超出范围（全年执行数{_money(funds.executed)} ÷ "
+                f"全年预算数{_money(funds.full)}），请核对资金数据",
+            )
+        )
+    evaluation.execution_score, _ = _computed(
+        lambda: scoring.execution_score(evaluation.execution_rate, policy),
+        _field(SelfEvaluation, "execution_score"),
+    )
+    total_field = _field(SelfEvaluation, "total_score")
     if any(r.score is not None for r in results) or evaluation.execution_score is not None:
-        evaluation.total_score = scoring.total_score(
-            evaluation.execution_score, [r.score for r in results], policy
+        evaluation.total_score, over = _computed(
+            lambda: scoring.total_score(
+                evaluation.execution_score, [r.score for r in results], policy
+            ),
+            total_field,
         )
+        if over:
+            out_of_range.append(Flag("out_of_range", "自评总分超出范围，请核对各项得分"))
         evaluation.grade = scoring.grade(evaluation.total_score, policy) or ""
     else:
         evaluation.total_score, evaluation.grade = None, ""
     if any(r.review_score is not None for r in results):
-        evaluation.review_total_score = scoring.total_score(
-            evaluation.execution_score,
-            [r.score if r.review_score is None else r.review_score for r in results],
-            policy,
+        evaluation.review_total_score, over = _computed(
+            lambda: scoring.total_score(
+                evaluation.execution_score,
+                [r.score if r.review_score is None else r.review_score for r in results],
+                policy,
+            ),
+            _field(SelfEvaluation, "review_total_score"),
         )
+        if over:
+            out_of_range.append(Flag("out_of_range", "审核总分超出范围，请核对审核得分"))
         evaluation.review_grade = scoring.grade(evaluation.review_total_score, policy) or ""
     else:
         evaluation.review_total_score, evaluation.review_grade = None, ""
     evaluation.flags = [
         flag.to_json()
-        for flag in consistency.evaluation_flags(
+        for flag in out_of_range
+        + consistency.evaluation_flags(
             execution_rate=evaluation.execution_rate,
             results=results,
             funds=funds,

@@ -7,8 +7,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from budgets import numbers
 from budgets.access import Role, can_act
-from budgets.models import DepartmentBudget, FiscalYear, Project
+from budgets.models import FUND_SOURCES, DepartmentBudget, FiscalYear, Project
 from budgets.services import audit_record
 
 from .. import consistency, scoring, workflow
@@ -197,10 +198,74 @@ def _s(value) -> str | None:
     return None if value is None else str(value)
 
 
+_SOURCE_LABELS = dict(FUND_SOURCES)
+
+
+class InputRefused(FormProblems):
+    """Values refused by the number rule: unlike a submission's problems, nothing was saved."""
+
+
+def input_problems(
+    evaluation: SelfEvaluation, results: list[IndicatorResult], data: EvaluationInput
+) -> InputRefused | None:
+    """The values of `data` that may not be stored at all, by the one number rule: a score
+    outside 0…the line's weight (drafts included), a figure that does not fit its column, a
+    全年执行数 that would make the 执行率 absurd. Whatever the path (form, import, offline
+    table), such input is refused before anything is written."""
+    general: list[str] = []
+    lines: dict[int, list[str]] = {}
+    by_id = {r.id: r for r in results}
+    for line in data.results:
+        result = by_id.get(line.id)
+        if result is None:
+            continue
+        if not result.indicator.is_qualitative and (
+            problem := numbers.value_problem(line.actual_value, "实际完成值")
+        ):
+            lines.setdefault(result.id, []).append(problem)
+        if line.score is None:
+            continue
+        try:
+            numbers.check(
+                line.score,
+                IndicatorResult._meta.get_field("score"),
+                label="得分",
+                maximum=result.indicator.weight,
+            )
+        except numbers.NumberRefused as refused:
+            lines.setdefault(result.id, []).append(str(refused))
+    if data.executed is not None and evaluation.project_id:
+        project = evaluation.project
+        executed = {s: getattr(project, f"executed_{s}") for s in _SOURCE_LABELS}
+        for source, value in data.executed.items():
+            try:
+                numbers.check(
+                    value,
+                    Project._meta.get_field(f"executed_{source}"),
+                    label=f"全年执行数·{_SOURCE_LABELS.get(source, source)}",
+                )
+                executed[source] = value
+            except numbers.NumberRefused as refused:
+                general.append(str(refused))
+        if not general:
+            refusal = numbers.execution_refusal(project.full_total, sum(executed.values()))
+            if refusal:
+                general.append(refusal)
+    for name, value in (data.stated or {}).items():
+        try:
+            numbers.check(value, SelfEvaluation._meta.get_field(name))
+        except numbers.NumberRefused as refused:
+            general.append(str(refused))
+    return InputRefused(general, lines) if general or lines else None
+
+
 def evaluation_preview(evaluation: SelfEvaluation, data: EvaluationInput) -> dict:
     """What the form would show if saved now: suggestions, totals, grade, per-line problems.
     Nothing is written (the live scoring of the form calls this)."""
     results = results_of(evaluation)
+    refused = input_problems(evaluation, results, data)
+    if refused:  # preview what would be kept: the refused values are not applied
+        data = _without(data, refused)
     apply_input(evaluation, results, data)
     funds = funds_of(evaluation, budget_of(evaluation))
     policy = policy_for(evaluation.year)
@@ -209,8 +274,13 @@ def evaluation_preview(evaluation: SelfEvaluation, data: EvaluationInput) -> dic
         if result.score is None:
             result.score = result.suggested_score
     evaluation_compute(evaluation, results, funds, policy)  # flags see the scores a save keeps
-    total = scoring.total_score(evaluation.execution_score, [r.score for r in results], policy)
+    total = numbers.fit(
+        scoring.total_score(evaluation.execution_score, [r.score for r in results], policy),
+        SelfEvaluation._meta.get_field("total_score"),
+    )
+    problems = refused.lines if refused else {}
     return {
+        "general": refused.general if refused else [],
         "execution_rate": evaluation.execution_rate,
         "execution_score": evaluation.execution_score,
         "execution_reason_required": scoring.execution_deviation_required(
@@ -223,11 +293,28 @@ def evaluation_preview(evaluation: SelfEvaluation, data: EvaluationInput) -> dic
             r.id: {
                 "suggested": r.suggested_score,
                 "reason_required": scoring.deviation_required(r.score, r.indicator.weight),
-                "problems": line_problems(r, policy, final=False),
+                "problems": list(
+                    dict.fromkeys(problems.get(r.id, []) + line_problems(r, policy, final=False))
+                ),
             }
             for r in results
         },
     }
+
+
+def _without(data: EvaluationInput, refused: InputRefused) -> EvaluationInput:
+    """`data` less what `input_problems` refused (a refused score is left blank, refused
+    funds and stated figures are left as stored)."""
+    from dataclasses import replace
+
+    return replace(
+        data,
+        results=[
+            replace(line, score=None) if line.id in refused.lines else line for line in data.results
+        ],
+        executed=None if refused.general else data.executed,
+        stated=None if refused.general else data.stated,
+    )
 
 
 def line_problems(result: IndicatorResult, policy: scoring.Policy, final: bool) -> list[str]:
@@ -237,6 +324,10 @@ def line_problems(result: IndicatorResult, policy: scoring.Policy, final: bool) 
     score = result.score if result.score is not None else result.suggested_score
     if final and not result.actual_value.strip():
         messages.append("请填写实际完成值")
+    if not indicator.is_qualitative and (
+        problem := numbers.value_problem(result.actual_value, "实际完成值")
+    ):
+        messages.append(problem)
     if indicator.is_qualitative and final and not result.level:
         messages.append("定性指标须选择完成等级")
     if score is not None:
@@ -286,6 +377,8 @@ def evaluation_save(
     with transaction.atomic():
         bump_version(evaluation, version)
         results = results_of(evaluation)
+        if refused := input_problems(evaluation, results, data):
+            raise refused  # inside the transaction: the version bump is rolled back too
         changes = apply_input(evaluation, results, data)
         evaluation.save(update_fields=[*TEXT_FIELDS, *(data.stated or {})])
         if evaluation.project_id and data.executed is not None:

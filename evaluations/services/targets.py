@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from budgets import numbers
 from budgets.services import audit_record
 
 from .. import scoring, workflow
@@ -56,7 +57,9 @@ def target_problems(
         if not row.target_value.strip():
             messages.append("请填写年度指标值")
         elif row.comparator != scoring.QUALITATIVE:
-            if scoring.parse_number(row.target_value) is None:
+            if problem := numbers.value_problem(row.target_value, "年度指标值"):
+                messages.append(problem)
+            elif scoring.parse_number(row.target_value) is None:
                 messages.append("定量指标的年度指标值必须是数字（文字目标请选择“定性”）")
             if not row.unit.strip():
                 messages.append("定量指标须填写计量单位")

@@ -143,3 +143,16 @@ def escape_text(value: str) -> str:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers are never
     passed here (they stay numbers)."""
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+OUT_OF_RANGE = "超出范围"
+
+
+def rate_shown(rate, full, executed):
+    """The 执行率 a table prints: the stored rate; "超出范围" where there is a budget and an
+    execution but no rate (the figure did not fit its column and was stored as NULL, see
+    budgets.numbers.fit); None (blank) where there is nothing to compute from."""
+    if rate not in (None, ""):
+        return rate
+    known = full not in (None, "") and executed not in (None, "")
+    return OUT_OF_RANGE if known and Decimal(full) > 0 else None

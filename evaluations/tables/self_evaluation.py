@@ -8,7 +8,7 @@ from decimal import Decimal
 from itertools import groupby
 
 from .. import scoring
-from .base import Builder, Style, Table
+from .base import OUT_OF_RANGE, Builder, Style, Table, rate_shown
 
 WIDTHS = [14.0, 14.0, 26.0, 16.0, 16.0, 9.0, 9.0, 32.0]
 N = len(WIDTHS)
@@ -127,7 +127,11 @@ def _funds(b: Builder, data: dict, project: bool) -> None:
     b.put(3, dec(total["full"]), Style.MONEY)
     b.put(4, dec(total["executed"]), Style.MONEY)
     b.put(5, dec(data["execution_weight"]), Style.SCORE)
-    b.put(6, dec(data["execution_rate"]), Style.PERCENT)
+    rate = rate_shown(data["execution_rate"], total["full"], total["executed"])
+    if rate == OUT_OF_RANGE:
+        b.put(6, rate, Style.CENTER)
+    else:
+        b.put(6, dec(rate), Style.PERCENT)
     b.put(7, dec(data["execution_score"]), Style.SCORE)
     b.row()
     if project:

@@ -13,7 +13,7 @@ from budgets.models import DepartmentBudget, Project
 
 from .. import scoring
 from ..models import SelfEvaluation, TargetSheet
-from .base import Builder, Style, Table
+from .base import OUT_OF_RANGE, Builder, Style, Table, rate_shown
 from .basic_data import put_money
 from .funds import INCOME_NATURES, _sum
 from .gather import _s, evaluation_queryset, gather_evaluations
@@ -69,6 +69,9 @@ def summary_table(year: int, rows: list[dict]) -> Table:
             (6, row["score"], Style.SCORE),
             (7, row["review_score"], Style.SCORE),
         ):
+            if value == OUT_OF_RANGE:
+                b.put(col, value, Style.CENTER)
+                continue
             number_value = dec(value)
             if number_value is None:
                 b.put(col, "", Style.CENTER)
@@ -135,7 +138,7 @@ def evaluation_row(evaluation: SelfEvaluation, data: dict) -> dict:
         "name": data["project_name"] if project else DEPARTMENT_WIDE,
         "budget": total.get("full"),
         "executed": total.get("executed"),
-        "rate": data.get("execution_rate"),
+        "rate": rate_shown(data.get("execution_rate"), total.get("full"), total.get("executed")),
         "score": data.get("total"),
         "review_score": data.get("review_total"),
         # the reviewer's grade, when there is one, is the result

@@ -100,7 +100,7 @@ def test_bad_input_saves_nothing_and_keeps_what_was_typed(clerk_client, sheet, f
     page = response.content.decode()
     assert response.status_code == 200
     assert "填写有误，未保存" in page
-    assert "分值：输入一个数字。" in page
+    assert "分值必须是数字" in page
     assert "我刚输入的指标名称" in page and "二十" in page
     assert sheet.indicators.count() == 0
 

@@ -1,5 +1,7 @@
 """The target sheet page as clerks and reviewers use it."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -203,13 +205,12 @@ def test_a_sheet_of_a_thousand_lines_saves(clerk_client, sheet, fiscal_year, set
     assert sheet.indicators.count() == lines
     # Again from the page, with every field the page renders for a line (ids, DELETE, ORDER).
     page = clerk_client.get(url(sheet)).content.decode()
-    import re
-
     per_line = set(re.findall(r'name="rows-0-([A-Za-z0-9_]+)"', page))
     assert {"id", "name", "weight", "ORDER", "DELETE"} <= per_line
     sheet.refresh_from_db()
     indicators = list(sheet.indicators.order_by("order", "id"))
-    data = grid_post(sheet, [{**r, "id": i.id, "DELETE": ""} for r, i in zip(rows, indicators)])
+    rows = [{**r, "id": i.id, "DELETE": ""} for r, i in zip(rows, indicators, strict=True)]
+    data = grid_post(sheet, rows)
     data["rows-INITIAL_FORMS"] = lines
     fields = len(data) + 2  # + csrfmiddlewaretoken, and a margin for what a browser adds
     assert fields >= lines * len(per_line)

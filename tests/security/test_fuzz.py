@@ -222,6 +222,8 @@ class Fuzzer:
         self.baseline = dbstate.digest()
 
     def send(self, client: Client, method: str, url: str, data, where: tuple[str, str, str]):
+        # the log keeps the last 9,000 queries: past that, a capture by offsets would see none
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url, data) if method == "get" else client.post(url, data)
         self.tally.requests += 1
@@ -281,10 +283,9 @@ def _more_states(v: walk.Victim) -> list[tuple[str, str]]:
     sheet = TargetSheet.objects.get(project__code="2021-101-005")
     assert not SelfEvaluation.objects.filter(project=sheet.project).exists()
     TargetSheet.objects.filter(pk=sheet.pk).update(state=FormState.DRAFT, approved_at=None)
-    # two lines are enough to try every field of a line (each grid save re-renders all of them)
-    keep = list(sheet.indicators.order_by("order", "id").values_list("pk", flat=True)[:2])
-    assert len(keep) == 2
-    sheet.indicators.exclude(pk__in=keep).delete()
+    # one line is enough to try every field of a line (each grid save re-renders all of them)
+    first = sheet.indicators.order_by("order", "id").first()
+    sheet.indicators.exclude(pk=first.pk).delete()
     evaluation = SelfEvaluation.objects.get(project__code="2021-101-002")
     SelfEvaluation.objects.filter(pk=evaluation.pk).update(
         state=FormState.SUBMITTED, submitted_at=timezone.now()

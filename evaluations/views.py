@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from budgets.access import Role, access_for, can_act
 from budgets.access import visible_departments as access_scope_departments
-from budgets.http import keyed_ids, optional_id, optional_int
+from budgets.http import as_id, keyed_ids, optional_id, optional_int
 from budgets.models import AuditLog
 
 from . import consistency, selectors, services, workflow
@@ -442,8 +442,8 @@ def evaluation_preview(request, pk: int):
     )
     preview = services.evaluation_preview(evaluation, data)
     for key, message in errors.items():
-        # the keys are ours ("score-<result id>"), built from the evaluation's own lines
-        line = preview["lines"].get(optional_id(key.partition("-")[2]))
+        # the keys are ours: "score-<result id>" of a line, or "executed-current" of the funds
+        line = preview["lines"].get(as_id(key.partition("-")[2]))
         if line is not None:
             line["problems"].insert(0, message)
     return JsonResponse(_jsonable(preview), json_dumps_params={"ensure_ascii": False})
@@ -601,7 +601,6 @@ def exports(request):
     """Request exports and follow them: progress bars update by themselves (exports.js)."""
     all_years = selectors.years()
     if request.method == "POST":
-        # a request for another year's export must not become one of the current year
         year = optional_int(request.POST.get("year"), "年度")
         fiscal_year = selectors.year_or_current(all_years, year)
         department = optional_id(request.POST.get("department"))
@@ -609,6 +608,9 @@ def exports(request):
         try:
             if fiscal_year is None:
                 raise workflow.WorkflowError("尚未设置年度。")
+            if year is not None and fiscal_year.year != year:
+                # a request for another year's export must not become one of the current year
+                raise workflow.WorkflowError(f"未找到{year}年度。")
             job = services.export_request(
                 user=request.user,
                 kind=request.POST.get("kind", ""),

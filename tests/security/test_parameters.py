@@ -161,3 +161,12 @@ def test_bad_parameter_page_names_the_parameter(demo, settings):
     assert client.get(f"/review/?year={SUP}").status_code == 200
     response = client.post("/exports/", {"year": SUP, "kind": "department", "format": "xlsx"})
     assert response.status_code == 400 and "参数“年度”不是有效的数字" in response.content.decode()
+    # a year that does not exist is refused, not exported as the current year
+    from evaluations.models import ExportJob
+
+    jobs = ExportJob.objects.count()
+    response = client.post(
+        "/exports/", {"year": "2099", "kind": "department", "format": "xlsx"}, follow=True
+    )
+    assert "未找到2099年度" in response.content.decode()
+    assert ExportJob.objects.count() == jobs

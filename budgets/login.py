@@ -2,10 +2,11 @@
 
 After LOGIN_FAILURE_LIMIT failed attempts for one user name from one address, further attempts
 from that address for that name are refused (the password is not even checked) until
-LOGIN_LOCKOUT_SECONDS after the first failure. Counting per name *and* address keeps a guesser
-from locking a colleague out from elsewhere. The counters live in Django's cache: set CACHE_URL
-to Redis where several processes serve the site, so that they share one count. A successful
-login clears the count.
+LOGIN_LOCKOUT_SECONDS after the first failure. Each attempt is numbered in the cache before its
+password is checked, so parallel attempts cannot slip past the limit. Counting per name *and*
+address keeps a guesser from locking a colleague out from elsewhere. The counters live in
+Django's cache: set CACHE_URL to Redis where several processes serve the site, so that they share
+one count. Only a successful login clears the count.
 """
 
 import hashlib
@@ -41,22 +42,27 @@ def failures(username: str, address: str) -> int:
     return cache.get(_key(username, address), 0)
 
 
-def is_locked(username: str, address: str) -> bool:
-    return failures(username, address) >= settings.LOGIN_FAILURE_LIMIT
-
-
-def record_failure(username: str, address: str) -> int:
+def reserve_attempt(username: str, address: str) -> int:
+    """Take the next attempt's number before the password is checked (the numbers of attempts
+    since the window began, this one included). `add` and `incr` are atomic in every shared
+    cache (Redis INCR; locmem under its lock), so parallel attempts get distinct numbers and no
+    more than the limit are ever judged: checking a count and counting a failure afterwards let
+    40 parallel guesses through before the first failure was counted."""
     key = _key(username, address)
-    # The window starts at the first failure: `add` sets the expiry once, `incr` keeps it.
+    # The window starts at the first attempt: `add` sets the expiry once, `incr` keeps it.
     cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        count = 1
-    if count == settings.LOGIN_FAILURE_LIMIT:
-        log.warning("login locked for %r from %s after %d failures", username, address, count)
-    return count
+        number = cache.incr(key)
+    except ValueError:  # expired between add and incr (locmem): a new window
+        cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+        number = cache.incr(key)
+    if number == 1:
+        # Redis' INCR recreates a key that expired between add and incr without an expiry: give
+        # it the window's (a count without one would lock the name for ever).
+        cache.touch(key, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+    if number == settings.LOGIN_FAILURE_LIMIT + 1:
+        log.warning("login locked for %r from %s after %d attempts", username, address, number - 1)
+    return number
 
 
 def clear(username: str, address: str) -> None:
@@ -64,20 +70,24 @@ def clear(username: str, address: str) -> None:
 
 
 class ThrottledLoginMixin:
-    """Refuse locked attempts before checking the password; count failures; clear on success."""
+    """Number the attempt, refuse it past the limit without checking the password, then check;
+    only a successful login clears the count."""
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         address = client_address(self.request)
-        if is_locked(username, address):
+        number = reserve_attempt(username, address)
+        if number > settings.LOGIN_FAILURE_LIMIT:
             raise forms.ValidationError(locked_message(), code="throttled")
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            if record_failure(username, address) >= settings.LOGIN_FAILURE_LIMIT:
+            if number >= settings.LOGIN_FAILURE_LIMIT:  # that was the last one allowed
                 raise forms.ValidationError(locked_message(), code="throttled") from None
             raise
-        clear(username, address)
+        # A form without a password passes clean() without logging anyone in: not a success.
+        if self.get_user() is not None:
+            clear(username, address)
         return cleaned
 
 

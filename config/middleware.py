@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.template import loader
 
 
 class SecurityHeadersMiddleware:
@@ -24,4 +25,21 @@ class SecurityHeadersMiddleware:
         permissions = getattr(settings, "PERMISSIONS_POLICY", "")
         if permissions and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = permissions
+        return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """Django has no handler405: require_POST answers an empty page. Opening a POST-only address
+    (a bookmark, a reload) gets the site's Chinese error page instead, still with status 405."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content:
+            response.content = loader.render_to_string("405.html")
+            response["Content-Type"] = "text/html; charset=utf-8"
+            if response.has_header("Content-Length"):  # set by CommonMiddleware for the empty body
+                response["Content-Length"] = str(len(response.content))
         return response

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    "config.middleware.MethodNotAllowedPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -133,6 +134,11 @@ IMPORT_TASK_SOFT_TIME_LIMIT = env.int("IMPORT_TASK_SOFT_TIME_LIMIT", default=10 
 IMPORT_TASK_TIME_LIMIT = env.int("IMPORT_TASK_TIME_LIMIT", default=11 * 60)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A target sheet posts ~12 fields a line and its grid allows 1,000 lines (imports add any number):
+# Django's default of 1,000 fields refused a sheet of ~90 lines. The limit guards the parser's
+# CPU and memory, which DATA_UPLOAD_MAX_MEMORY_SIZE bounds anyway; 20,000 leaves room for 1,000
+# lines of 15 fields and the page's own fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=20_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Sessions: idle timeout, renewed on each request.

@@ -7,6 +7,11 @@ from evaluations import views as evaluation_views
 
 admin.site.login_form = login.AdminLoginForm  # the admin's login is throttled like the site's
 
+# Errors in Chinese, in the site's layout: Django's default views render templates/404.html,
+# 403.html and 500.html (the 500 page without any context: it must not touch the database);
+# the 400 page also names the bad parameter.
+handler400 = "budgets.http.bad_request"
+
 urlpatterns = [
     path("", evaluation_views.home, name="home"),
     path("targets/start/", evaluation_views.target_sheet_start, name="target_sheet_start"),

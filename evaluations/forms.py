@@ -7,6 +7,7 @@ from django import forms
 
 from budgets import numbers
 from budgets.forms import NumberField
+from budgets.http import ID_MAX, INT_MAX
 from budgets.models import Project
 
 from . import scoring
@@ -14,7 +15,7 @@ from .models import MAX_WEIGHT, Indicator, IndicatorCategory, IndicatorResult
 
 
 class IndicatorRowForm(forms.Form):
-    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=ID_MAX)
     level1 = forms.ChoiceField(label="一级指标")
     category = forms.ChoiceField(label="二级指标")
     name = forms.CharField(label="三级指标", max_length=200)
@@ -55,7 +56,7 @@ class TargetSheetForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=INT_MAX)
 
 
 def category_map(fiscal_year) -> dict[int, IndicatorCategory]:

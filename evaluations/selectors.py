@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from budgets.access import Role, access_for, get_visible_or_404
+from budgets.http import as_int
 from budgets.models import Department, FiscalYear, Project
 
 from . import scoring, workflow
@@ -61,11 +62,13 @@ def years() -> list[FiscalYear]:
     return list(FiscalYear.objects.order_by("-year"))
 
 
-def year_or_current(all_years: list[FiscalYear], requested: str | None) -> FiscalYear | None:
-    """The requested year if it exists, else the current one, else the latest."""
-    if requested and requested.isdigit():
+def year_or_current(all_years: list[FiscalYear], requested: str | int | None) -> FiscalYear | None:
+    """The requested year if it exists, else the current one, else the latest (a year that is not
+    a number is one that does not exist: the page shows the current year)."""
+    wanted = as_int(requested)
+    if wanted is not None:
         for fiscal_year in all_years:
-            if fiscal_year.year == int(requested):
+            if fiscal_year.year == wanted:
                 return fiscal_year
     for fiscal_year in all_years:
         if fiscal_year.is_current:
@@ -297,7 +300,7 @@ def review_list(
     *,
     kind: str = "",
     state: str = "",
-    department: str = "",
+    department: int | None = None,
     grade: str = "",
     overdue: bool = False,
     sort: str = "submitted",
@@ -319,8 +322,8 @@ def review_list(
         if overdue and late_q is None:
             continue
         queryset = _reviewable(model, user, fiscal_year).select_related(None).order_by()
-        if department.isdigit():
-            queryset = queryset.filter(department_id=int(department))
+        if department is not None:
+            queryset = queryset.filter(department_id=department)
         if grade:
             queryset = queryset.filter(grade=grade)
         if overdue:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from budgets.access import Role, access_for, can_act
 from budgets.access import visible_departments as access_scope_departments
+from budgets.http import as_id, keyed_ids, optional_id, optional_int
 from budgets.models import AuditLog
 
 from . import consistency, selectors, services, workflow
@@ -74,9 +75,9 @@ def _start(request, service, page: str):
     try:
         form = service(
             user=request.user,
-            project_id=request.POST.get("project"),
-            department_id=request.POST.get("department"),
-            year_id=request.POST.get("year"),
+            project_id=optional_id(request.POST.get("project"), "项目"),
+            department_id=optional_id(request.POST.get("department"), "单位"),
+            year_id=optional_id(request.POST.get("year"), "年度"),
         )
     except workflow.WorkflowError as error:
         messages.error(request, str(error))
@@ -161,7 +162,9 @@ def _adjust(request, sheet, action: str) -> None:
     """目标调整 requests (clerk) and decisions (reviewer) on an approved target sheet."""
     try:
         if action == "adjust_request":
-            indicator = sheet.indicators.filter(pk=_int(request.POST.get("indicator"))).first()
+            indicator = sheet.indicators.filter(
+                pk=optional_id(request.POST.get("indicator"))
+            ).first()
             if indicator is None:
                 raise workflow.WorkflowError("请选择要调整的指标。")
             services.adjustment_request(
@@ -173,7 +176,7 @@ def _adjust(request, sheet, action: str) -> None:
             messages.success(request, "已提交目标调整申请，等待财政部门审批。")
         else:
             adjustment = TargetAdjustment.objects.filter(
-                pk=_int(request.POST.get("adjustment")), indicator__sheet=sheet
+                pk=optional_id(request.POST.get("adjustment")), indicator__sheet=sheet
             ).first()
             if adjustment is None:
                 raise workflow.WorkflowError("未找到该调整申请。")
@@ -193,22 +196,14 @@ def _seen_version(post) -> int:
     """The version of the form the user saw, which a workflow action (审核通过, 退回, 确认, …)
     must carry: without it the service would act on whatever is stored now, which the user may
     never have seen. Missing is refused like stale, with the same message."""
-    version = _int(post.get("version"))
+    version = optional_int(post.get("version"), "版本")
     if version is None:
         raise services.FormConflict()
     return version
 
 
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
-
-
 def _line_comments(post) -> dict[int, str]:
-    return {
-        int(key.removeprefix("line-")): value
-        for key, value in post.items()
-        if key.startswith("line-") and key.removeprefix("line-").isdigit() and value.strip()
-    }
+    return {pk: value for pk, value in keyed_ids(post, "line-").items() if value.strip()}
 
 
 def _bind_target_forms(data, sheet, categories):
@@ -320,7 +315,7 @@ def evaluation(request, pk: int):
     posted, errors, problems = None, {}, None
     if request.method == "POST":
         action = request.POST.get("action", "save")
-        version = _int(request.POST.get("version"))
+        version = optional_int(request.POST.get("version"), "版本")
         try:
             if action in ("save", "submit"):
                 posted, errors = parse_evaluation_post(
@@ -479,9 +474,10 @@ def evaluation_preview(request, pk: int):
         for m in refused
     ]
     for key, message in errors.items():
-        field, _, pk_text = key.partition("-")
-        if pk_text.isdigit() and int(pk_text) in preview["lines"]:
-            preview["lines"][int(pk_text)]["problems"].insert(0, message)
+        # the keys are ours: "score-<result id>" of a line, or "executed-current" of the funds
+        line = preview["lines"].get(as_id(key.partition("-")[2]))
+        if line is not None:
+            line["problems"].insert(0, message)
     return JsonResponse(_jsonable(preview), json_dumps_params={"ensure_ascii": False})
 
 
@@ -513,7 +509,7 @@ def review_queue(request):
         "state": request.GET.get("state", "")
         if request.GET.get("state") in FormState.values
         else "",
-        "department": request.GET.get("department", ""),
+        "department": optional_id(request.GET.get("department"), "单位"),
         "grade": request.GET.get("grade", "")
         if request.GET.get("grade") in ("优", "良", "中", "差")
         else "",
@@ -575,7 +571,7 @@ def evidence_upload(request, pk: int):
     evaluation = selectors.evaluation_for(request.user, pk)
     result = (
         evaluation.results.select_related("indicator")
-        .filter(pk=_int(request.POST.get("result")))
+        .filter(pk=optional_id(request.POST.get("result")))
         .first()
     )
     upload = request.FILES.get("file")
@@ -637,12 +633,16 @@ def exports(request):
     """Request exports and follow them: progress bars update by themselves (exports.js)."""
     all_years = selectors.years()
     if request.method == "POST":
-        fiscal_year = selectors.year_or_current(all_years, request.POST.get("year"))
-        department = _int(request.POST.get("department"))
-        project = _int(request.POST.get("project"))
+        year = optional_int(request.POST.get("year"), "年度")
+        fiscal_year = selectors.year_or_current(all_years, year)
+        department = optional_id(request.POST.get("department"))
+        project = optional_id(request.POST.get("project"))
         try:
             if fiscal_year is None:
                 raise workflow.WorkflowError("尚未设置年度。")
+            if year is not None and fiscal_year.year != year:
+                # a request for another year's export must not become one of the current year
+                raise workflow.WorkflowError(f"未找到{year}年度。")
             job = services.export_request(
                 user=request.user,
                 kind=request.POST.get("kind", ""),

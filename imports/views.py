@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from budgets.http import optional_int
 from evaluations import selectors
 from evaluations.services import editing_refusal
 
@@ -50,11 +51,8 @@ def imports(request):
     if request.method == "POST":
         upload = _upload(request)
         if upload:
-            year = (
-                selectors.year_or_current(all_years, request.POST.get("year"))
-                if request.POST.get("year")
-                else None
-            )
+            wanted = optional_int(request.POST.get("year"), "年度")
+            year = selectors.year_or_current(all_years, wanted) if wanted else None
             try:
                 job = services.job_create(
                     user=request.user,

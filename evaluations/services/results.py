@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from budgets import numbers
 from budgets.access import Role, can_act
+from budgets.http import as_id
 from budgets.models import FUND_SOURCES, DepartmentBudget, FiscalYear, Project
 from budgets.services import audit_record
 
@@ -61,12 +62,12 @@ def evaluation_start(*, user, project_id=None, department_id=None, year_id=None)
     from budgets.access import scope
 
     if project_id:
-        project = scope(Project.objects.all(), user).filter(pk=_pk(project_id)).first()
+        project = scope(Project.objects.all(), user).filter(pk=as_id(project_id)).first()
         sheet = TargetSheet.objects.filter(project=project).first() if project else None
     else:
         sheet = (
             scope(TargetSheet.objects.all(), user)
-            .filter(project=None, department_id=_pk(department_id), year_id=_pk(year_id))
+            .filter(project=None, department_id=as_id(department_id), year_id=as_id(year_id))
             .first()
         )
     if sheet is None:
@@ -100,10 +101,6 @@ def evaluation_start(*, user, project_id=None, department_id=None, year_id=None)
         audit_record(actor=user, action="绩效自评·创建", obj=evaluation)
         evaluation_refresh(evaluation)
     return evaluation
-
-
-def _pk(value) -> int | None:
-    return int(value) if value is not None and str(value).isdigit() else None
 
 
 def results_of(evaluation: SelfEvaluation) -> list[IndicatorResult]:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from budgets import numbers
+from budgets.http import as_id
 from budgets.services import audit_record
 
 from .. import scoring, workflow
@@ -196,16 +197,16 @@ def target_sheet_start(*, user, project_id=None, department_id=None, year_id=Non
 
     if project_id:
         project = (
-            scope(Project.objects.select_related("year"), user).filter(pk=_pk(project_id)).first()
+            scope(Project.objects.select_related("year"), user).filter(pk=as_id(project_id)).first()
         )
         if project is None:
             raise workflow.WorkflowError("未找到该项目，或您无权填报。")
         key = {"project": project, "year": project.year, "department_id": project.department_id}
     else:
         department = (
-            scope(Department.objects.all(), user, "id").filter(pk=_pk(department_id)).first()
+            scope(Department.objects.all(), user, "id").filter(pk=as_id(department_id)).first()
         )
-        fiscal_year = FiscalYear.objects.filter(pk=_pk(year_id)).first()
+        fiscal_year = FiscalYear.objects.filter(pk=as_id(year_id)).first()
         if department is None or fiscal_year is None:
             raise workflow.WorkflowError("未找到该单位或年度，或您无权填报。")
         key = {"project": None, "year": fiscal_year, "department_id": department.id}
@@ -219,7 +220,3 @@ def target_sheet_start(*, user, project_id=None, department_id=None, year_id=Non
         if created:
             audit_record(actor=user, action="绩效目标·创建", obj=sheet)
     return sheet
-
-
-def _pk(value) -> int | None:
-    return int(value) if value is not None and str(value).isdigit() else None

@@ -8,10 +8,54 @@ document.addEventListener("change", (event) => {
 // data-draft-key keep their typed values in this browser. The stored copy carries the form's
 // version; once the server has saved (the version went up) it is dropped, otherwise the next
 // visit offers to put it back.
+//
+// The copy belongs to the user who typed it: its key holds the user name (<body
+// data-draft-owner>), so it is never offered to someone else using the same browser. Logging
+// out clears every copy (nothing is left to recover: the user left on purpose). When the session
+// simply expired there was no logout: the login page then clears the copies of everyone but the
+// user who signs in, who gets theirs back.
+const DRAFT_PREFIX = "jxzp-draft:";
+
+function draftKeys() {
+  const keys = [];
+  for (let i = 0; i < localStorage.length; i++) {
+    const key = localStorage.key(i);
+    if (key && key.startsWith(DRAFT_PREFIX)) keys.push(key);
+  }
+  return keys;
+}
+
+function draftOwnerPart(username) {
+  return encodeURIComponent(username) + ":";
+}
+
+function clearDrafts(keep) {
+  for (const key of draftKeys()) {
+    if (!keep || !key.startsWith(DRAFT_PREFIX + keep)) localStorage.removeItem(key);
+  }
+}
+
+(() => {
+  if (!window.localStorage) return;
+  // copies from before they were keyed by user ("jxzp-draft:<form>"): nobody's, so dropped
+  for (const key of draftKeys()) {
+    if (!key.slice(DRAFT_PREFIX.length).includes(":")) localStorage.removeItem(key);
+  }
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.matches("form[data-logout]")) clearDrafts(null);
+    if (form.matches("form[data-login]")) {
+      const name = form.querySelector("input[name=username]");
+      clearDrafts(name && name.value ? draftOwnerPart(name.value) : null);
+    }
+  });
+})();
+
 (() => {
   const form = document.querySelector("form[data-draft-key]");
-  if (!form || !window.localStorage) return;
-  const key = "jxzp-draft:" + form.dataset.draftKey;
+  const owner = document.body.dataset.draftOwner;
+  if (!form || !owner || !window.localStorage) return;
+  const key = DRAFT_PREFIX + draftOwnerPart(owner) + form.dataset.draftKey;
   const versionInput = form.querySelector("input[name=version]");
   const version = versionInput ? Number(versionInput.value) : 0;
   const skip = new Set(["csrfmiddlewaretoken", "version", "action"]);

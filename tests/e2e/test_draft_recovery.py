@@ -37,3 +37,49 @@ def test_typed_values_survive_a_session_timeout(page: Page, login, screenshot):
     # once saved, the stored copy is dropped: no offer on the next visit
     page.goto(f"/evaluations/{evaluation.pk}/")
     expect(page.locator(".restore-bar")).to_have_count(0)
+
+
+def _draft_keys(page: Page) -> list[str]:
+    return page.evaluate(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('jxzp-draft:')).sort()"
+    )
+
+
+def _type_unsaved(page: Page, evaluation) -> None:
+    page.goto(f"/evaluations/{evaluation.pk}/")
+    page.get_by_label("实际完成情况").fill(TYPED)
+    page.get_by_label("高频事项入驻旗舰店数实际完成值").fill("190")
+    page.wait_for_function("() => Object.keys(localStorage).some(k => k.startsWith('jxzp-draft:'))")
+
+
+def test_typed_values_are_the_users_own_and_cleared_at_logout(page: Page, login):
+    """Issue 12: the copy was keyed by form only, so the next user of the browser was offered
+    the previous user's input. Now it is keyed by user, cleared when the user logs out, and
+    cleared for everyone else when someone else signs in after a session expired."""
+    evaluation = SelfEvaluation.objects.get(project__name="政务一体化平台建设")
+    login(page, "xn_clerk")
+    _type_unsaved(page, evaluation)
+    assert _draft_keys(page) == [f"jxzp-draft:xn_clerk:evaluation-{evaluation.pk}"]
+    # a copy in the old format (no owner) is nobody's: dropped on the next page
+    page.evaluate("() => localStorage.setItem('jxzp-draft:evaluation-1', '{}')")
+    page.goto("/")
+    assert _draft_keys(page) == [f"jxzp-draft:xn_clerk:evaluation-{evaluation.pk}"]
+
+    # 1. The clerk logs out: nothing stays in the browser.
+    page.get_by_role("button", name="退出").click()
+    expect(page.locator("h1")).to_have_text("用户登录")
+    assert _draft_keys(page) == []
+
+    # 2. The clerk types again and the session expires (no logout); an administrator signs in
+    #    on the same browser and opens the same form: no offer, and the clerk's copy is gone.
+    login(page, "xn_clerk")
+    _type_unsaved(page, evaluation)
+    page.context.clear_cookies(name="sessionid")
+    page.goto("/")
+    expect(page.locator("h1")).to_have_text("用户登录")
+    assert _draft_keys(page) == [f"jxzp-draft:xn_clerk:evaluation-{evaluation.pk}"]
+    login(page, "admin")
+    assert _draft_keys(page) == []
+    page.goto(f"/evaluations/{evaluation.pk}/")
+    expect(page.get_by_label("实际完成情况")).not_to_have_value(TYPED)
+    expect(page.locator(".restore-bar")).to_have_count(0)

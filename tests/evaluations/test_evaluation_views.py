@@ -98,6 +98,18 @@ def test_preview_returns_live_scores(clerk_client, evaluation):
     assert clerk_client.get(url(evaluation, "evaluation_preview")).status_code == 405
 
 
+def test_preview_answers_typing_errors_in_its_json(clerk_client, evaluation):
+    """A fund figure that is not a number is the preview's message, not a bad request (its
+    error key, executed-current, carries no line id)."""
+    data = post_data(evaluation, GOOD)
+    data["executed-current"] = "abc"
+    line = evaluation.results.order_by("id").first()
+    data[f"score-{line.pk}"] = "abc"
+    response = clerk_client.post(url(evaluation, "evaluation_preview"), data)
+    assert response.status_code == 200
+    assert "得分必须是数字" in response.json()["lines"][str(line.pk)]["problems"]
+
+
 def test_reviewer_approves_with_adjusted_score(client, tree, evaluation, clerk):
     services.evaluation_save(
         evaluation=evaluation,

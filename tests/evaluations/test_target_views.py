@@ -1,5 +1,7 @@
 """The target sheet page as clerks and reviewers use it."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -190,3 +192,31 @@ def test_page_query_count_does_not_grow(client, tree, sheet, viewer, django_asse
         IndicatorFactory(sheet=sheet)
     with django_assert_max_num_queries(len(small)):
         assert client.get(url(sheet)).status_code == 200
+
+
+def test_a_sheet_of_a_thousand_lines_saves(clerk_client, sheet, fiscal_year, settings):
+    """The grid allows 1,000 lines (and imports add any number): a save of every field of every
+    line, as the browser posts it, fits Django's field-count limit (issue 12: ~90 lines were
+    refused with a 400 at the default 1,000 fields)."""
+    lines = 1000
+    rows = [grid_row(fiscal_year, name=f"指标{n}", weight="0.1") for n in range(lines)]
+    response = clerk_client.post(url(sheet), grid_post(sheet, rows))
+    assert response.status_code == 302, response.status_code
+    assert sheet.indicators.count() == lines
+    # Again from the page, with every field the page renders for a line (ids, DELETE, ORDER).
+    page = clerk_client.get(url(sheet)).content.decode()
+    per_line = set(re.findall(r'name="rows-0-([A-Za-z0-9_]+)"', page))
+    assert {"id", "name", "weight", "ORDER", "DELETE"} <= per_line
+    sheet.refresh_from_db()
+    indicators = list(sheet.indicators.order_by("order", "id"))
+    rows = [{**r, "id": i.id, "DELETE": ""} for r, i in zip(rows, indicators, strict=True)]
+    data = grid_post(sheet, rows)
+    data["rows-INITIAL_FORMS"] = lines
+    fields = len(data) + 2  # + csrfmiddlewaretoken, and a margin for what a browser adds
+    assert fields >= lines * len(per_line)
+    assert fields <= settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    data["rows-0-name"] = "改过的指标"
+    response = clerk_client.post(url(sheet), data)
+    assert response.status_code == 302, response.status_code
+    assert sheet.indicators.count() == lines
+    assert sheet.indicators.filter(name="改过的指标").exists()

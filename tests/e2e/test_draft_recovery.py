@@ -48,7 +48,10 @@ def _draft_keys(page: Page) -> list[str]:
 def _type_unsaved(page: Page, evaluation) -> None:
     page.goto(f"/evaluations/{evaluation.pk}/")
     page.get_by_label("实际完成情况").fill(TYPED)
-    page.get_by_label("高频事项入驻旗舰店数实际完成值").fill("190")
+    # the live preview answers in the background, and every answer renews the session cookie:
+    # wait for it, so that it cannot bring the cookie back after the test ends the session
+    with page.expect_response(lambda response: "/preview/" in response.url):
+        page.get_by_label("高频事项入驻旗舰店数实际完成值").fill("190")
     page.wait_for_function("() => Object.keys(localStorage).some(k => k.startsWith('jxzp-draft:'))")
 
 

@@ -15,9 +15,8 @@ same way, and every path parameter with ids no row can have. Then:
 The Django admin is left to its own tests (test_web.py, test_admin_audit.py): its forms are
 Django's own ModelForms over the same models.
 
-Number values that reach a DecimalField (a score of 1e400 or 40 digits) are the numbers rule's
-(issue 12, item 1, fixed on its own branch): the 500s they still cause are listed in
-KNOWN_NUMBER_ERRORS and reported, not failed; remove the list once that fix is merged.
+Number values that reach a DecimalField (a score of 1e400 or 40 digits) are refused by the one
+number rule (budgets/numbers.py) like every other hostile value: no exception list.
 """
 
 import re
@@ -75,15 +74,6 @@ ROLES = {
 # Requests that may still answer 500 until the numbers rule is merged: (route name, field
 # pattern, value label). Found by this test; each is a decimal value reaching a DecimalField or
 # the scoring module's quantize. The test prints the ones it still meets.
-KNOWN_NUMBER_ERRORS: set[tuple[str, str, str]] = {
-    # the live preview quantizes a 40-digit 实际完成值 / 得分 / 全年执行数 (scoring._quantize,
-    # consistency._percent): decimal.InvalidOperation
-    ("evaluation_preview", "actual-N", "40位数字"),
-    ("evaluation_preview", "score-N", "40位数字"),
-    ("evaluation_preview", "executed-current", "40位数字"),
-    ("evaluation_preview", "executed-carryover", "40位数字"),
-    ("evaluation_preview", "executed-other", "40位数字"),
-}
 
 # The fields the live preview reads (the form's others are the page's, not the preview's).
 PREVIEWED = re.compile(r"^(actual|level|score|reason|executed)-")
@@ -209,7 +199,6 @@ class Tally:
     refused: int = 0
     statuses: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
-    known: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
 
 
@@ -231,10 +220,7 @@ class Fuzzer:
         self.tally.statuses[status // 100 * 100] += 1
         label = f"{method.upper()} {url} {where[1]}={where[2]}"
         if status >= 500:
-            if where in KNOWN_NUMBER_ERRORS:
-                self.tally.known.append(label)
-            else:
-                self.tally.errors.append(f"{label}: {status}")
+            self.tally.errors.append(f"{label}: {status}")
         writes = [
             q["sql"]
             for q in queries.captured_queries
@@ -425,13 +411,10 @@ def test_hostile_values_in_every_field_and_parameter(victim, settings):
         f"{len(tally.params)} 个地址参数 × 恶意值（管理员 {len(HOSTILE)} 种，其他角色 "
         f"{len(CORE)} 种）= {tally.requests} 次请求"
         f"（{seconds:.0f} 秒）；500 及以上 {len(tally.errors)} 次"
-        + (f"（另有已知数值问题 {len(tally.known)} 次）" if tally.known else "")
         + f"；被拒绝的 {tally.refused} 次请求改动数据 {len(tally.changed)} 次；"
         f"之后 {sum(1 for s in before.values() if s == 200)} 个页面仍为 200 的"
         f"{'全部' if not broken else f'少 {len(broken)} 个'}"
     )
-    if tally.known:
-        print("\n已知数值问题（待数值规则合并后移除）：\n" + "\n".join(sorted(set(tally.known))))
     problems = (
         [f"server errors ({len(tally.errors)}):"] + sorted(set(tally.errors))[:200]
         if tally.errors

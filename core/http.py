@@ -8,8 +8,7 @@ as an id that is simply missing.
 """
 
 from django.core.exceptions import BadRequest
-from django.http import Http404, HttpResponseBadRequest
-from django.template import loader
+from django.http import Http404
 
 # BigAutoField (DEFAULT_AUTO_FIELD) and every integer column are at most 64-bit signed.
 ID_MAX = 2**63 - 1
@@ -21,14 +20,6 @@ _DIGITS = frozenset("0123456789")
 class BadParameter(BadRequest):
     """A request parameter that is not what the page asked for; its message is Chinese and is
     shown on the 400 page."""
-
-
-def bad_request(request, exception=None):
-    """handler400: Django's page, but saying which parameter was wrong when it is ours. Rendered
-    without the request, like Django's own: no context processor runs (a malformed request, e.g.
-    a forged Host header, must not reach them)."""
-    message = str(exception) if isinstance(exception, BadParameter) else ""
-    return HttpResponseBadRequest(loader.render_to_string("400.html", {"message": message}))
 
 
 def as_id(value) -> int | None:

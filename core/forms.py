@@ -9,7 +9,7 @@ from . import numbers
 
 
 class NumberField(forms.CharField):
-    """A decimal typed by a person, read by the one number rule (budgets.numbers): the digits
+    """A decimal typed by a person, read by the one number rule (core.numbers): the digits
     and places of the model field it is stored in, and a domain bound (≥ 0 by default: no
     decimal of this schema is negative). Used by the forms and, for every DecimalField, by the
     admin, so that Django's own DecimalField (which accepts "٣" and answers in its own words)

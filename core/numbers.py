@@ -22,6 +22,8 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
+from django.db.models import Q
+
 # Longer text is refused before any parsing: no number a person types is longer, and a
 # 10⁶-character cell must cost nothing.
 MAX_TEXT = 400
@@ -261,8 +263,6 @@ def in_column(
     """The CheckConstraint condition that keeps every named column within [minimum, the
     column's largest value or the domain's `maximum`]; NULL passes. On SQLite, which does not
     enforce the declared digits, this is what keeps an overflowing value out of the table."""
-    from django.db.models import Q
-
     top = Decimal(10) ** (max_digits - decimal_places) - Decimal(1).scaleb(-decimal_places)
     if maximum is not None:
         top = min(top, maximum)

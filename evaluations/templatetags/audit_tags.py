@@ -4,6 +4,8 @@ from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
+from ..scoring import LEVEL_LABELS
+
 register = template.Library()
 
 SPECIAL = {
@@ -65,8 +67,6 @@ def _value(key: str, value) -> str:
     if key == "state":
         return STATES.get(value, str(value))
     if key == "level":
-        from evaluations.scoring import LEVEL_LABELS
-
         return LEVEL_LABELS.get(value, str(value))
     return str(value)
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from budgets.models import FUND_SOURCES, DepartmentBudget
 
-from ..models import SelfEvaluation
+from .models import SelfEvaluation
 
 INCOME_NATURES = (
     ("public", "一般公共预算"),

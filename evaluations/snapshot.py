@@ -7,12 +7,14 @@ change it. Decimals are kept as strings (exact); builders turn them back into De
 `gather_evaluations` reads any number of evaluations with a fixed number of queries.
 """
 
+import hashlib
+import json
 from decimal import Decimal
 
 from budgets.models import DepartmentBudget
 
-from ..models import IndicatorResult, SelfEvaluation, TargetSheet
 from .funds import evaluation_funds
+from .models import IndicatorResult, SelfEvaluation, TargetSheet
 
 
 def _s(value) -> str | None:
@@ -165,3 +167,9 @@ def gather_one(
         "state": evaluation.get_state_display(),
         "submitted": evaluation.submitted_at.date().isoformat() if evaluation.submitted_at else "",
     }
+
+
+def content_hash(data) -> str:
+    """A short, stable fingerprint of what a table shows (printed in its footer)."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

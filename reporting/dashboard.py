@@ -21,12 +21,14 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from budgets.access import Role, access_for, department_subtree, scope
+from budgets.access import Role, access_for
 from budgets.models import FiscalYear, Project
-from config.bulk import few_collections
+from core.bulk import few_collections
+from evaluations import consistency, workflow
+from evaluations.models import FormState, SelfEvaluation, TargetSheet
+from evaluations.selectors import score_mean as _mean
 
-from . import charts, consistency, workflow
-from .models import FormState, SelfEvaluation, TargetSheet
+from . import charts
 
 # 执行率 vs 指标得分率 mismatch: one below LOW while the other is at or above HIGH
 MISMATCH_LOW = Decimal("0.6")
@@ -56,10 +58,6 @@ def queue_url(fiscal_year: FiscalYear, **filters) -> str:
     query = {"year": fiscal_year.year, "kind": "evaluation"}
     query.update({k: v for k, v in filters.items() if v not in (None, "")})
     return f"{reverse('review_queue')}?{urlencode(query)}"
-
-
-def _mean(values: list[Decimal]) -> Decimal:
-    return (sum(values, Decimal("0")) / len(values)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _spread(values: list[Decimal]) -> Decimal:
@@ -414,56 +412,3 @@ def _draw(board: Dashboard) -> None:
 # ---------------------------------------------------------------------------------------------
 # A department's self-evaluation page: its projects' scores beside its own
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class DepartmentProjects:
-    projects: list[Project]  # with .self_evaluation (or none) and .department loaded
-    scores: list[Decimal]
-
-    @property
-    def mean(self) -> Decimal | None:
-        return _mean(self.scores) if self.scores else None
-
-
-def department_projects(user, evaluation: SelfEvaluation) -> DepartmentProjects | None:
-    """The projects of a 部门整体 self-evaluation's department and of its 所属单位, with their
-    self-evaluations (two queries); None for a project's self-evaluation."""
-    if evaluation.project_id is not None:
-        return None
-    ids = department_subtree(evaluation.department_id)
-    projects = list(
-        scope(Project.objects.filter(year_id=evaluation.year_id, department_id__in=ids), user)
-        .select_related("department", "self_evaluation")
-        .order_by("department__code", "code")
-    )
-    scores = []
-    for project in projects:
-        own = _evaluation_of(project)
-        if own is not None and own.total_score is not None:
-            scores.append(own.total_score)
-    return DepartmentProjects(projects, scores)
-
-
-def _evaluation_of(project: Project) -> SelfEvaluation | None:
-    try:
-        return project.self_evaluation
-    except SelfEvaluation.DoesNotExist:
-        return None
-
-
-def attach_flags(forms) -> None:
-    """Put each self-evaluation's stored flags on it as `flag_list` (one query for a page of
-    the review queue, whose rows carry only the columns the queue sorts on)."""
-    evaluations = [f for f in forms if isinstance(f, SelfEvaluation)]
-    stored = (
-        dict(
-            SelfEvaluation.objects.filter(pk__in=[e.pk for e in evaluations]).values_list(
-                "pk", "flags"
-            )
-        )
-        if evaluations
-        else {}
-    )
-    for evaluation in evaluations:
-        evaluation.flag_list = stored.get(evaluation.pk) or []

@@ -14,7 +14,6 @@ import re
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -22,23 +21,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from budgets.access import access_for
-from budgets.models import Department, FiscalYear
-from config.bulk import few_collections
+from budgets.models import Department, FiscalYear, Project
+from core.bulk import few_collections
+from evaluations import workflow
 
-from .. import workflow
-from ..models import ExportJob
-from ..tables.base import Table
+from . import tasks
+from .models import ExportJob
+from .tables import plan
+from .tables.base import Table
+from .tables.pdf import render_pdf
+from .tables.plan import ExportFile
+from .tables.xlsx import render_xlsx
 
 log = logging.getLogger(__name__)
 Kind = ExportJob.Kind
 MAX_ATTEMPTS = 3
 STALE_AFTER = datetime.timedelta(minutes=10)
-
-
-@dataclass
-class ExportFile:
-    path: str  # inside the ZIP: 单位名称/文件名 (or just the file name)
-    tables: list[Table]
 
 
 def export_request(
@@ -69,8 +67,6 @@ def export_request(
             raise workflow.WorkflowError("您无权导出所选单位的数据。")
     if not scope:
         raise workflow.WorkflowError("没有可导出的单位。")
-    from budgets.models import Project
-
     projects = sorted(set(project_ids or []))
     if (
         projects
@@ -91,16 +87,12 @@ def export_request(
 
 
 def enqueue(job: ExportJob) -> None:
-    from ..tasks import run_export
-
-    transaction.on_commit(lambda: run_export.delay(job.pk))
+    transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
 
 
 @few_collections()
 def export_plan(job: ExportJob) -> list[ExportFile]:
     """The files of a job, each with its tables (descriptions only, nothing rendered yet)."""
-    from ..tables import plan
-
     return plan.files_for(job.kind, job.year, set(job.department_ids), set(job.project_ids))
 
 
@@ -110,11 +102,7 @@ def _safe(name: str) -> str:
 
 def render_file(tables: list[Table], fmt: str) -> bytes:
     if fmt == ExportJob.Format.PDF:
-        from ..tables.pdf import render_pdf
-
         return render_pdf(tables)
-    from ..tables.xlsx import render_xlsx
-
     return render_xlsx(tables)
 
 
@@ -207,7 +195,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
             expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_TTL_HOURS),
         )
         _remove_attempt_files(job, keep=name)
-    except TRANSIENT:
+    except tasks.TRANSIENT:
         raise  # the task retries; the sweep catches a job whose retries ran out
     except Exception as error:  # noqa: BLE001  (any other failure is reported, not retried)
         log.exception("export %s failed", job.pk)
@@ -236,15 +224,6 @@ def _remove_attempt_files(job: ExportJob, keep: str = "") -> None:
                 continue
             if not ExportJob.objects.filter(file=name).exists():
                 storage.delete(name)
-
-
-def _transient() -> tuple[type[BaseException], ...]:
-    from django.db import InterfaceError, OperationalError
-
-    return (OperationalError, InterfaceError, ConnectionError, TimeoutError)
-
-
-TRANSIENT = _transient()
 
 
 def export_sweep(now: datetime.datetime | None = None) -> dict[str, int]:

@@ -7,8 +7,6 @@ numbers (with a style saying how to show them), text stays text.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -130,12 +128,6 @@ class Builder:
         return self.r
 
 
-def content_hash(data) -> str:
-    """A short, stable fingerprint of what a table shows (printed in its footer)."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -151,7 +143,7 @@ OUT_OF_RANGE = "超出范围"
 def rate_shown(rate, full, executed):
     """The 执行率 a table prints: the stored rate; "超出范围" where there is a budget and an
     execution but no rate (the figure did not fit its column and was stored as NULL, see
-    budgets.numbers.fit); None (blank) where there is nothing to compute from."""
+    core.numbers.fit); None (blank) where there is nothing to compute from."""
     if rate not in (None, ""):
         return rate
     known = full not in (None, "") and executed not in (None, "")

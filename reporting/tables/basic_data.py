@@ -11,10 +11,11 @@ common indicators computed from these figures (`common_indicators`), value and f
 from collections.abc import Iterable
 from decimal import Decimal
 
-from ..common_indicators import FIELDS as COMMON_FIELDS
-from ..common_indicators import common_indicators, public_funds
+from evaluations.common_indicators import FIELDS as COMMON_FIELDS
+from evaluations.common_indicators import common_indicators, public_funds
+from evaluations.funds import _sum
+
 from .base import Builder, Style, Table
-from .funds import _sum
 from .self_evaluation import dec
 
 WIDTHS = [30.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0]

@@ -2,6 +2,7 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -65,8 +66,6 @@ def render_html(table: Table) -> SafeString:
 
 def standalone_html(tables: list[Table]) -> str:
     """A complete HTML document of the tables with the table stylesheet inlined (for files)."""
-    from django.conf import settings
-
     css = (settings.BASE_DIR / "static" / "css" / "tables.css").read_text(encoding="utf-8")
     parts = "".join(f'<section class="std-page">{render_html(t)}</section>' for t in tables)
     title = escape(tables[0].title if tables else "")

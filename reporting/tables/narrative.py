@@ -8,9 +8,10 @@ Three columns: 序号 | 项目名称 | 综述, the projects grouped under a row 
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
 
-from .. import scoring
+from evaluations import scoring
+from evaluations.snapshot import _s
+
 from .base import Builder, Style, Table
-from .gather import _s
 from .self_evaluation import dec
 from .summary import year_evaluations
 

@@ -4,7 +4,7 @@
 WeasyPrint is imported on first use: importing it costs ~1 s (Pango, fontconfig), which a web
 process that never exports a PDF should not pay. Fonts come from fontconfig (Debian's
 fonts-noto-cjk) and are embedded as subsets; subsetting is fast only with libharfbuzz-subset0
-(see tests/evaluations/test_tables_pdf.py, which fails on WeasyPrint's fontTools fallback).
+(see tests/reporting/test_tables_pdf.py, which fails on WeasyPrint's fontTools fallback).
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def allowed_path(url: str) -> Path:
 
 @functools.cache
 def _fetcher_class() -> type[URLFetcher]:
+    # WeasyPrint (with its fonts and Pango) is loaded only when a PDF is made: a heavy import
+    # that web pages, XLSX exports and the tests of other tables never need.
     from weasyprint.urls import URLFetcher
 
     class StaticFilesFetcher(URLFetcher):
@@ -86,7 +88,7 @@ def render_pdf(tables: list[Table]) -> bytes:
     """One PDF of the tables, each starting on a new A4 page in its own orientation, header rows
     repeated on every page, 第 N 页 / 共 M 页 of its own table at the foot, the CJK font embedded
     as a subset."""
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # heavy: loaded only when a PDF is made (see _fetcher_class)
 
     root = static_root()
     base_url = root.as_uri() + "/"

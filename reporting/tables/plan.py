@@ -9,15 +9,24 @@ table is one file. A whole-year bundle has, per department, its 部门整体支�
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from budgets.models import Department, FiscalYear
+from evaluations.models import SelfEvaluation
+from evaluations.snapshot import evaluation_queryset, gather_evaluations
 
-from ..models import ExportJob, SelfEvaluation
+from ..models import ExportJob
+from . import registry
 from .base import Table
-from .gather import evaluation_queryset, gather_evaluations
 from .self_evaluation import self_evaluation_table
 
 Kind = ExportJob.Kind
+
+
+@dataclass
+class ExportFile:
+    path: str  # inside the ZIP: 单位名称/文件名 (or just the file name)
+    tables: list[Table]
 
 
 def _folder(department: Department) -> str:
@@ -49,9 +58,6 @@ def evaluation_tables(
 
 
 def files_for(kind: str, year: FiscalYear, department_ids: set[int], project_ids: set[int]) -> list:
-    from ..services.exports import ExportFile
-    from . import registry
-
     departments = {d.id: d for d in Department.objects.filter(id__in=department_ids)}
     files: list[ExportFile] = []
     single = len(department_ids) == 1

@@ -1,8 +1,9 @@
 """The entry points of the standard tables: one function per table, each from prefetched data."""
 
-from ..models import SelfEvaluation
-from .base import Table, content_hash
-from .gather import evaluation_queryset, gather_evaluations
+from evaluations.models import SelfEvaluation
+from evaluations.snapshot import content_hash, evaluation_queryset, gather_evaluations
+
+from .base import Table
 from .self_evaluation import self_evaluation_table
 
 
@@ -25,8 +26,8 @@ from collections import defaultdict  # noqa: E402
 from django.db.models import F, Prefetch  # noqa: E402
 
 from budgets.models import Department, DepartmentBudget, FiscalYear  # noqa: E402
+from evaluations.models import Indicator, TargetSheet  # noqa: E402
 
-from ..models import Indicator, TargetSheet  # noqa: E402
 from . import basic_data, narrative, summary, targets  # noqa: E402
 
 YearArg = FiscalYear | int

@@ -7,7 +7,8 @@ Eight columns: 一级指标 | 二级指标 | 三级指标 | 年度指标值 | �
 from decimal import Decimal
 from itertools import groupby
 
-from .. import scoring
+from evaluations import scoring
+
 from .base import OUT_OF_RANGE, Builder, Style, Table, rate_shown
 
 WIDTHS = [14.0, 14.0, 26.0, 16.0, 16.0, 9.0, 9.0, 32.0]

@@ -10,13 +10,13 @@ the project rows only: a department's 全年预算数 already contains its proje
 from decimal import Decimal
 
 from budgets.models import DepartmentBudget, Project
+from evaluations import scoring
+from evaluations.funds import INCOME_NATURES, _sum
+from evaluations.models import SelfEvaluation, TargetSheet
+from evaluations.snapshot import _s, evaluation_queryset, gather_evaluations
 
-from .. import scoring
-from ..models import SelfEvaluation, TargetSheet
 from .base import OUT_OF_RANGE, Builder, Style, Table, rate_shown
 from .basic_data import put_money
-from .funds import INCOME_NATURES, _sum
-from .gather import _s, evaluation_queryset, gather_evaluations
 from .self_evaluation import dec
 
 WIDTHS = [5.0, 26.0, 32.0, 11.0, 11.0, 9.0, 9.0, 9.0, 9.0, 9.0]

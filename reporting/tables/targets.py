@@ -10,12 +10,12 @@ from itertools import groupby
 from django.utils.timezone import localdate
 
 from budgets.models import FUND_SOURCES
+from evaluations import scoring
+from evaluations.funds import INCOME_NATURES, _sum
+from evaluations.snapshot import _s, _supervising
 
-from .. import scoring
 from .base import Builder, Style, Table
 from .basic_data import put_money
-from .funds import INCOME_NATURES, _sum
-from .gather import _s, _supervising
 from .self_evaluation import dec, form_header, target_text
 
 WIDTHS = [13.0, 14.0, 30.0, 9.0, 16.0, 9.0, 8.0, 14.0]

@@ -3,10 +3,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from budgets.models import Department, FiscalYear, Project
-from evaluations.models import ExportJob
-from evaluations.services.exports import render_files
-from evaluations.tables import plan
-from evaluations.tables.html import standalone_html
+from reporting.exports import render_files
+from reporting.models import ExportJob
+from reporting.tables import plan
+from reporting.tables.html import standalone_html
 
 
 class Command(BaseCommand):

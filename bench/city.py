@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from budgets.models import Department, FiscalYear, Membership, Project
-from budgets.services import fiscal_year_create
 from evaluations.models import (
     FormState,
     Indicator,
@@ -23,6 +22,7 @@ from evaluations.models import (
     SelfEvaluation,
     TargetSheet,
 )
+from evaluations.services import fiscal_year_create
 
 YEAR = 2031
 SEED = 20261123

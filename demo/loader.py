@@ -1,4 +1,4 @@
-"""Load the demo data of `budgets/demo_data.py` (taken from ../shared/seeds/) idempotently.
+"""Load the demo data of `demo/data.py` (taken from ../shared/seeds/) idempotently.
 
 Everything is matched on natural keys (year, codes, indicator names), so loading twice changes
 nothing. One audit record says that the demo was loaded.
@@ -12,17 +12,21 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from budgets.models import Department, DepartmentBudget, FiscalYear, Membership, Project
+from core.audit import audit_record
 from evaluations.models import (
     FormState,
     Indicator,
     SelfEvaluation,
     TargetSheet,
 )
-from evaluations.services import evaluation_freeze, evaluation_refresh
+from evaluations.services import evaluation_freeze, evaluation_refresh, fiscal_year_create
+from imports.kinds import Context
+from imports.models import ImportJob
+from imports.services import import_now
+from imports.workbooks import template
 
-from . import demo_data
-from .models import Department, DepartmentBudget, FiscalYear, Membership, Project
-from .services import audit_record, fiscal_year_create
+from . import data as demo_data
 
 DEMO_PASSWORD = "Jxzp@2026"
 CURRENT_YEAR = 2021
@@ -63,11 +67,6 @@ def _decimal(value) -> Decimal | None:
 def _import(kind: str, rows: list[dict], report: LoadReport) -> None:
     """Import rows (dicts by template header) through the kind's XLSX template, as an
     administrator would upload them."""
-    from imports.kinds import Context
-    from imports.models import ImportJob
-    from imports.services import import_now
-    from imports.workbooks import template
-
     data = template(kind, Context(user=None), rows)
     job = import_now(kind=kind, name=f"演示数据-{kind}.xlsx", data=data, via="演示数据")
     if job.state != ImportJob.State.DONE:

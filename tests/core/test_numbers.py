@@ -1,11 +1,11 @@
-"""The one rule for numbers (budgets.numbers): parsing, field digits, domain bounds, fitting."""
+"""The one rule for numbers (core.numbers): parsing, field digits, domain bounds, fitting."""
 
 from decimal import Decimal
 
 import pytest
 
-from budgets import numbers
 from budgets.models import Project
+from core import numbers
 from evaluations.models import IndicatorResult, SelfEvaluation
 
 D = Decimal

@@ -1,4 +1,4 @@
-"""Checks of the demo data itself (budgets/demo_data.py): no database, no Django."""
+"""Checks of the demo data itself (demo/data.py): no database, no Django."""
 
 import re
 from decimal import Decimal, InvalidOperation
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from budgets import demo_data as d
+from demo import data as d
 
 KINDS = {"行政", "事业", "参公", "其他"}
 COMPARATORS = {"≥", ">", "=", "≤", "<", "定性"}

@@ -5,8 +5,9 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from budgets import access
-from budgets.demo import DEMO_PASSWORD
-from budgets.models import AuditLog, Department, DepartmentBudget, FiscalYear, Membership, Project
+from budgets.models import Department, DepartmentBudget, FiscalYear, Membership, Project
+from core.models import AuditLog
+from demo.loader import DEMO_PASSWORD
 from evaluations.models import Indicator, IndicatorResult, SelfEvaluation, TargetSheet
 
 pytestmark = pytest.mark.django_db

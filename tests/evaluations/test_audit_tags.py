@@ -1,5 +1,5 @@
-from budgets.models import AuditLog
-from budgets.templatetags.audit_tags import describe_changes
+from core.models import AuditLog
+from evaluations.templatetags.audit_tags import describe_changes
 
 
 def log(object_type, changes):

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from budgets.access import access_for
 from budgets.models import Membership
-from evaluations import charts, dashboard
 from evaluations.models import FormState, SelfEvaluation, TargetSheet
+from reporting import charts, dashboard
 from tests.factories import (
     DepartmentBudgetFactory,
     DepartmentFactory,

@@ -8,10 +8,9 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from evaluations import services
-from evaluations.models import ExportJob
-from evaluations.services import exports
-from evaluations.tasks import run_export
+from reporting import exports
+from reporting.models import ExportJob
+from reporting.tasks import run_export
 from tests.report import covered
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +70,7 @@ def test_retries_exhausted_then_the_sweep_fails_the_job(evaluation, clerk, open_
     assert job.attempts == run_export.max_retries + 1
     assert job.state == ExportJob.State.RUNNING  # no worker reports on it any more
     later = timezone.now() + exports.STALE_AFTER + datetime.timedelta(minutes=1)
-    assert services.export_sweep(now=later)["failed"] == 1
+    assert exports.export_sweep(now=later)["failed"] == 1
     job.refresh_from_db()
     assert job.state == ExportJob.State.FAILED and "多次中断" in job.error
 
@@ -98,14 +97,14 @@ def test_job_enqueued_in_a_rolled_back_transaction_is_never_sent(
             pytest.raises(RuntimeError),
             transaction.atomic(),
         ):
-            services.export_request(
+            exports.export_request(
                 user=clerk, kind=ExportJob.Kind.PROJECT, fmt="xlsx", year=open_year
             )
             raise RuntimeError("rollback")
         assert not ExportJob.objects.exists() and callbacks == []
         send.assert_not_called()
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            job = services.export_request(
+            job = exports.export_request(
                 user=clerk, kind=ExportJob.Kind.PROJECT, fmt="xlsx", year=open_year
             )
         send.assert_called_once_with(job.pk)

@@ -11,8 +11,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from budgets.models import Department, FiscalYear
-from evaluations import services, workflow
-from evaluations.models import ExportJob
+from evaluations import workflow
+from reporting import exports
+from reporting.models import ExportJob
 from tests.factories import UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def demo():
 
 
 def request_export(user, year, kind="project-self-evaluation", fmt="xlsx", **kwargs):
-    return services.export_request(user=user, kind=kind, fmt=fmt, year=year, **kwargs)
+    return exports.export_request(user=user, kind=kind, fmt=fmt, year=year, **kwargs)
 
 
 def run(job_callbacks, job):
@@ -120,7 +121,7 @@ def test_running_twice_produces_one_file(demo, django_capture_on_commit_callback
         job = request_export(admin, demo)
     job.refresh_from_db()
     name = job.file.name
-    services.export_run(job_id=job.pk)
+    exports.export_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.file.name == name and job.attempts == 1
 
@@ -131,11 +132,11 @@ def test_stale_running_job_is_requeued_then_failed(demo, django_capture_on_commi
     long_ago = timezone.now() - datetime.timedelta(hours=1)
     ExportJob.objects.filter(pk=job.pk).update(state="running", heartbeat=long_ago, attempts=1)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.export_sweep()["requeued"] == 1
+        assert exports.export_sweep()["requeued"] == 1
     job.refresh_from_db()
     assert job.state == "done" and job.attempts == 2
     ExportJob.objects.filter(pk=job.pk).update(state="running", heartbeat=long_ago, attempts=3)
-    assert services.export_sweep()["failed"] == 1
+    assert exports.export_sweep()["failed"] == 1
     job.refresh_from_db()
     assert job.state == "failed" and "多次中断" in job.error
 
@@ -147,7 +148,7 @@ def test_expired_files_are_deleted(demo, django_capture_on_commit_callbacks):
     job.refresh_from_db()
     storage, name = job.file.storage, job.file.name
     assert storage.exists(name)
-    result = services.export_sweep(now=timezone.now() + datetime.timedelta(days=30))
+    result = exports.export_sweep(now=timezone.now() + datetime.timedelta(days=30))
     assert result["expired"] == 1 and not storage.exists(name)
     job.refresh_from_db()
     assert not job.file

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from budgets.models import Department
 from evaluations import services
 from evaluations.models import SelfEvaluation
-from evaluations.tables.base import Style, Table
-from evaluations.tables.gather import evaluation_queryset, gather_evaluations
-from evaluations.tables.registry import evaluation_table
+from evaluations.snapshot import evaluation_queryset, gather_evaluations
+from reporting.tables.base import Style, Table
+from reporting.tables.registry import evaluation_table
 from tests.evaluations.test_results import GOOD, save
 
 pytestmark = pytest.mark.django_db

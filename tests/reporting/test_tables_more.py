@@ -11,10 +11,10 @@ from django.core.management import call_command
 from budgets.models import Department, DepartmentBudget, FiscalYear, Project
 from evaluations import services
 from evaluations.models import Indicator, SelfEvaluation, TargetSheet
-from evaluations.tables import registry
-from evaluations.tables.base import Style, Table
-from evaluations.tables.html import display
-from evaluations.tables.narrative import narrative_text
+from reporting.tables import registry
+from reporting.tables.base import Style, Table
+from reporting.tables.html import display
+from reporting.tables.narrative import narrative_text
 from tests.evaluations.test_results import GOOD, save
 from tests.factories import (
     DepartmentBudgetFactory,

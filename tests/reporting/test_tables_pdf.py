@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from evaluations.tables.base import Builder, Style, Table
-from evaluations.tables.pdf import make_url_fetcher, pdf_html, render_pdf, url_fetcher
+from reporting.tables.base import Builder, Style, Table
+from reporting.tables.pdf import make_url_fetcher, pdf_html, render_pdf, url_fetcher
 
 D = Decimal
 # These read the PDF back with poppler-utils. Without it (or without the CJK font, where a test

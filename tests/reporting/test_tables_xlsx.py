@@ -11,8 +11,8 @@ import pytest
 from openpyxl.cell.cell import MergedCell
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from evaluations.tables.base import Builder, Style, Table
-from evaluations.tables.xlsx import render_xlsx, sheet_names, write_tables
+from reporting.tables.base import Builder, Style, Table
+from reporting.tables.xlsx import render_xlsx, sheet_names, write_tables
 
 WIDTHS = [14.0, 14.0, 26.0, 16.0, 16.0, 9.0, 9.0, 32.0]
 LONG = "受疫情影响，部分设备采购延期至次年一季度，导致执行率偏低；下一步将加快采购进度，" * 3

@@ -36,9 +36,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from budgets.models import FiscalYear
-from evaluations import services
-from evaluations.models import ExportJob
-from evaluations.services.exports import STALE_AFTER
+from reporting import exports
+from reporting.exports import STALE_AFTER
+from reporting.models import ExportJob
 from tests.factories import UserFactory
 from tests.report import covered
 
@@ -144,7 +144,7 @@ def test_export_runs_in_a_real_worker(worker, django_capture_on_commit_callbacks
     call_command("load_demo", stdout=io.StringIO())
     admin = UserFactory(username="root", is_superuser=True)
     year = FiscalYear.objects.get(year=2021)
-    job = services.export_request(user=admin, kind="project-self-evaluation", fmt="xlsx", year=year)
+    job = exports.export_request(user=admin, kind="project-self-evaluation", fmt="xlsx", year=year)
     job = wait_for(job, {"done", "failed"})
     output = worker.stdout.read1(65536).decode(errors="replace") if job.state != "done" else ""
     assert job.state == "done", f"{job.error} {output}"
@@ -164,7 +164,7 @@ def _slow_export() -> ExportJob:
     call_command("load_demo", stdout=io.StringIO())
     admin = UserFactory(username="root", is_superuser=True)
     year = FiscalYear.objects.get(year=2021)
-    return services.export_request(user=admin, kind="bundle", fmt="pdf", year=year)
+    return exports.export_request(user=admin, kind="bundle", fmt="pdf", year=year)
 
 
 def _kill_mid_export(job: ExportJob, victim_pid) -> None:
@@ -239,9 +239,9 @@ def test_worker_killed_mid_export_is_finished_by_the_sweep(workers):
     _kill_mid_export(job, lambda: first.pid)
     assert first.wait(timeout=20) == -signal.SIGKILL
     # not yet stale: the sweep leaves a running job alone
-    assert services.export_sweep()["requeued"] == 0
+    assert exports.export_sweep()["requeued"] == 0
     later = timezone.now() + STALE_AFTER + timedelta(minutes=1)
-    assert services.export_sweep(now=later)["requeued"] == 1
+    assert exports.export_sweep(now=later)["requeued"] == 1
     job.refresh_from_db()
     assert job.state == "queued"
     second = workers("solo")
@@ -250,13 +250,13 @@ def test_worker_killed_mid_export_is_finished_by_the_sweep(workers):
     assert job.attempts == 2 and job.progress == 100
     _one_file(job)
     # a late redelivery of the killed worker's message changes nothing
-    assert services.export_run(job_id=job.pk).attempts == 2
+    assert exports.export_run(job_id=job.pk).attempts == 2
 
     # the same death on the last attempt: failed, with a reason, not stuck
     ExportJob.objects.filter(pk=job.pk).update(
         state="running", attempts=3, heartbeat=timezone.now() - STALE_AFTER * 2
     )
-    assert services.export_sweep()["failed"] == 1
+    assert exports.export_sweep()["failed"] == 1
     job.refresh_from_db()
     assert job.state == "failed" and "多次中断" in job.error
     covered("Celery：整个工作进程被 SIGKILL，巡检重新排队后由新进程完成；次数用尽则标记失败")

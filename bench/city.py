@@ -237,7 +237,7 @@ def _delete_city() -> None:
         Indicator.objects.filter(sheet__year=year).delete()
         TargetSheet.objects.filter(year=year).delete()
         Project.objects.filter(year=year).delete()
-        from evaluations.models import ExportJob
+        from reporting.models import ExportJob
 
         ExportJob.objects.filter(year=year).delete()
         year.delete()

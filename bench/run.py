@@ -106,8 +106,8 @@ def floor_xlsx(files) -> bytes:
 def export_figures(city) -> list[tuple[str, str, str, str]]:
     from django.contrib.auth import get_user_model
 
-    from evaluations.models import ExportJob
-    from evaluations.services import exports
+    from reporting import exports
+    from reporting.models import ExportJob
     from reporting.tables import plan
     from reporting.tables.pdf import render_pdf
 

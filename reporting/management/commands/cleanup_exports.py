@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from evaluations.services import export_sweep
+from reporting.exports import export_sweep
 
 
 class Command(BaseCommand):

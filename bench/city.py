@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from budgets.models import Department, FiscalYear, Membership, Project
-from budgets.services import fiscal_year_create
 from evaluations.models import (
     FormState,
     Indicator,
@@ -23,6 +22,7 @@ from evaluations.models import (
     SelfEvaluation,
     TargetSheet,
 )
+from evaluations.services import fiscal_year_create
 
 YEAR = 2031
 SEED = 20261123
@@ -237,7 +237,7 @@ def _delete_city() -> None:
         Indicator.objects.filter(sheet__year=year).delete()
         TargetSheet.objects.filter(year=year).delete()
         Project.objects.filter(year=year).delete()
-        from evaluations.models import ExportJob
+        from reporting.models import ExportJob
 
         ExportJob.objects.filter(year=year).delete()
         year.delete()

@@ -74,7 +74,7 @@ def timed(fn):
 
 def floor_xlsx(files) -> bytes:
     """The same cells (values and merges) written by XlsxWriter with no ORM and one format."""
-    from evaluations.tables.html import display
+    from reporting.tables.html import display
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
@@ -106,10 +106,10 @@ def floor_xlsx(files) -> bytes:
 def export_figures(city) -> list[tuple[str, str, str, str]]:
     from django.contrib.auth import get_user_model
 
-    from evaluations.models import ExportJob
-    from evaluations.services import exports
-    from evaluations.tables import plan
-    from evaluations.tables.pdf import render_pdf
+    from reporting import exports
+    from reporting.models import ExportJob
+    from reporting.tables import plan
+    from reporting.tables.pdf import render_pdf
 
     admin, _ = get_user_model().objects.get_or_create(
         username="bench_admin", defaults={"is_superuser": True}

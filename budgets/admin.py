@@ -2,25 +2,26 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 
-from . import numbers
-from .forms import NumberField
+from core import numbers
+from core.audit import audit_record, diff, field_values
+from core.forms import NumberField
+from core.models import AuditLog
+
 from .models import (
     FUND_SOURCES,
-    AuditLog,
     Department,
     DepartmentBudget,
     FiscalYear,
     Membership,
     Project,
 )
-from .services import audit_record, diff, field_values
 
 admin.site.site_header = "绩效自评系统 · 系统管理"
 admin.site.site_title = "绩效自评系统"
 admin.site.index_title = "系统设置"
 
 
-# Every decimal of the admin is read by the one number rule (budgets.numbers), with the model
+# Every decimal of the admin is read by the one number rule (core.numbers), with the model
 # field's digits and places; domain bounds come from the models' check constraints (validated
 # by the model forms, with their Chinese messages) and, for a line's score, from its form.
 NUMBER_RULE = {models.DecimalField: {"form_class": NumberField}}

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from . import numbers
+from core import numbers
 
 
 def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
@@ -376,40 +376,3 @@ class DepartmentBudget(models.Model):
     @classmethod
     def money_fields(cls) -> list[str]:
         return [f.name for f in cls._meta.get_fields() if isinstance(f, models.DecimalField)]
-
-
-class AuditLog(models.Model):
-    """One record per change: who, when, what, old → new values. Written only by services."""
-
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    action = models.CharField("操作", max_length=64)
-    object_type = models.CharField("对象类型", max_length=64)
-    object_id = models.CharField("对象编号", max_length=64)
-    object_repr = models.CharField("对象", max_length=300, blank=True)
-    department = models.ForeignKey(
-        Department,
-        verbose_name="单位",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    changes = models.JSONField("变更内容", default=dict, blank=True)
-    reason = models.TextField("说明", blank=True)
-
-    class Meta:
-        verbose_name = "操作记录"
-        verbose_name_plural = "操作记录"
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"

@@ -1,4 +1,4 @@
-"""Find and repair rows already out of range (stored before the number rule, budgets.numbers).
+"""Find and repair rows already out of range (stored before the number rule, core.numbers).
 
 Used by `manage.py repair_numbers` and by the data migrations that run before the check
 constraints are added (a migration must not fail on a database holding bad rows). Works on the
@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import connections, models
 
-from . import numbers
+from core import numbers
 
 ACTION = "数值修复"
 
@@ -200,11 +200,20 @@ def repair(
     return [c for _, c in found]
 
 
+def audit_model(apps):
+    """The audit log's model in `apps`: core's since it moved there, budgets' in the historical
+    state of the migrations that ran before the move (same table either way)."""
+    try:
+        return apps.get_model("core", "AuditLog")
+    except LookupError:
+        return apps.get_model("budgets", "AuditLog")
+
+
 def repair_budgets(apps, *, dry_run: bool = False, using: str = "default") -> list[Change]:
     """Project funds and 部门整体 figures (the budgets app's decimals)."""
     return repair(
         [apps.get_model("budgets", "Project"), apps.get_model("budgets", "DepartmentBudget")],
-        audit_model=apps.get_model("budgets", "AuditLog"),
+        audit_model=audit_model(apps),
         dry_run=dry_run,
         using=using,
     )

@@ -44,9 +44,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "core",
     "budgets",
     "evaluations",
     "imports",
+    "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +149,7 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=2 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "evaluations.views.csrf_failure"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -189,7 +192,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "sweep-exports": {"task": "evaluations.tasks.sweep_exports", "schedule": 300.0},
+    "sweep-exports": {"task": "reporting.tasks.sweep_exports", "schedule": 300.0},
     "sweep-imports": {"task": "imports.tasks.sweep_imports", "schedule": 300.0},
 }
 EXPORT_TTL_HOURS = env.int("EXPORT_TTL_HOURS", default=72)

@@ -4,13 +4,14 @@ from django.urls import include, path
 
 from budgets import login
 from evaluations import views as evaluation_views
+from reporting import views as reporting_views
 
 admin.site.login_form = login.AdminLoginForm  # the admin's login is throttled like the site's
 
 # Errors in Chinese, in the site's layout: Django's default views render templates/404.html,
 # 403.html and 500.html (the 500 page without any context: it must not touch the database);
 # the 400 page also names the bad parameter.
-handler400 = "budgets.http.bad_request"
+handler400 = "core.views.bad_request"
 
 urlpatterns = [
     path("", evaluation_views.home, name="home"),
@@ -28,12 +29,12 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/", evaluation_views.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/delete/", evaluation_views.evidence_delete, name="evidence_delete"),
-    path("evaluations/<int:pk>/table/", evaluation_views.evaluation_table, name="evaluation_table"),
-    path("exports/", evaluation_views.exports, name="exports"),
-    path("exports/<int:pk>/status/", evaluation_views.export_status, name="export_status"),
-    path("exports/<int:pk>/download/", evaluation_views.export_download, name="export_download"),
+    path("evaluations/<int:pk>/table/", reporting_views.evaluation_table, name="evaluation_table"),
+    path("exports/", reporting_views.exports, name="exports"),
+    path("exports/<int:pk>/status/", reporting_views.export_status, name="export_status"),
+    path("exports/<int:pk>/download/", reporting_views.export_download, name="export_download"),
     path("review/", evaluation_views.review_queue, name="review_queue"),
-    path("dashboard/", evaluation_views.dashboard, name="dashboard"),
+    path("dashboard/", reporting_views.dashboard, name="dashboard"),
     path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("imports.urls")),

@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import F
 
-from budgets import numbers
 from budgets.admin import NUMBER_RULE, AuditedAdmin
+from core import numbers
 
 from . import workflow
 from .models import (
@@ -15,6 +15,7 @@ from .models import (
     TargetAdjustment,
     TargetSheet,
 )
+from .services import evaluation_refresh
 
 
 @admin.register(IndicatorCategory)
@@ -142,8 +143,6 @@ class SelfEvaluationAdmin(WorkflowFormAdmin):
     def save_related(self, request, form, formsets, change):
         """Totals, grade and consistency flags follow what the admin changed (lines, the stated
         原表执行率 / 原表总分), as after a save on the form."""
-        from .services import evaluation_refresh
-
         super().save_related(request, form, formsets, change)
         evaluation_refresh(form.instance)
 

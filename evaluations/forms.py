@@ -5,13 +5,14 @@ from decimal import Decimal
 
 from django import forms
 
-from budgets import numbers
-from budgets.forms import NumberField
-from budgets.http import ID_MAX, INT_MAX
 from budgets.models import Project
+from core import numbers
+from core.forms import NumberField
+from core.http import ID_MAX, INT_MAX
 
 from . import scoring
 from .models import MAX_WEIGHT, Indicator, IndicatorCategory, IndicatorResult
+from .services import EvaluationInput, ResultInput
 
 
 class IndicatorRowForm(forms.Form):
@@ -81,7 +82,7 @@ def _read_into(
     *,
     maximum: Decimal | None = None,
 ) -> Decimal | None:
-    """A typed number (blank → None) read by the one number rule (budgets.numbers) against the
+    """A typed number (blank → None) read by the one number rule (core.numbers) against the
     model field it is stored in; a refusal goes into `errors[key]` in Chinese."""
     try:
         return numbers.read(text, field, label=label, maximum=maximum)
@@ -100,8 +101,6 @@ FUND_SOURCE_KEYS = ("current", "carryover", "other")
 def parse_evaluation_post(post, results, with_funds: bool):
     """The typed values of an evaluation form, and the Chinese errors of values that cannot be
     stored at all (rules such as bands and reasons are checked by the services)."""
-    from .services import EvaluationInput, ResultInput
-
     errors: dict[str, str] = {}
     lines = []
     levels = set(scoring.LEVEL_LABELS)

@@ -1,7 +1,7 @@
 """The evaluations app's rows out of range, for `manage.py repair_numbers` and the migration
 that adds the check constraints (see budgets.repair for how a value is found and repaired)."""
 
-from budgets.repair import Change, CrossRule, repair
+from budgets.repair import Change, CrossRule, audit_model, repair
 
 # The domain's bounds, tighter than the columns: a line's weight and scores are at most 100.
 _SCORES = ("score", "suggested_score", "review_score")
@@ -26,7 +26,7 @@ def repair_evaluations(apps, *, dry_run: bool = False, using: str = "default") -
             apps.get_model("evaluations", name)
             for name in ("Indicator", "IndicatorResult", "SelfEvaluation")
         ],
-        audit_model=apps.get_model("budgets", "AuditLog"),
+        audit_model=audit_model(apps),
         bounds=BOUNDS,
         cross=CROSS,
         dry_run=dry_run,

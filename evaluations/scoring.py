@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from budgets import numbers
+from core import numbers
 
 COMPARATORS: tuple[str, ...] = ("≥", ">", "=", "≤", "<", "定性")
 POSITIVE: frozenset[str] = frozenset({"≥", ">", "="})
@@ -301,7 +301,7 @@ def parse_number(text: str | None) -> Decimal | None:
 
     A trailing percent sign is dropped and the number kept as typed ("95%" → 95), because
     targets such as 群众满意率 ≥ 95% are stored in their unit, not as ratios. The reading is the
-    one number rule's (budgets.numbers); a number too long for an indicator value (a 150-digit
+    one number rule's (core.numbers); a number too long for an indicator value (a 150-digit
     实际完成值) is not one, so no computation ever meets it.
     """
     if not isinstance(text, str):

@@ -1,7 +1,7 @@
 """Reads of the evaluations app, scoped by the user's access."""
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -18,13 +18,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils import timezone
 
-from budgets.access import Role, access_for, get_visible_or_404
-from budgets.http import as_int
+from budgets.access import Role, access_for, department_subtree, get_visible_or_404, scope
 from budgets.models import Department, FiscalYear, Project
+from core.http import as_int
 
 from . import scoring, workflow
-from .models import FormState, SelfEvaluation, TargetSheet
+from .models import Evidence, FormState, SelfEvaluation, TargetSheet
 
 ONE = Decimal("1")
 ZERO = Decimal("0")
@@ -309,8 +310,6 @@ def review_list(
     one aggregate query for the counts and one query per page (a UNION ALL of both kinds of
     form), whatever the size. Counts per state are over the filters other than state, so they
     say what each state holds; "overdue" counts the rows shown (after the state filter)."""
-    from django.utils import timezone
-
     late_q = workflow.overdue_q(fiscal_year, timezone.localdate())
     parts = []
     for model in (SelfEvaluation, TargetSheet):  # the first part types the UNION's columns
@@ -366,8 +365,6 @@ def _combined(querysets: list[QuerySet]) -> QuerySet:
 
 
 def evidence_for(user, pk: int):
-    from .models import Evidence
-
     return get_visible_or_404(
         Evidence.objects.select_related("result__evaluation"),
         user,
@@ -377,9 +374,67 @@ def evidence_for(user, pk: int):
 
 
 def evidence_by_result(evaluation: SelfEvaluation) -> dict[int, list]:
-    from .models import Evidence
-
     grouped: dict[int, list] = {}
     for item in Evidence.objects.filter(result__evaluation=evaluation).order_by("uploaded_at"):
         grouped.setdefault(item.result_id, []).append(item)
     return grouped
+
+
+def score_mean(values: list[Decimal]) -> Decimal:
+    """The mean of scores, to the cent (the dashboard and a 部门整体 form's project list)."""
+    return (sum(values, Decimal("0")) / len(values)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+@dataclass
+class DepartmentProjects:
+    projects: list[Project]  # with .self_evaluation (or none) and .department loaded
+    scores: list[Decimal]
+
+    @property
+    def mean(self) -> Decimal | None:
+        return score_mean(self.scores) if self.scores else None
+
+
+def department_projects(user, evaluation: SelfEvaluation) -> DepartmentProjects | None:
+    """The projects of a 部门整体 self-evaluation's department and of its 所属单位, with their
+    self-evaluations (two queries); None for a project's self-evaluation."""
+    if evaluation.project_id is not None:
+        return None
+    ids = department_subtree(evaluation.department_id)
+    projects = list(
+        scope(Project.objects.filter(year_id=evaluation.year_id, department_id__in=ids), user)
+        .select_related("department", "self_evaluation")
+        .order_by("department__code", "code")
+    )
+    scores = []
+    for project in projects:
+        own = _evaluation_of(project)
+        if own is not None and own.total_score is not None:
+            scores.append(own.total_score)
+    return DepartmentProjects(projects, scores)
+
+
+def _evaluation_of(project: Project) -> SelfEvaluation | None:
+    try:
+        return project.self_evaluation
+    except SelfEvaluation.DoesNotExist:
+        return None
+
+
+def attach_flags(forms) -> None:
+    """Put each self-evaluation's stored flags on it as `flag_list` (one query for a page of
+    the review queue, whose rows carry only the columns the queue sorts on)."""
+    evaluations = [f for f in forms if isinstance(f, SelfEvaluation)]
+    stored = (
+        dict(
+            SelfEvaluation.objects.filter(pk__in=[e.pk for e in evaluations]).values_list(
+                "pk", "flags"
+            )
+        )
+        if evaluations
+        else {}
+    )
+    for evaluation in evaluations:
+        evaluation.flag_list = stored.get(evaluation.pk) or []

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from budgets import numbers
+from core import numbers
 
 from .files import FileRefused, Sheet, cell_text
 

@@ -18,10 +18,10 @@ from functools import cached_property
 
 from django.db.models import F, Max, Q
 
-from budgets import numbers
 from budgets.access import Role, access_for
 from budgets.models import FUND_SOURCES, FUND_STAGES, Department, DepartmentBudget, FiscalYear
 from budgets.models import Project as ProjectModel
+from core import numbers
 from evaluations import scoring, workflow
 from evaluations.models import (
     MAX_WEIGHT,
@@ -32,6 +32,9 @@ from evaluations.models import (
     SelfEvaluation,
     TargetSheet,
 )
+from evaluations.selectors import policy_for
+from evaluations.services import evaluation_compute, evaluation_refresh, funds_of, line_problems
+from evaluations.services.results import RESULT_FIELDS
 
 from .engine import (
     NEW,
@@ -381,8 +384,6 @@ def _totals(project, values: dict):
 
 def refresh_evaluations(condition: Q) -> None:
     """Recompute the 执行率 and totals of editable evaluations whose funds an import changed."""
-    from evaluations.services import evaluation_refresh
-
     for evaluation in SelfEvaluation.objects.filter(condition, state__in=workflow.EDITABLE):
         evaluation_refresh(evaluation)
 
@@ -803,9 +804,6 @@ class Results:
         ]
 
     def resolve(self, plan: Plan, ctx: Context) -> None:
-        from evaluations.selectors import policy_for
-        from evaluations.services import evaluation_compute, funds_of, line_problems
-
         lookup = SheetLookup(plan, ctx)
         located = {}
         for row in plan.rows:
@@ -937,9 +935,6 @@ class Results:
         return None
 
     def write(self, plan: Plan, ctx: Context) -> None:
-        from evaluations.services import evaluation_refresh
-        from evaluations.services.results import RESULT_FIELDS
-
         by_evaluation: dict[int, list[Row]] = defaultdict(list)
         for row in plan.rows:
             if row.status == UPDATE:

@@ -24,12 +24,15 @@ from django.utils import timezone
 
 from budgets.access import Role, access_for
 from budgets.models import FiscalYear
-from budgets.services import audit_record
-from config.bulk import few_collections
+from core.audit import audit_record
+from core.bulk import few_collections
 from evaluations.services.transitions import FormConflict, FormProblems
 from evaluations.workflow import WorkflowError
 
-from . import table
+from . import (
+    table,
+    tasks,  # tasks call this module back: a module import, read at call time
+)
 from .engine import Plan, plan_file
 from .files import FileRefused, check_zip, read_sheet
 from .kinds import KINDS, Context
@@ -130,8 +133,6 @@ def _safe_name(name: str) -> str:
 
 
 def _enqueue(phase: str, job_id: int) -> None:
-    from . import tasks
-
     (tasks.import_preview if phase == "preview" else tasks.import_commit).delay(job_id)
 
 

@@ -9,8 +9,8 @@ the rules, the version lock and the audit record are those of the form.
 import re
 from decimal import Decimal
 
-from budgets import numbers
 from budgets.models import FUND_SOURCES, Project
+from core import numbers
 from evaluations import scoring
 from evaluations.models import IndicatorResult, SelfEvaluation
 from evaluations.services import (

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from budgets.http import optional_int
+from core.http import optional_int
 from evaluations import selectors
 from evaluations.services import editing_refusal
 

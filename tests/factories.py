@@ -6,8 +6,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from budgets.models import Department, DepartmentBudget, FiscalYear, Membership, Project
-from budgets.services import fiscal_year_create
 from evaluations.models import Indicator, IndicatorCategory, SelfEvaluation, TargetSheet
+from evaluations.services import fiscal_year_create
 
 PASSWORD = "Test-pass-2026"
 

@@ -21,7 +21,7 @@ from tests.report import covered
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "system-packages.sh"
-HARFBUZZ_TEST = "tests/evaluations/test_tables_pdf.py::test_harfbuzz_subset_library_is_loaded"
+HARFBUZZ_TEST = "tests/reporting/test_tables_pdf.py::test_harfbuzz_subset_library_is_loaded"
 
 
 def _env(**extra) -> dict[str, str]:
@@ -62,7 +62,7 @@ def test_present_packages_neither_skip_nor_fail(monkeypatch):
 def test_through_pytest_only_the_test_needing_the_package_skips():
     """A real run of two PDF tests with HarfBuzz-Subset looking missing: the one that needs it
     skips naming it, the other still runs; with REQUIRE_PDF=1 the first fails instead."""
-    other = "tests/evaluations/test_tables_pdf.py::test_the_fallback_guard_would_catch_the_fallback"
+    other = "tests/reporting/test_tables_pdf.py::test_the_fallback_guard_would_catch_the_fallback"
     command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:randomly", HARFBUZZ_TEST]
     run = subprocess.run(
         [*command, other],

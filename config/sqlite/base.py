@@ -1,7 +1,7 @@
 """Django's SQLite backend, reading decimals that do not fit their column without failing.
 
 SQLite does not enforce a column's declared digits: a database written before the number rule
-(budgets.numbers) and its check constraints may hold 99999999999 in a score column. Django's
+(core.numbers) and its check constraints may hold 99999999999 in a score column. Django's
 converter quantizes every value in the column's context and raises decimal.InvalidOperation on
 such a row, so one bad row made the form, the home page, 审核工作台, 绩效看板 and the admin answer
 500 for everyone. Here such a value is read as "超出范围": None where the column is nullable (a

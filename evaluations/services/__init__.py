@@ -7,11 +7,9 @@ from .common import (
     Funds,
     evaluation_compute,
     funds_of,
-    indicator_tree_seed,
     year_recompute,
 )
 from .evidence import evidence_add, evidence_problem, evidence_remove
-from .exports import can_download, export_request, export_run, export_sweep
 from .results import (
     EvaluationInput,
     InputRefused,
@@ -38,12 +36,9 @@ from .targets import (
     target_sheet_validate,
 )
 from .transitions import FormConflict, FormProblems, form_transition
+from .years import OPTIONAL_TREE, STANDARD_TREE, fiscal_year_create, indicator_tree_seed
 
 __all__ = [
-    "can_download",
-    "export_request",
-    "export_run",
-    "export_sweep",
     "evidence_add",
     "evidence_problem",
     "evidence_remove",
@@ -74,6 +69,9 @@ __all__ = [
     "funds_of",
     "indicator_tree_seed",
     "year_recompute",
+    "fiscal_year_create",
+    "OPTIONAL_TREE",
+    "STANDARD_TREE",
     "target_problems",
     "target_sheet_save",
     "target_sheet_start",

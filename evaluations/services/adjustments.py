@@ -6,9 +6,9 @@ sheet's and the evaluation's rows locked, so that a submission cannot slip in be
 from django.db import transaction
 from django.utils import timezone
 
-from budgets import numbers
 from budgets.access import Role, can_act
-from budgets.services import audit_record
+from core import numbers
+from core.audit import audit_record
 
 from .. import scoring, workflow
 from ..models import Indicator, SelfEvaluation, TargetAdjustment, TargetSheet

@@ -1,19 +1,21 @@
 """Writes of the evaluations app. Every write owns its transaction and leaves one audit record."""
 
 import json
+from collections import defaultdict
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import transaction
+from django.db.models import Prefetch
 
-from budgets import numbers
 from budgets.models import DepartmentBudget, FiscalYear
-from budgets.services import OPTIONAL_TREE, STANDARD_TREE
-from config.bulk import few_collections
+from core import numbers
+from core.bulk import few_collections
 
 from .. import consistency, scoring
 from ..consistency import Flag, FundPart
-from ..models import IndicatorCategory, IndicatorResult, SelfEvaluation
+from ..funds import evaluation_funds
+from ..models import IndicatorResult, SelfEvaluation
 from ..selectors import policy_for
 
 
@@ -26,34 +28,9 @@ class Funds(NamedTuple):
     expense_executed: Decimal | None = None
 
 
-def indicator_tree_seed(*, fiscal_year: FiscalYear) -> None:
-    """Give a year the standard 一级/二级 classification (idempotent)."""
-    with transaction.atomic():
-        order = 0
-        for tree, active in ((STANDARD_TREE, True), (OPTIONAL_TREE, False)):
-            for level1_name, (weight, level2_names) in tree.items():
-                order += 1
-                level1, _ = IndicatorCategory.objects.get_or_create(
-                    year=fiscal_year,
-                    parent=None,
-                    name=level1_name,
-                    defaults={"weight": weight, "order": order, "is_active": active},
-                )
-                for level2_name in level2_names:
-                    order += 1
-                    IndicatorCategory.objects.get_or_create(
-                        year=fiscal_year,
-                        parent=level1,
-                        name=level2_name,
-                        defaults={"order": order, "is_active": active},
-                    )
-
-
 def funds_of(evaluation: SelfEvaluation, budget: DepartmentBudget | None = None) -> Funds:
     """全年预算数 and 全年执行数 behind an evaluation's 执行率: the total row of its 资金 block
     (the project's funds, or the department's income by nature; None where 无数据)."""
-    from ..tables.funds import evaluation_funds
-
     total, *rows = evaluation_funds(evaluation, budget)
     expense = None
     if evaluation.project_id is None and budget is not None:
@@ -200,10 +177,6 @@ def year_recompute(*, fiscal_year: FiscalYear) -> int:
     totals and grades. Reads in a fixed number of queries and writes only what changed, one
     UPDATE per distinct new value (Django's bulk_update builds a CASE per row, which took 20 s
     for a city). Frozen (approved) snapshots, which the tables print, do not change."""
-    from collections import defaultdict
-
-    from django.db.models import Prefetch
-
     evaluations = list(
         SelfEvaluation.objects.filter(year=fiscal_year)
         .select_related("project")

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from budgets.services import audit_record
+from core.audit import audit_record
 
 from .. import workflow
 from ..models import Evidence, IndicatorResult, SelfEvaluation

@@ -1,21 +1,22 @@
 """Self-evaluation (绩效自评): opening, recording results, the rules of submission, review."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from budgets import numbers
-from budgets.access import Role, can_act
-from budgets.http import as_id
+from budgets.access import Role, can_act, scope
 from budgets.models import FUND_SOURCES, DepartmentBudget, FiscalYear, Project
-from budgets.services import audit_record
+from core import numbers
+from core.audit import audit_record
+from core.http import as_id
 
 from .. import consistency, scoring, workflow
 from ..models import FormState, IndicatorResult, SelfEvaluation, TargetSheet
 from ..selectors import policy_for
+from ..snapshot import content_hash, evaluation_queryset, gather_evaluations
 from .common import COMPUTED_EVALUATION_FIELDS, evaluation_compute, funds_of
 from .transitions import FormProblems, bump_version, form_transition
 
@@ -59,8 +60,6 @@ def editing_refusal(user, evaluation: SelfEvaluation) -> str | None:
 def evaluation_start(*, user, project_id=None, department_id=None, year_id=None) -> SelfEvaluation:
     """The self-evaluation of an approved target sheet, created with one result line per
     indicator on first use."""
-    from budgets.access import scope
-
     if project_id:
         project = scope(Project.objects.all(), user).filter(pk=as_id(project_id)).first()
         sheet = TargetSheet.objects.filter(project=project).first() if project else None
@@ -302,8 +301,6 @@ def evaluation_preview(evaluation: SelfEvaluation, data: EvaluationInput) -> dic
 def _without(data: EvaluationInput, refused: InputRefused) -> EvaluationInput:
     """`data` less what `input_problems` refused (a refused score is left blank, refused
     funds and stated figures are left as stored)."""
-    from dataclasses import replace
-
     return replace(
         data,
         results=[
@@ -429,9 +426,6 @@ def evaluation_transition(
 
 def evaluation_freeze(evaluation: SelfEvaluation) -> None:
     """Freeze what the approved tables show (names, funds, targets, results) with its hash."""
-    from ..tables.base import content_hash
-    from ..tables.gather import evaluation_queryset, gather_evaluations
-
     fresh = evaluation_queryset().get(pk=evaluation.pk)
     fresh.snapshot = None  # gather from the database, not from an older snapshot
     data = gather_evaluations([fresh])[fresh.pk]

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from budgets import numbers
-from budgets.http import as_id
-from budgets.services import audit_record
+from budgets.access import scope
+from budgets.models import Department, FiscalYear, Project
+from core import numbers
+from core.audit import audit_record
+from core.http import as_id
 
 from .. import scoring, workflow
 from ..models import Indicator, IndicatorCategory, TargetSheet
@@ -192,9 +194,6 @@ def target_sheet_transition(
 
 def target_sheet_start(*, user, project_id=None, department_id=None, year_id=None) -> TargetSheet:
     """The target sheet of a project (or of a department-year), created on first use."""
-    from budgets.access import scope
-    from budgets.models import Department, FiscalYear, Project
-
     if project_id:
         project = (
             scope(Project.objects.select_related("year"), user).filter(pk=as_id(project_id)).first()

@@ -5,7 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from budgets.access import Role, can_act
-from budgets.services import audit_record
+from core.audit import audit_record
 
 from .. import workflow
 from ..models import FormState, SelfEvaluation, TargetSheet

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from budgets.models import AuditLog, Department
+from budgets.models import Department
+from core.models import AuditLog
 from evaluations.models import Indicator
 from tests.factories import IndicatorFactory, TargetSheetFactory, UserFactory
 

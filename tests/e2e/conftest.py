@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from budgets.demo import DEMO_PASSWORD, load_demo
+from demo.loader import DEMO_PASSWORD, load_demo
 
 E2E_DIR = Path(__file__).resolve().parent
 SCREENS_DIR = E2E_DIR.parents[1] / "test-artifacts" / "screens"

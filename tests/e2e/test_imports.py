@@ -8,8 +8,8 @@ from playwright.sync_api import Page, expect
 
 from budgets.models import Project
 from evaluations.models import SelfEvaluation
-from evaluations.tables.registry import evaluation_table
-from evaluations.tables.xlsx import render_xlsx
+from reporting.tables.registry import evaluation_table
+from reporting.tables.xlsx import render_xlsx
 from tests.imports.conftest import xlsx
 
 HEADERS = ["年度", "单位编码", "项目编码", "项目名称", "全年预算数·本年财政拨款"]

@@ -16,11 +16,12 @@ from decimal import Decimal
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
-from budgets.models import AuditLog, FiscalYear
+from budgets.models import FiscalYear
+from core.models import AuditLog
 from evaluations.models import FormState, IndicatorResult, SelfEvaluation, TargetSheet
 
 YEAR = "2023"
-PROJECT = "12345市长热线"  # 随州 2023, target sheet in draft (budgets/demo_data.py)
+PROJECT = "12345市长热线"  # 随州 2023, target sheet in draft (demo/data.py)
 BUDGET = "390"  # 全年预算数 (万元), all 本年财政拨款
 
 # The demo's indicators of this project (weights 产出 15+20+15, 效益 15+15, 满意度 10).

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from budgets.models import AuditLog, Membership
+from budgets.models import Membership
+from core.models import AuditLog
 from evaluations import services, workflow
 from evaluations.models import FormState, TargetAdjustment
 from tests.evaluations.test_results import GOOD, save

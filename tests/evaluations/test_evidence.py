@@ -2,7 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from budgets.models import AuditLog
+from core.models import AuditLog
 from evaluations.models import Evidence, FormState
 from tests.factories import member
 

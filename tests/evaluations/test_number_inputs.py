@@ -9,7 +9,8 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
-from budgets.models import AuditLog, Project
+from budgets.models import Project
+from core.models import AuditLog
 from evaluations import services
 from evaluations.models import Indicator, IndicatorResult, SelfEvaluation, TargetSheet
 from tests.factories import UserFactory, category

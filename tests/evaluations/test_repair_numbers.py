@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db import DataError, IntegrityError, connection, transaction
 
-from budgets.models import AuditLog, DepartmentBudget, Project
+from budgets.models import DepartmentBudget, Project
+from core.models import AuditLog
 from evaluations import services
 from evaluations.models import Indicator, IndicatorResult, SelfEvaluation
 from tests.factories import DepartmentBudgetFactory

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from budgets.models import AuditLog, Membership
+from budgets.models import Membership
+from core.models import AuditLog
 from evaluations import services, workflow
 from evaluations.models import FormState, SelfEvaluation
 from tests.factories import ProjectFactory, TargetSheetFactory

@@ -150,7 +150,7 @@ def test_a_computed_figure_that_does_not_fit_is_stored_as_none_and_shown(client,
     )
     table = client.get(reverse("evaluation_table", args=[evaluation.pk]))
     assert table.status_code == 200 and "超出范围" in table.content.decode()
-    from evaluations.tables.registry import summary_table
+    from reporting.tables.registry import summary_table
 
     cells = summary_table(open_year, {tree["centre"].pk}).to_json()["cells"]
     assert any(cell["value"] == "超出范围" for cell in cells)

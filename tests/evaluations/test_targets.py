@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from budgets.models import AuditLog, Membership
+from budgets.models import Membership
+from core.models import AuditLog
 from evaluations import services, workflow
 from evaluations.models import FormState, Indicator, TargetSheet
 from tests.factories import ProjectFactory, category, member

@@ -7,7 +7,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from budgets.models import AuditLog, Department, DepartmentBudget, Project
+from budgets.models import Department, DepartmentBudget, Project
+from core.models import AuditLog
 from evaluations.models import Indicator, IndicatorResult, SelfEvaluation, TargetSheet
 from imports.models import ImportJob
 from imports.services import import_now, job_create, job_preview

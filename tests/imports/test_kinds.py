@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from budgets.models import AuditLog, Department, DepartmentBudget, Membership, Project
+from budgets.models import Department, DepartmentBudget, Membership, Project
+from core.models import AuditLog
 from evaluations.models import FormState, Indicator, IndicatorResult, SelfEvaluation, TargetSheet
 from imports.engine import message
 from imports.models import ImportJob

@@ -10,9 +10,9 @@ import pytest
 
 from budgets.models import Project
 from evaluations import services
-from evaluations.tables.registry import evaluation_table
-from evaluations.tables.xlsx import render_xlsx
 from imports.models import ImportJob
+from reporting.tables.registry import evaluation_table
+from reporting.tables.xlsx import render_xlsx
 from tests.factories import ProjectFactory
 from tests.imports.conftest import csv_bytes, run, snapshot
 

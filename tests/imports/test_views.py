@@ -8,12 +8,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from budgets.models import AuditLog, Membership, Project
+from budgets.models import Membership, Project
+from core.models import AuditLog
 from evaluations import services
 from evaluations.models import IndicatorResult
-from evaluations.tables.registry import evaluation_table
-from evaluations.tables.xlsx import render_xlsx
 from imports.models import ImportJob
+from reporting.tables.registry import evaluation_table
+from reporting.tables.xlsx import render_xlsx
 from tests.factories import member
 from tests.imports.conftest import snapshot, xlsx
 from tests.report import covered

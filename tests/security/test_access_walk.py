@@ -24,11 +24,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from budgets.access import access_for
-from budgets.models import AuditLog, Department, FiscalYear, Project
+from budgets.models import Department, FiscalYear, Project
+from core.models import AuditLog
 from evaluations import services
 from evaluations.models import (
     Evidence,
-    ExportJob,
     FormState,
     Indicator,
     IndicatorResult,
@@ -36,9 +36,11 @@ from evaluations.models import (
     TargetAdjustment,
     TargetSheet,
 )
-from evaluations.tables.registry import evaluation_table
-from evaluations.tables.xlsx import render_xlsx
 from imports.models import ImportJob
+from reporting import exports
+from reporting.models import ExportJob
+from reporting.tables.registry import evaluation_table
+from reporting.tables.xlsx import render_xlsx
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,10 +136,10 @@ def victim(django_capture_on_commit_callbacks) -> Victim:
         indicator=indicator, user=clerk, new_value="12345", reason="政策调整"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        export = services.export_request(
+        export = exports.export_request(
             user=clerk, kind=ExportJob.Kind.PROJECT, fmt=ExportJob.Format.XLSX, year=year
         )
-        department_export = services.export_request(
+        department_export = exports.export_request(
             user=clerk,
             kind=ExportJob.Kind.DEPARTMENT,
             fmt=ExportJob.Format.XLSX,

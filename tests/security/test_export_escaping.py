@@ -1,5 +1,5 @@
 """Exported text a spreadsheet could run (= + - @ tab CR at the start) is escaped; numbers stay
-numbers. The XLSX renderer's own tests (tests/evaluations/test_tables_xlsx.py) check a hand-built
+numbers. The XLSX renderer's own tests (tests/reporting/test_tables_xlsx.py) check a hand-built
 table; here the text comes from a clerk's save and leaves through the export job, and every
 prefix is tried. CSV is written only by the import's failed-rows download (tests/imports)."""
 
@@ -10,9 +10,10 @@ import openpyxl
 import pytest
 
 from evaluations import services
-from evaluations.models import ExportJob
-from evaluations.tables.base import FORMULA_PREFIXES, Builder, Style, Table
-from evaluations.tables.xlsx import render_xlsx
+from reporting import exports
+from reporting.models import ExportJob
+from reporting.tables.base import FORMULA_PREFIXES, Builder, Style, Table
+from reporting.tables.xlsx import render_xlsx
 from tests.evaluations.test_results import GOOD, typed
 from tests.report import covered
 from tests.security import test_roles_states as roles
@@ -57,7 +58,7 @@ def test_a_clerks_formula_like_text_leaves_the_export_escaped(
         version=evaluation.version,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.export_request(
+        job = exports.export_request(
             user=clerk,
             kind=ExportJob.Kind.PROJECT,
             fmt=ExportJob.Format.XLSX,

@@ -25,8 +25,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from budgets.models import AuditLog, Department, FiscalYear, Membership
-from evaluations.models import ExportJob, FormState, TargetAdjustment, TargetSheet
+from budgets.models import Department, FiscalYear, Membership
+from core.models import AuditLog
+from evaluations.models import FormState, TargetAdjustment, TargetSheet
+from reporting.models import ExportJob
 from tests.evaluations.test_evaluation_views import post_data
 from tests.evaluations.test_results import GOOD
 from tests.evaluations.test_target_views import grid_post

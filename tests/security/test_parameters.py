@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
-from budgets.http import ID_MAX, as_id, keyed_ids, optional_id, optional_int
+from core.http import ID_MAX, as_id, keyed_ids, optional_id, optional_int
 from evaluations.models import FormState, SelfEvaluation, TargetAdjustment, TargetSheet
 from tests.report import covered
 
@@ -162,7 +162,7 @@ def test_bad_parameter_page_names_the_parameter(demo, settings):
     response = client.post("/exports/", {"year": SUP, "kind": "department", "format": "xlsx"})
     assert response.status_code == 400 and "参数“年度”不是有效的数字" in response.content.decode()
     # a year that does not exist is refused, not exported as the current year
-    from evaluations.models import ExportJob
+    from reporting.models import ExportJob
 
     jobs = ExportJob.objects.count()
     response = client.post(

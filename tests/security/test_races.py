@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from budgets.models import AuditLog
+from core.models import AuditLog
 from evaluations import services, workflow
 from evaluations.models import Evidence, FormState, SelfEvaluation, TargetAdjustment, TargetSheet
 from tests.report import covered

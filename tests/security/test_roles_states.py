@@ -16,7 +16,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from budgets.models import AuditLog, Membership
+from budgets.models import Membership
+from core.models import AuditLog
 from evaluations import services, workflow
 from evaluations.models import FormState, SelfEvaluation, TargetSheet
 from tests.evaluations.test_evaluation_views import post_data

@@ -30,8 +30,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from budgets.demo import DEMO_PASSWORD
 from budgets.models import Department
+from demo.loader import DEMO_PASSWORD
 from tests.factories import PASSWORD, UserFactory
 from tests.report import covered
 from tests.security import dbstate

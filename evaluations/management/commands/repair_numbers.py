@@ -3,9 +3,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
 
+from budgets.models import DepartmentBudget
 from budgets.repair import repair_budgets
 from evaluations.models import IndicatorResult, SelfEvaluation
 from evaluations.repair import repair_evaluations
+from evaluations.services import evaluation_refresh
 
 
 class Command(BaseCommand):
@@ -41,8 +43,6 @@ class Command(BaseCommand):
         """The evaluations whose figures rest on a repaired value: computed again, so that no
         total or grade stays as the bad value made it (a score of 50 on a 10-point line gave
         总分 133.67 and 优)."""
-        from evaluations.services import evaluation_refresh
-
         ids = {c.pk for c in changes if c.model == "evaluations.SelfEvaluation"}
         results = [c.pk for c in changes if c.model == "evaluations.IndicatorResult"]
         ids |= set(
@@ -52,8 +52,6 @@ class Command(BaseCommand):
         budgets = [c.pk for c in changes if c.model == "budgets.DepartmentBudget"]
         condition = Q(pk__in=ids) | Q(project__in=projects)
         if budgets:
-            from budgets.models import DepartmentBudget
-
             for year_id, department_id in DepartmentBudget.objects.filter(
                 pk__in=budgets
             ).values_list("year_id", "department_id"):

@@ -1,0 +1,257 @@
+"""Exports of the standard tables: requested on a page or the command line, produced by Celery.
+
+A job records who asked and for which departments; its task builds the table descriptions,
+fingerprints them, reuses an unexpired file with the same fingerprint, otherwise renders
+XLSX or PDF (one file, or a ZIP with one folder per department), reporting progress. A job whose
+worker died is found by its stale heartbeat and run again, or failed after MAX_ATTEMPTS.
+"""
+
+import datetime
+import hashlib
+import io
+import logging
+import re
+import time
+import zipfile
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from budgets.access import access_for
+from budgets.models import Department, FiscalYear, Project
+from core.bulk import few_collections
+from evaluations import workflow
+
+from . import tasks
+from .models import ExportJob
+from .tables import plan
+from .tables.base import Table
+from .tables.pdf import render_pdf
+from .tables.plan import ExportFile
+from .tables.xlsx import render_xlsx
+
+log = logging.getLogger(__name__)
+Kind = ExportJob.Kind
+MAX_ATTEMPTS = 3
+STALE_AFTER = datetime.timedelta(minutes=10)
+
+
+def export_request(
+    *,
+    user,
+    kind: str,
+    fmt: str,
+    year: FiscalYear,
+    department_ids: list[int] | None = None,
+    project_ids: list[int] | None = None,
+) -> ExportJob:
+    """Record an export and enqueue it once the row is committed. Departments default to all the
+    user may see; asking for one outside reach is refused."""
+    if kind not in Kind.values:
+        raise workflow.WorkflowError("未知的表格。")
+    if fmt not in ExportJob.Format.values:
+        raise workflow.WorkflowError("未知的导出格式。")
+    visible = access_for(user).visible
+    if department_ids is None:
+        scope = (
+            visible
+            if visible is not None
+            else set(Department.objects.filter(is_active=True).values_list("id", flat=True))
+        )
+    else:
+        scope = set(department_ids)
+        if visible is not None and not scope <= visible:
+            raise workflow.WorkflowError("您无权导出所选单位的数据。")
+    if not scope:
+        raise workflow.WorkflowError("没有可导出的单位。")
+    projects = sorted(set(project_ids or []))
+    if (
+        projects
+        and Project.objects.filter(pk__in=projects).exclude(department_id__in=scope).exists()
+    ):
+        raise workflow.WorkflowError("您无权导出所选项目的数据。")
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            created_by=user,
+            year=year,
+            kind=kind,
+            format=fmt,
+            department_ids=sorted(scope),
+            project_ids=projects,
+        )
+        enqueue(job)
+    return job
+
+
+def enqueue(job: ExportJob) -> None:
+    transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
+
+
+@few_collections()
+def export_plan(job: ExportJob) -> list[ExportFile]:
+    """The files of a job, each with its tables (descriptions only, nothing rendered yet)."""
+    return plan.files_for(job.kind, job.year, set(job.department_ids), set(job.project_ids))
+
+
+def _safe(name: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\r\n\t]', "_", name).strip() or "未命名"
+
+
+def render_file(tables: list[Table], fmt: str) -> bytes:
+    if fmt == ExportJob.Format.PDF:
+        return render_pdf(tables)
+    return render_xlsx(tables)
+
+
+@few_collections()
+def render_files(
+    files: list[ExportFile], fmt: str, progress: Callable[[int], None] = lambda p: None
+) -> tuple[bytes, str]:
+    """(content, extension): one file as is, several as a ZIP with their folders."""
+    if len(files) == 1:
+        content = render_file(files[0].tables, fmt)
+        progress(95)
+        return content, fmt
+    buffer = io.BytesIO()
+    # XLSX and PDF are compressed already: stored, not deflated again
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for index, item in enumerate(files, start=1):
+            parts = [_safe(p) for p in item.path.split("/")]
+            archive.writestr("/".join(parts) + f".{fmt}", render_file(item.tables, fmt))
+            progress(10 + 85 * index // len(files))
+    return buffer.getvalue(), "zip"
+
+
+def _fingerprint(job: ExportJob, files: list[ExportFile]) -> str:
+    """What the file would contain: same fingerprint, same file."""
+    hasher = hashlib.sha256(f"{job.kind}\x1f{job.format}".encode())
+    for item in files:
+        hasher.update(f"\x1d{item.path}".encode())
+        for table in item.tables:
+            table.fingerprint(hasher)
+    return hasher.hexdigest()[:32]
+
+
+def _filename(job: ExportJob, ext: str) -> str:
+    return _safe(f"{job.year.year}年度{job.get_kind_display()}") + f".{ext}"
+
+
+def export_run(*, job_id: int) -> ExportJob | None:
+    """The body of the export task. Safe to run twice: a finished job is left alone, and a
+    rerun overwrites nothing another job relies on."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.state in (ExportJob.State.DONE, ExportJob.State.FAILED):
+            return job
+        job.state, job.attempts = ExportJob.State.RUNNING, job.attempts + 1
+        job.heartbeat, job.progress, job.error = timezone.now(), 1, ""
+        job.save(update_fields=["state", "attempts", "heartbeat", "progress", "error"])
+
+    reported = {"percent": 0, "at": 0.0}
+
+    def progress(percent: int) -> None:
+        # one UPDATE per percent or per second at most: a city has thousands of files
+        now = time.monotonic()
+        if percent - reported["percent"] < 1 and now - reported["at"] < 1:
+            return
+        reported.update(percent=percent, at=now)
+        ExportJob.objects.filter(pk=job.pk).update(
+            progress=min(percent, 99), heartbeat=timezone.now()
+        )
+
+    try:
+        files = export_plan(job)
+        if not files:
+            return _fail(job, "所选范围内没有可导出的表格（例如尚无绩效自评）。")
+        progress(5)
+        fingerprint = _fingerprint(job, files)
+        earlier = (
+            ExportJob.objects.filter(
+                fingerprint=fingerprint, state=ExportJob.State.DONE, expires_at__gt=timezone.now()
+            )
+            .exclude(pk=job.pk)
+            .exclude(file="")
+            .order_by("-finished_at")
+            .first()
+        )
+        if earlier is not None and earlier.file.storage.exists(earlier.file.name):
+            name, filename = earlier.file.name, earlier.filename
+        else:
+            content, ext = render_files(files, job.format, progress)
+            filename = _filename(job, ext)
+            storage = ExportJob._meta.get_field("file").storage
+            name = storage.save(f"exports/{job.pk}-{job.attempts}.{ext}", ContentFile(content))
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=ExportJob.State.DONE,
+            progress=100,
+            file=name,
+            filename=filename,
+            fingerprint=fingerprint,
+            finished_at=timezone.now(),
+            heartbeat=timezone.now(),
+            expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_TTL_HOURS),
+        )
+        _remove_attempt_files(job, keep=name)
+    except tasks.TRANSIENT:
+        raise  # the task retries; the sweep catches a job whose retries ran out
+    except Exception as error:  # noqa: BLE001  (any other failure is reported, not retried)
+        log.exception("export %s failed", job.pk)
+        return _fail(job, f"导出失败：{type(error).__name__}。请稍后重试，或联系系统管理员。")
+    job.refresh_from_db()
+    return job
+
+
+def _fail(job: ExportJob, reason: str) -> ExportJob:
+    ExportJob.objects.filter(pk=job.pk).update(
+        state=ExportJob.State.FAILED, error=reason, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    _remove_attempt_files(job)
+    return job
+
+
+def _remove_attempt_files(job: ExportJob, keep: str = "") -> None:
+    """A worker killed between storing its file and recording it leaves the file behind: once
+    the job is finished, remove what earlier attempts stored that no job refers to."""
+    storage = ExportJob._meta.get_field("file").storage
+    for attempt in range(1, job.attempts + 1):
+        for ext in ("xlsx", "pdf", "zip"):
+            name = f"exports/{job.pk}-{attempt}.{ext}"
+            if name == keep or not storage.exists(name):
+                continue
+            if not ExportJob.objects.filter(file=name).exists():
+                storage.delete(name)
+
+
+def export_sweep(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Run again (or fail) jobs whose worker stopped reporting; delete expired files."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0, "expired": 0}
+    stale = ExportJob.objects.filter(state=ExportJob.State.RUNNING, heartbeat__lt=now - STALE_AFTER)
+    for job in stale:
+        if job.attempts >= MAX_ATTEMPTS:
+            _fail(job, f"导出任务多次中断（已尝试{job.attempts}次），请重新申请导出。")
+            counts["failed"] += 1
+        else:
+            with transaction.atomic():
+                ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.QUEUED)
+                enqueue(job)
+            counts["requeued"] += 1
+    expired = list(ExportJob.objects.filter(expires_at__lt=now).exclude(file=""))
+    for job in expired:
+        name = job.file.name
+        ExportJob.objects.filter(pk=job.pk).update(file="", progress=0)
+        still_used = ExportJob.objects.filter(file=name, expires_at__gte=now).exists()
+        if not still_used:
+            job.file.storage.delete(name)
+        counts["expired"] += 1
+    return counts
+
+
+def can_download(user, job: ExportJob) -> bool:
+    """Only users who may see every department in the file may download it."""
+    visible = access_for(user).visible
+    return visible is None or set(job.department_ids) <= visible

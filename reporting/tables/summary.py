@@ -1,0 +1,214 @@
+"""自评结果汇总表 (DOMAIN.md, "The standard tables" 5): for finance, one row per department-wide
+evaluation and per project of a year, across the departments asked for.
+
+Ten columns: 序号 | 单位 | 项目名称 | 全年预算数（万元） | 全年执行数（万元） | 执行率 | 自评得分 |
+审核得分 | 评价等级 | 状态. Rows are ordered by department code, the department-wide row first,
+then by project code. Projects without a self-evaluation are listed as 未开始. The 合计 row adds
+the project rows only: a department's 全年预算数 already contains its projects.
+"""
+
+from decimal import Decimal
+
+from budgets.models import DepartmentBudget, Project
+from evaluations import scoring
+from evaluations.funds import INCOME_NATURES, _sum
+from evaluations.models import SelfEvaluation, TargetSheet
+from evaluations.snapshot import _s, evaluation_queryset, gather_evaluations
+
+from .base import OUT_OF_RANGE, Builder, Style, Table, rate_shown
+from .basic_data import put_money
+from .self_evaluation import dec
+
+WIDTHS = [5.0, 26.0, 32.0, 11.0, 11.0, 9.0, 9.0, 9.0, 9.0, 9.0]
+N = len(WIDTHS)
+HEADINGS = (
+    "序号",
+    "单位",
+    "项目名称",
+    "全年预算数（万元）",
+    "全年执行数（万元）",
+    "执行率",
+    "自评得分",
+    "审核得分",
+    "评价等级",
+    "状态",
+)
+DEPARTMENT_WIDE = "部门整体支出"
+NOT_STARTED = "未开始"
+TOTAL_NOTE = "注：合计为各项目之和；部门整体支出已包含本部门的项目支出，不重复计入。"
+
+
+def summary_table(year: int, rows: list[dict]) -> Table:
+    """rows (in print order): kind (project / department), department, name, budget, executed,
+    rate, score, review_score (strings or Decimals, None when unknown), grade, state."""
+    title = "绩效自评结果汇总表"
+    table = Table(
+        title=title,
+        subtitle=f"（{year}年度）",
+        sheet_name="自评结果汇总表",
+        widths=WIDTHS,
+        header_rows=3,
+        landscape=True,
+    )
+    b = Builder(table)
+    b.span(title, Style.TITLE)
+    b.row()
+    b.span(table.subtitle, Style.SUBTITLE)
+    b.row()
+    for col, heading in enumerate(HEADINGS):
+        b.put(col, heading, Style.HEADER)
+    b.row()
+    for number, row in enumerate(rows, start=1):
+        b.put(0, number, Style.CENTER)
+        b.put(1, row["department"], Style.TEXT)
+        b.put(2, row["name"], Style.TEXT)
+        put_money(b, 3, row["budget"])
+        put_money(b, 4, row["executed"])
+        for col, value, style in (
+            (5, row["rate"], Style.PERCENT),
+            (6, row["score"], Style.SCORE),
+            (7, row["review_score"], Style.SCORE),
+        ):
+            if value == OUT_OF_RANGE:
+                b.put(col, value, Style.CENTER)
+                continue
+            number_value = dec(value)
+            if number_value is None:
+                b.put(col, "", Style.CENTER)
+            else:
+                b.put(col, number_value, style)
+        b.put(8, row["grade"] or "", Style.CENTER)
+        b.put(9, row["state"], Style.CENTER)
+        b.row()
+    projects = [r for r in rows if r["kind"] == "project"]
+    budget = sum((dec(r["budget"]) or Decimal("0") for r in projects), Decimal("0"))
+    executed = sum((dec(r["executed"]) or Decimal("0") for r in projects), Decimal("0"))
+    b.put(0, "合计", Style.TOTAL, colspan=3)
+    b.put(3, budget, Style.MONEY, bold=True)
+    b.put(4, executed, Style.MONEY, bold=True)
+    rate = scoring.execution_rate(budget, executed)
+    if rate is None:
+        b.put(5, "", Style.TOTAL)
+    else:
+        b.put(5, rate, Style.PERCENT, bold=True)
+    for col in range(6, N):
+        b.put(col, "", Style.TOTAL)
+    b.row()
+    b.span(TOTAL_NOTE, Style.FOOTER)
+    b.row()
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Gathering: a fixed number of queries for any number of departments and projects
+# ---------------------------------------------------------------------------------------------
+
+
+def in_scope(queryset, year: int, department_ids: set[int] | None):
+    queryset = queryset.filter(year__year=year)
+    if department_ids is not None:
+        queryset = queryset.filter(department_id__in=department_ids)
+    return queryset
+
+
+def year_evaluations(
+    year: int, department_ids: set[int] | None, *, projects_only: bool = False
+) -> tuple[list[Project], list[SelfEvaluation], dict[int, dict]]:
+    """The projects of a year (with their department, ordered by department and project code),
+    its self-evaluations and what they show (`gather_evaluations`: approved ones answer with
+    their frozen snapshot)."""
+    projects = list(
+        in_scope(Project.objects.select_related("department"), year, department_ids).order_by(
+            "department__code", "code"
+        )
+    )
+    evaluations = in_scope(evaluation_queryset(), year, department_ids)
+    if projects_only:
+        evaluations = evaluations.filter(project__isnull=False)
+    evaluations = list(evaluations)
+    return projects, evaluations, gather_evaluations(evaluations)
+
+
+def evaluation_row(evaluation: SelfEvaluation, data: dict) -> dict:
+    total = next((f for f in data["funds"] if f["is_total"]), {})
+    project = data["kind"] == "project"
+    return {
+        "kind": data["kind"],
+        "department": data["department"],
+        "name": data["project_name"] if project else DEPARTMENT_WIDE,
+        "budget": total.get("full"),
+        "executed": total.get("executed"),
+        "rate": rate_shown(data.get("execution_rate"), total.get("full"), total.get("executed")),
+        "score": data.get("total"),
+        "review_score": data.get("review_total"),
+        # the reviewer's grade, when there is one, is the result
+        "grade": data.get("review_grade") or data.get("grade") or "",
+        "state": evaluation.get_state_display(),
+    }
+
+
+def _not_started(kind: str, department, name: str, budget, executed) -> dict:
+    return {
+        "kind": kind,
+        "department": department.name,
+        "name": name,
+        "budget": _s(budget),
+        "executed": _s(executed),
+        "rate": _s(scoring.execution_rate(budget, executed)),
+        "score": None,
+        "review_score": None,
+        "grade": "",
+        "state": NOT_STARTED,
+    }
+
+
+def gather_summary(year: int, department_ids: set[int] | None) -> list[dict]:
+    """The rows of the summary in print order. A department gets a department-wide row when it
+    has a department-wide evaluation, target sheet or budget row for the year."""
+    projects, evaluations, data = year_evaluations(year, department_ids)
+    by_project = {e.project_id: e for e in evaluations if e.project_id}
+    by_department = {e.department_id: e for e in evaluations if e.project_id is None}
+    budgets = {
+        b.department_id: b
+        for b in in_scope(
+            DepartmentBudget.objects.select_related("department"), year, department_ids
+        )
+    }
+    departments = {b.department_id: b.department for b in budgets.values()}
+    for sheet in in_scope(
+        TargetSheet.objects.filter(project__isnull=True).select_related("department"),
+        year,
+        department_ids,
+    ):
+        departments.setdefault(sheet.department_id, sheet.department)
+    for evaluation in by_department.values():
+        departments[evaluation.department_id] = evaluation.department
+
+    keyed: list[tuple[tuple, dict]] = []
+    for department_id, department in departments.items():
+        evaluation = by_department.get(department_id)
+        if evaluation is not None:
+            row = evaluation_row(evaluation, data[evaluation.pk])
+        else:
+            budget = budgets.get(department_id)
+            full = _sum(getattr(budget, f"income_{k}_full", None) for k, _ in INCOME_NATURES)
+            executed = _sum(
+                getattr(budget, f"income_{k}_executed", None) for k, _ in INCOME_NATURES
+            )
+            row = _not_started("department", department, DEPARTMENT_WIDE, full, executed)
+        keyed.append(((department.code, 0, ""), row))
+    for project in projects:
+        evaluation = by_project.get(project.pk)
+        if evaluation is not None:
+            row = evaluation_row(evaluation, data[evaluation.pk])
+        else:
+            row = _not_started(
+                "project",
+                project.department,
+                project.name,
+                project.full_total,
+                project.executed_total,
+            )
+        keyed.append(((project.department.code, 1, project.code), row))
+    keyed.sort(key=lambda item: item[0])
+    return [row for _, row in keyed]

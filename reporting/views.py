@@ -1,0 +1,129 @@
+"""The pages of the reporting app: the dashboard, one evaluation's printable table and the
+exports (request, follow, download). URL names are those the pages had under evaluations."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from budgets.access import visible_departments as access_scope_departments
+from core.http import optional_id, optional_int
+from evaluations import consistency, selectors, workflow
+
+from . import dashboard as boards
+from . import exports as services
+from .models import ExportJob
+from .tables import registry as tables
+from .tables.html import render_html
+
+
+@login_required
+def dashboard(request):
+    """绩效看板: a year across the departments a finance reviewer covers (administrators: all),
+    every figure linking to the forms behind it. Not a unit's page: others get 404."""
+    if not boards.may_view(request.user):
+        raise Http404("未找到该页面。")
+    all_years = selectors.years()
+    fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+    board = boards.dashboard_for(request.user, fiscal_year) if fiscal_year else None
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "years": all_years,
+            "year": fiscal_year,
+            "board": board,
+            "flag_labels": consistency.LABELS,
+            "mismatch_low": boards.MISMATCH_LOW,
+            "mismatch_high": boards.MISMATCH_HIGH,
+        },
+    )
+
+
+@login_required
+def evaluation_table(request, pk: int):
+    """The standard table of one self-evaluation, as it prints (A4, from the same description
+    as the XLSX and PDF)."""
+    evaluation = selectors.evaluation_for(request.user, pk)
+    table = tables.evaluation_table(evaluation)
+    return render(
+        request,
+        "tables/page.html",
+        {
+            "table": render_html(table),
+            "title": table.title,
+            "back": reverse("evaluation", args=[pk]),
+        },
+    )
+
+
+@login_required
+def exports(request):
+    """Request exports and follow them: progress bars update by themselves (exports.js)."""
+    all_years = selectors.years()
+    if request.method == "POST":
+        year = optional_int(request.POST.get("year"), "年度")
+        fiscal_year = selectors.year_or_current(all_years, year)
+        department = optional_id(request.POST.get("department"))
+        project = optional_id(request.POST.get("project"))
+        try:
+            if fiscal_year is None:
+                raise workflow.WorkflowError("尚未设置年度。")
+            if year is not None and fiscal_year.year != year:
+                # a request for another year's export must not become one of the current year
+                raise workflow.WorkflowError(f"未找到{year}年度。")
+            job = services.export_request(
+                user=request.user,
+                kind=request.POST.get("kind", ""),
+                fmt=request.POST.get("format", ""),
+                year=fiscal_year,
+                department_ids=[department] if department else None,
+                project_ids=[project] if project else None,
+            )
+            messages.success(request, f"已提交导出：{job}。生成后可在下方下载。")
+        except workflow.WorkflowError as error:
+            messages.error(request, str(error))
+        return redirect("exports")
+    fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+    return render(
+        request,
+        "reporting/exports.html",
+        {
+            "years": all_years,
+            "year": fiscal_year,
+            "jobs": ExportJob.objects.filter(created_by=request.user).select_related("year")[:30],
+            "kinds": ExportJob.Kind.choices,
+            "formats": ExportJob.Format.choices,
+            "departments": access_scope_departments(request.user),
+        },
+    )
+
+
+@login_required
+def export_status(request, pk: int):
+    job = ExportJob.objects.filter(pk=pk, created_by=request.user).first()
+    if job is None:
+        raise Http404("未找到该导出任务。")
+    return JsonResponse(
+        {
+            "state": job.state,
+            "label": job.get_state_display(),
+            "progress": job.progress,
+            "error": job.error,
+            "download": reverse("export_download", args=[job.pk])
+            if job.state == "done" and job.file
+            else "",
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@login_required
+def export_download(request, pk: int):
+    job = ExportJob.objects.filter(pk=pk).first()
+    if job is None or not services.can_download(request.user, job):
+        raise Http404("未找到该文件，或您无权下载。")
+    if job.state != ExportJob.State.DONE or not job.file:
+        raise Http404("文件尚未生成或已过期，请重新导出。")
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)

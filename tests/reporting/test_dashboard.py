@@ -1,0 +1,374 @@
+"""The finance dashboard against a small dataset computed by hand, its drill-down links, its
+access and its query budget; a department's self-evaluation page with its projects' scores and
+the computed common indicators."""
+
+import datetime
+import re
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from budgets.access import access_for
+from budgets.models import Membership
+from evaluations.models import FormState, SelfEvaluation, TargetSheet
+from reporting import charts, dashboard
+from tests.factories import (
+    DepartmentBudgetFactory,
+    DepartmentFactory,
+    ProjectFactory,
+    SelfEvaluationFactory,
+    TargetSheetFactory,
+    member,
+)
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+Role = Membership.Role
+S = FormState
+FLAG = {
+    "code": "full_marks_low_execution",
+    "message": "绩效指标全部满分（90分），但……",
+    "line": None,
+}
+
+
+def project_evaluation(department, year, name, state, rate=None, execution=None, total=None, **kw):
+    project = ProjectFactory(department=department, year=year, name=name, code=kw.pop("code"))
+    TargetSheetFactory(project=project, state=S.APPROVED)
+    return SelfEvaluationFactory(
+        project=project,
+        state=state,
+        execution_rate=rate and D(rate),
+        execution_score=execution and D(execution),
+        total_score=total and D(total),
+        grade=kw.pop("grade", ""),
+        **kw,
+    )
+
+
+@pytest.fixture
+def data(tree, fiscal_year):
+    """Reviewer of the bureau sees 100 (bureau), 100001 (centre), 100002 (hotline); 200 is
+    another reviewer's. The deadline was yesterday."""
+    fiscal_year.evaluation_deadline = timezone.localdate() - datetime.timedelta(days=1)
+    fiscal_year.save()
+    y, centre, hotline = fiscal_year, tree["centre"], tree["hotline"]
+    forms = {
+        # 执行率 50%, 指标得分率 90/90: spent little, achieved all (mismatch)
+        "p1": project_evaluation(
+            centre,
+            y,
+            "平台建设",
+            S.SUBMITTED,
+            "0.5",
+            "5",
+            "95",
+            grade="优",
+            flags=[FLAG],
+            code="P1",
+        ),
+        # 执行率 95%, 指标得分率 50/90 = 55.56%: spent, did not achieve (mismatch)
+        "p2": project_evaluation(
+            centre, y, "大楼运维", S.APPROVED, "0.95", "9.5", "59.5", grade="差", code="P2"
+        ),
+        # 执行率 80%, 指标得分率 72/90 = 80%
+        "p4": project_evaluation(
+            hotline, y, "热线运营", S.DRAFT, "0.8", "8", "80", grade="良", code="P4"
+        ),
+        "p5": project_evaluation(hotline, y, "话务外包", S.RETURNED, code="P5"),
+        "bureau": SelfEvaluationFactory(
+            project=None,
+            year=y,
+            department=tree["bureau"],
+            state=S.APPROVED,
+            execution_rate=D("0.9"),
+            execution_score=D("9"),
+            total_score=D("88"),
+            grade="良",
+        ),
+        # another reviewer's department: never counted
+        "other": project_evaluation(
+            tree["other"], y, "学校建设", S.SUBMITTED, "0.2", "2", "30", grade="差", code="P6"
+        ),
+    }
+    # not started: a project with approved targets, and the hotline's 部门整体 targets
+    TargetSheetFactory(
+        project=ProjectFactory(department=centre, year=y, name="数据治理", code="P3"),
+        state=S.APPROVED,
+    )
+    TargetSheet.objects.create(year=y, department=hotline, project=None, state=S.APPROVED)
+    return forms
+
+
+@pytest.fixture
+def reviewer(tree):
+    return member(tree["bureau"], Role.REVIEWER)
+
+
+def test_figures_match_the_hand_computed_dataset(data, reviewer, fiscal_year):
+    board = dashboard.dashboard_for(reviewer, fiscal_year)
+    assert board.counts == {
+        "draft": 1,
+        "pending_head": 0,
+        "submitted": 1,
+        "returned": 1,
+        "approved": 2,
+    }
+    assert [(m.department.code, m.code, m.title) for m in board.not_started] == [
+        ("100001", "P3", "数据治理"),
+        ("100002", "", "部门整体支出"),
+    ]
+    assert (board.started, board.expected) == (5, 7)
+    assert board.overdue == 2  # the draft and the returned form, after the deadline
+    assert board.grades == {"优": 1, "良": 2, "中": 0, "差": 1} and board.ungraded == 1
+
+    bureau, centre, hotline = board.departments
+    assert bureau.department.code == "100" and bureau.own.pk == data["bureau"].pk
+    assert (bureau.evaluations, bureau.scored, bureau.mean) == (0, 0, None)
+    # centre: 95 and 59.5 → mean 77.25, population standard deviation 17.75
+    assert (centre.evaluations, centre.not_started, centre.scored) == (2, 1, 2)
+    assert (centre.mean, centre.minimum, centre.maximum, centre.spread) == (
+        D("77.25"),
+        D("59.5"),
+        D("95"),
+        D("17.75"),
+    )
+    assert (hotline.evaluations, hotline.not_started, hotline.mean, hotline.spread) == (
+        2,
+        0,
+        D("80.00"),
+        D("0.00"),
+    )
+
+    points = {p.form.project_name: p for p in board.points}
+    assert set(points) == {"平台建设", "大楼运维", "热线运营"}  # scored projects only
+    assert (points["平台建设"].achievement, points["平台建设"].mismatch) == (D("1"), True)
+    assert round(points["大楼运维"].achievement, 4) == D("0.5556")
+    assert points["大楼运维"].mismatch is True
+    assert (points["热线运营"].achievement, points["热线运营"].mismatch) == (D("0.8"), False)
+    assert [p.form.project_name for p in board.mismatches] == ["平台建设", "大楼运维"]
+
+    assert [f.project_name for f in board.weakest] == ["大楼运维", "热线运营", "平台建设"]
+    assert board.flag_counts == {"full_marks_low_execution": 1}
+    assert [f.pk for f in board.flagged] == [data["p1"].pk] and board.flagged_count == 1
+
+
+def test_administrator_sees_every_department(data, admin_user, fiscal_year):
+    board = dashboard.dashboard_for(admin_user, fiscal_year)
+    assert board.counts["submitted"] == 2  # p1 and the other department's
+    assert board.grades["差"] == 2
+    assert [r.department.code for r in board.departments] == ["100", "100001", "100002", "200"]
+
+
+@pytest.mark.parametrize(
+    "rate,achievement,expected",
+    [
+        ("0.59", "0.9", True),
+        ("0.6", "0.9", False),
+        ("0.59", "0.89", False),
+        ("0.9", "0.59", True),
+        ("0.89", "0.59", False),
+        ("1.3", "0.1", True),
+        ("0.9", "0.6", False),
+    ],
+)
+def test_mismatch_rule(rate, achievement, expected):
+    assert dashboard.is_mismatch(D(rate), D(achievement)) is expected
+
+
+def test_page_numbers_and_drill_down_to_the_forms_behind_them(client, data, reviewer):
+    client.force_login(reviewer)
+    response = client.get(reverse("dashboard"), {"year": 2025})
+    assert response.status_code == 200
+    body = response.content.decode()
+    tiles = dict(re.findall(r'id="tile-([\w-]+)">(\d+)<', body))
+    assert tiles == {
+        "expected": "7",
+        "not-started": "2",
+        "submitted": "1",
+        "approved": "2",
+        "overdue": "2",
+        "flagged": "1",
+        "mismatches": "2",
+    }
+    assert "学校建设" not in body  # another reviewer's department
+
+    # every count links to the review queue filtered to exactly those forms
+    board = response.context["board"]
+    links = {b.label: (b.value, b.href) for b in board.state_chart.bars + board.grade_chart.bars}
+    assert links["未开始"] == (2, "#not-started")
+    for label, (value, href) in links.items():
+        if not href.startswith("/review/"):
+            continue
+        assert f'href="{href.replace("&", "&amp;")}"' in body
+        queue = client.get(href)
+        assert queue.context["page"].paginator.count == value, label
+    # departments link to their forms in the queue; points and lists to the forms themselves
+    centre = data["p1"].department
+    queue = client.get(dashboard.queue_url(board.year, department=centre.pk))
+    assert queue.context["page"].paginator.count == 2
+    for key in ("p1", "p2", "p4", "bureau"):
+        assert reverse("evaluation", args=[data[key].pk]) in body
+    assert body.count('<circle class="dot') == 3
+    assert body.count('class="dot mismatch') == 2
+
+
+def test_only_reviewers_and_administrators(client, tree, data, admin_user):
+    url = reverse("dashboard")
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    client.force_login(member(tree["centre"], Role.CLERK))
+    assert client.get(url).status_code == 404
+    client.force_login(member(tree["bureau"], Role.HEAD))
+    assert client.get(url).status_code == 404
+    client.force_login(admin_user)
+    assert client.get(url, {"year": 2025}).status_code == 200
+    reviewer = member(tree["other"], Role.REVIEWER)
+    client.force_login(reviewer)
+    body = client.get(url, {"year": 2025}).content.decode()
+    assert "学校建设" in body and "平台建设" not in body and "市政府大数据中心" not in body
+
+
+def test_empty_year_and_no_year(client, reviewer, fiscal_year):
+    client.force_login(reviewer)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "本年度尚无已评分且有执行率的项目" in body and 'id="tile-expected">0<' in body
+    fiscal_year.delete()
+    assert "尚未设置年度" in client.get(reverse("dashboard")).content.decode()
+
+
+def _more_departments(tree, fiscal_year, n: int) -> None:
+    for k in range(n):
+        unit = DepartmentFactory(code=f"100{k:03d}X", parent=tree["bureau"])
+        for j, state in enumerate((S.DRAFT, S.SUBMITTED, S.APPROVED)):
+            project_evaluation(
+                unit,
+                fiscal_year,
+                f"项目{k}-{j}",
+                state,
+                "0.7",
+                "7",
+                f"{60 + j}",
+                grade="中",
+                flags=[FLAG] if j else [],
+                code=f"X{k:03d}{j}",
+            )
+        TargetSheetFactory(
+            project=ProjectFactory(department=unit, year=fiscal_year, code=f"Y{k:03d}"),
+            state=S.APPROVED,
+        )
+        SelfEvaluation.objects.create(year=fiscal_year, department=unit, state=S.DRAFT)
+
+
+def test_query_budget_does_not_grow_with_departments(
+    client, tree, data, reviewer, fiscal_year, django_assert_num_queries
+):
+    access_for(reviewer)  # the access check's two queries, cached on the user
+    with django_assert_num_queries(3):  # evaluations, projects and 部门整体 sheets without one
+        dashboard.dashboard_for(reviewer, fiscal_year)
+
+    client.force_login(reviewer)
+    url = reverse("dashboard")
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url, {"year": 2025}).status_code == 200
+    _more_departments(tree, fiscal_year, 30)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url, {"year": 2025})
+    assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+    assert response.context["board"].started == 5 + 30 * 4
+    print(f"\n绩效看板：{len(small)} 次查询（3 个单位）= {len(large)} 次查询（33 个单位）")
+
+
+def test_chart_geometry():
+    chart = charts.bars([("a", 0, "", "x"), ("b", 10, "", "y"), ("c", 5, "", "z")])
+    assert [b.width for b in chart.bars] == [0, chart.width - chart.label_width - 48, 138.0]
+    assert charts.bars([]).bars == []
+    scatter = charts.scatter([], low=D("0.6"), high=D("0.9"))
+    assert [t.label for t in scatter.x_ticks][-1] == "120%"
+    zone = scatter.zones[0]
+    assert (zone.x, zone.y) == (scatter.left, scatter.top)
+    assert zone.width == round(0.5 * scatter.plot_width, 1)
+    # beyond the detail limit, only the mismatches are links; the others one path of dots
+    points = [
+        SimpleNamespace(execution_rate=D(x), achievement=D(y), mismatch=m, label=f"{x}", href=h)
+        for x, y, m, h in [
+            ("0.5", "1", True, "/a"),
+            ("0.8", "0.8", False, "/b"),
+            ("1.5", "0.7", False, "/c"),
+            ("1", "0.2", True, "/d"),
+        ]
+    ]
+    every = charts.scatter(points, low=D("0.6"), high=D("0.9"))
+    assert [d.href for d in every.dots] == ["/b", "/c", "/a", "/d"]  # mismatches on top
+    assert [d.beyond for d in every.dots] == [False, True, False, False]
+    assert every.summarised == 0 and every.cloud == ""
+    some = charts.scatter(points, low=D("0.6"), high=D("0.9"), detail_limit=3)
+    assert [d.href for d in some.dots] == ["/a", "/d"] and some.summarised == 2
+    assert some.cloud.count("h0") == 2 and some.cloud_mismatch == ""
+    assert some.cloud.startswith(f"M{every.dots[0].x} {every.dots[0].y}h0")
+    spread = charts.score_range(D("59.5"), D("95"), D("77.25"), D("17.75"))
+    assert spread.low <= spread.band_low < spread.mean < spread.band_high <= spread.high
+    assert charts.score_range(D("120"), D("120"), D("120"), D("0")).high == spread.width - 4
+
+
+# ---------------------------------------------------------------------------------------------
+# A department's self-evaluation page: its projects beside its own; the common indicators
+# ---------------------------------------------------------------------------------------------
+
+
+def test_department_page_lists_its_projects_scores(client, tree, data, fiscal_year):
+    clerk = member(tree["bureau"])
+    client.force_login(clerk)
+    response = client.get(reverse("evaluation", args=[data["bureau"].pk]))
+    projects = response.context["department_projects"]
+    # the bureau's 所属单位 too, by unit and code; P6 belongs to another department
+    assert [p.code for p in projects.projects] == ["P1", "P2", "P3", "P4", "P5"]
+    assert projects.mean == D("78.17")  # (95 + 59.5 + 80) / 3
+    body = response.content.decode()
+    assert 'id="department-projects"' in body
+    assert "部门整体自评得分 <b>88.00</b>（良）" in body
+    assert "项目平均得分 <b>78.17</b>（3 个项目已评分，共 5 个项目）" in body
+    assert reverse("evaluation", args=[data["p2"].pk]) in body
+    # a project's own page has no such list
+    page = client.get(reverse("evaluation", args=[data["p1"].pk]))
+    assert page.context["department_projects"] is None
+    assert 'id="department-projects"' not in page.content.decode()
+
+
+def test_department_page_query_count_does_not_grow(client, tree, data, fiscal_year):
+    clerk = member(tree["bureau"])
+    client.force_login(clerk)
+    url = reverse("evaluation", args=[data["bureau"].pk])
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    _more_departments(tree, fiscal_year, 10)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert len(response.context["department_projects"].projects) == 5 + 40
+    assert len(large) == len(small)
+
+
+def test_department_form_shows_common_indicators(client, tree, data, fiscal_year):
+    clerk = member(tree["bureau"])
+    client.force_login(clerk)
+    url = reverse("evaluation", args=[data["bureau"].pk])
+    body = client.get(url).content.decode()
+    # no budget row: every indicator 无数据, never 0
+    assert body.count('<td class="num no-data">无数据</td>') == 10
+    DepartmentBudgetFactory(
+        year=fiscal_year, department=tree["bureau"], staff_quota=42, staff_actual=37
+    )
+    response = client.get(url)
+    common = {c.key: c for c in response.context["common"]}
+    assert common["staff_control"].display == "88.10%"
+    body = response.content.decode()
+    assert 'title="实有在职人数 ÷ 编制数\n实有在职人数 37人；编制数 42人"' in body
+    assert '<td class="basis">实有在职人数 37人；编制数 42人</td>' in body
+    assert body.count('<td class="num no-data">无数据</td>') == 9
+    # a project's form has none
+    page = client.get(reverse("evaluation", args=[data["p1"].pk]))
+    assert page.context["common"] is None and 'id="common-indicators"' not in page.content.decode()

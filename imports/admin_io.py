@@ -2,10 +2,11 @@
 
 The 导入 / 导出 buttons on 单位, 项目, 部门整体预算数据, 三级指标 and 用户 are
 django-import-export's (its change-list buttons, its URLs and its import → confirm flow), but
-the import behind them is the engine's and nothing else: the upload becomes an `ImportJob` of the model's kind through
-`imports.services` (same rules, same all-or-nothing, same preview in Celery, same audit record),
-the confirm page shows the engine's counts, errors and changed rows, and 确认导入 calls
-`services.job_confirm`. There is no django-import-export Resource with rules of its own.
+the import behind them is the engine's and nothing else: the upload becomes an `ImportJob` of
+the model's kind through `imports.services` (same rules, same all-or-nothing, same preview in
+Celery, same audit record), the confirm page shows the engine's counts, errors and changed rows,
+and 确认导入 calls `services.job_confirm`. No django-import-export Resource has rules of
+its own.
 
 Export writes the filtered change list (the admin's filters and search apply) in the columns of
 the kind's import template, so an exported file imports back unchanged. Text that a spreadsheet

@@ -17,6 +17,7 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 from django.db import connection, transaction
+from django.urls import reverse
 
 from budgets.models import Department, FiscalYear, Project
 from evaluations.models import Indicator, IndicatorCategory, TargetSheet
@@ -159,6 +160,7 @@ def import_figures(year_value: int, scale: float) -> list[tuple[str, str, str, s
         path = Path(tmp) / "indicators.xlsx"
         path.write_bytes(data)
         floor = _floor(year, path, projects)
+        engine, through_admin = _admin_beside_engine(year, path)
         product, peak_mb = _product(path)
     imported = Indicator.objects.filter(sheet__project__code__startswith=PREFIX).count()
     assert imported == n_rows, (imported, n_rows)
@@ -175,8 +177,71 @@ def import_figures(year_value: int, scale: float) -> list[tuple[str, str, str, s
             f"{product:.1f} s ({n_rows / product:,.0f} rows/s), {memory}",
             f"floor (openpyxl parse + bulk_create) {floor:.1f} s ({n_rows / floor:,.0f} rows/s)",
             f"{ratio:.2f}× the floor (target ≤ 3×){verdict}",
-        )
+        ),
+        (
+            f"admin import (系统管理 → 三级指标 → 导入) of the same {n_rows:,} rows",
+            f"{through_admin:.1f} s: upload, preview page, 确认导入, result page",
+            f"the engine in the same process (services.import_now) {engine:.1f} s",
+            f"{through_admin / engine:.2f}× the engine (target ≤ 1.2×)",
+        ),
     ]
+
+
+def _remove_lines(year: FiscalYear) -> None:
+    projects = Project.objects.filter(year=year, code__startswith=PREFIX)
+    with transaction.atomic():
+        Indicator.objects.filter(sheet__project__in=projects).delete()
+        TargetSheet.objects.filter(project__in=projects).delete()
+
+
+def _admin_beside_engine(year: FiscalYear, path: Path) -> tuple[float, float]:
+    """The same file imported twice in this process, Celery eager: by the engine's own call,
+    then through the admin's django-import-export pages (the test client, every middleware)."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client, TestCase
+
+    from config.celery import app
+    from imports.models import ImportJob
+    from imports.services import import_now
+
+    data = path.read_bytes()
+    admin, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
+    )
+    client = Client()
+    client.force_login(admin)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        start = time.perf_counter()
+        job = import_now(kind="indicators", name=path.name, data=data, user=admin, via="网页")
+        engine = time.perf_counter() - start
+        if job.state != "done":
+            raise RuntimeError(f"engine import failed: {job.message} {job.errors[:5]}")
+        _remove_lines(year)
+
+        def post(url: str, fields: dict):
+            # the on-commit hooks (the Celery tasks) run when the request ends, as after its
+            # commit, also inside the transaction of tests/test_bench.py
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                return client.post(url, fields)
+
+        start = time.perf_counter()
+        upload = SimpleUploadedFile(path.name, data)
+        page = post(reverse("admin:evaluations_indicator_import"), {"import_file": upload})
+        client.get(page.url)
+        job = ImportJob.objects.filter(created_by=admin).latest("pk")
+        post(reverse("admin:evaluations_indicator_process_import"), {"job": job.pk})
+        client.get(page.url)
+        through_admin = time.perf_counter() - start
+        job.refresh_from_db()
+        if job.state != "done":
+            raise RuntimeError(f"admin import failed: {job.message} {job.errors[:5]}")
+        _remove_lines(year)
+    finally:
+        app.conf.task_always_eager = eager
+    return engine, through_admin
 
 
 def _database_url() -> str:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "import_export",  # the admin's 导入/导出 buttons (a front end to imports' engine)
     "core",
     "budgets",
     "evaluations",

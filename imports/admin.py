@@ -4,6 +4,7 @@ from django.utils.html import format_html
 
 from budgets.admin import ReadOnlyAdmin
 
+from . import admin_io
 from .models import ImportJob
 
 
@@ -22,3 +23,7 @@ class ImportJobAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "title": "导入任务（新的导入请到“批量导入”页面）"}
         return super().changelist_view(request, extra_context)
+
+
+# 导入 / 导出 on 单位, 项目, 部门整体预算数据, 三级指标 and 用户 (the engine behind them)
+admin_io.install()

@@ -24,6 +24,8 @@ from .files import FileRefused, Sheet, cell_text
 NEW, UPDATE, UNCHANGED, ERROR = "new", "update", "unchanged", "error"
 STATUS_LABELS = {NEW: "新增", UPDATE: "修改", UNCHANGED: "未变", ERROR: "错误"}
 MAX_PREVIEW_ROWS = 500
+# the first characters that make a spreadsheet read text as a formula (escaped on export with ')
+ESCAPED = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,8 @@ def parse_rows(sheet: Sheet, mapping: dict[int, Column], progress: Callable | No
                 row.error(column.header, problems[position])
                 continue
             text = cell_text(value)
+            if text[:1] == "'" and text[1:2] in ESCAPED:
+                text = text[1:]  # a text our exports escaped so that no spreadsheet runs it
             if not text:
                 if column.required:
                     row.error(column.header, "必填")

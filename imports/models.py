@@ -11,6 +11,7 @@ class ImportJob(models.Model):
         DEPARTMENT_BUDGETS = "department-budgets", "部门整体预算数据"
         INDICATORS = "indicators", "绩效目标（三级指标）"
         RESULTS = "results", "自评结果"
+        USERS = "users", "用户"
         EVALUATION_TABLE = "evaluation-table", "项目支出绩效自评表（离线填报）"
 
     class State(models.TextChoices):

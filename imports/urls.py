@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import accounts, views
 
 urlpatterns = [
     path("imports/", views.imports, name="imports"),
@@ -9,5 +9,10 @@ urlpatterns = [
     path("imports/<int:pk>/status/", views.import_status, name="import_status"),
     path("imports/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("imports/<int:pk>/failed/", views.import_failed, name="import_failed"),
+    path(
+        "accounts/activate/<uidb64>/<token>/",
+        accounts.ActivateView.as_view(),
+        name="account_activate",
+    ),
     path("evaluations/<int:pk>/import/", views.evaluation_import, name="evaluation_import"),
 ]

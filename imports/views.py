@@ -14,7 +14,7 @@ from core.http import optional_int
 from evaluations import selectors
 from evaluations.services import editing_refusal
 
-from . import services
+from . import accounts, services
 from .files import FileRefused
 from .kinds import Context
 from .models import ImportJob
@@ -104,8 +104,16 @@ def import_job(request, pk: int):
             "more": max(0, len(job.preview) - len(shown)),
             "error_count": len(job.errors),
             "back": reverse("evaluation", args=[job.evaluation_id]) if job.evaluation_id else None,
+            "first_login": _first_login(request, job),
         },
     )
+
+
+def _first_login(request, job: ImportJob) -> list:
+    """After an import of users: the one-time links of the new accounts (made now, not stored)."""
+    if job.kind != ImportJob.Kind.USERS or job.state != ImportJob.State.DONE:
+        return []
+    return accounts.first_login_links(request, accounts.users_of_job(job))
 
 
 @login_required

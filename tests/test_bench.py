@@ -16,3 +16,5 @@ def test_bench_runs_at_one_fiftieth_scale():
     assert all(small == large for small, large in counts), text
     assert "10 departments, 100 projects, 1,500 indicators" in text
     assert "import 2,000 indicator rows" in text and "× the floor (target ≤ 3×)" in text
+    assert "admin import (系统管理 → 三级指标 → 导入) of the same 2,000 rows" in text
+    assert "× the engine (target ≤ 1.2×)" in text

@@ -121,3 +121,18 @@ def text_row(number: int, texts: list[str]) -> str:
 
     cells = "".join(text_cell(f"{get_column_letter(i)}{number}", t) for i, t in enumerate(texts, 1))
     return f'<row r="{number}">{cells}</row>'
+
+
+@pytest.fixture
+def commit_hooks(monkeypatch, django_capture_on_commit_callbacks):
+    """Run the tasks enqueued on commit when each test-client POST ends, as after a real
+    commit (the test's transaction never commits)."""
+    from django.test import Client
+
+    real = Client.post
+
+    def post(self, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "post", post)

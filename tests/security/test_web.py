@@ -83,6 +83,10 @@ def _admin_route(found: walk.Found) -> Route:
     for param in found.params:
         if param in ("object_id", "id") and model is not None:
             kwargs[param] = _instance_pk(model)
+        elif param == "job_id":  # the admin's import confirm page (imports.admin_io)
+            from imports.models import ImportJob
+
+            kwargs[param] = _instance_pk(ImportJob)
         elif param == "app_label":
             kwargs[param] = "budgets"
         elif param == "content_type_id":
@@ -119,6 +123,9 @@ def all_routes(v: walk.Victim) -> list[Route]:
             continue
         if found.namespace and found.namespace[0] == "admin":
             routes.append(_admin_route(found))
+        elif found.name in walk.TOKEN_URLS:  # a token that is not valid: the page says so
+            url = reverse(found.name, kwargs={"uidb64": "MQ", "token": "set-password"})
+            routes.append(Route(found.name, url, [{"new_password1": "x", "new_password2": "x"}]))
         elif found.params:
             spec = walk.OBJECT_URLS.get(found.name)
             assert spec is not None, (

@@ -8,7 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from budgets.models import AuditLog, Department, DepartmentBudget, Project
+from budgets.models import Department, DepartmentBudget, Project
+from core.models import AuditLog
 from evaluations.models import Indicator
 from imports.admin_io import escape_formula
 from imports.models import ImportJob

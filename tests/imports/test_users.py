@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from budgets.models import AuditLog, Membership
+from budgets.models import Membership
+from core.models import AuditLog
 from imports.engine import plan_file
 from imports.files import FileRefused, read_sheet
 from imports.kinds import KINDS, Context

@@ -34,6 +34,22 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+def _entry(*, actor, action, obj, changes=None, department=None, reason="") -> AuditLog:
+    department_id = department.pk if isinstance(department, models.Model) else department
+    if department_id is None:
+        department_id = getattr(obj, "department_id", None)
+    return AuditLog(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=obj._meta.label,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        department_id=department_id,
+        changes=changes or {},
+        reason=reason,
+    )
+
+
 def audit_record(
     *,
     actor,
@@ -43,16 +59,15 @@ def audit_record(
     department: models.Model | int | None = None,
     reason: str = "",
 ) -> AuditLog:
-    department_id = department.pk if isinstance(department, models.Model) else department
-    if department_id is None:
-        department_id = getattr(obj, "department_id", None)
-    return AuditLog.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=action,
-        object_type=obj._meta.label,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:300],
-        department_id=department_id,
-        changes=changes or {},
-        reason=reason,
+    entry = _entry(
+        actor=actor, action=action, obj=obj, changes=changes, department=department, reason=reason
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_records(*, actor, action: str, objs) -> list[AuditLog]:
+    """One record for each of `objs` (the same action by the same actor), in one INSERT."""
+    return AuditLog.objects.bulk_create(
+        [_entry(actor=actor, action=action, obj=obj) for obj in objs], batch_size=2000
     )

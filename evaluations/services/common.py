@@ -174,26 +174,34 @@ def _hashable(values: tuple) -> tuple:
 @few_collections()
 def year_recompute(*, fiscal_year: FiscalYear) -> int:
     """Recompute every self-evaluation of a year (after a policy change): suggestions, 执行率,
-    totals and grades. Reads in a fixed number of queries and writes only what changed, one
-    UPDATE per distinct new value (Django's bulk_update builds a CASE per row, which took 20 s
-    for a city). Frozen (approved) snapshots, which the tables print, do not change."""
+    totals and grades. Frozen (approved) snapshots, which the tables print, do not change."""
+    return evaluations_recompute(SelfEvaluation.objects.filter(year=fiscal_year))
+
+
+def evaluations_recompute(evaluations) -> int:
+    """Recompute the derived figures of the self-evaluations of a queryset (any years): reads in
+    a fixed number of queries and writes only what changed, one UPDATE per distinct new value
+    (Django's bulk_update builds a CASE per row, which took 20 s for a city)."""
     evaluations = list(
-        SelfEvaluation.objects.filter(year=fiscal_year)
-        .select_related("project")
-        .prefetch_related(
+        evaluations.select_related("project", "year").prefetch_related(
             Prefetch("results", queryset=IndicatorResult.objects.select_related("indicator"))
         )
     )
-    budgets = {b.department_id: b for b in DepartmentBudget.objects.filter(year=fiscal_year)}
-    policy = policy_for(fiscal_year)
+    budgets = {
+        (b.year_id, b.department_id): b
+        for b in DepartmentBudget.objects.filter(year_id__in={e.year_id for e in evaluations})
+    }
+    policies = {e.year_id: e.year for e in evaluations}
+    policies = {year_id: policy_for(year) for year_id, year in policies.items()}
     result_changes: dict = defaultdict(list)
     evaluation_changes: dict = defaultdict(list)
     values_of: dict = {}
     for evaluation in evaluations:
         lines = list(evaluation.results.all())
+        policy = policies[evaluation.year_id]
         before = [r.suggested_score for r in lines]
         computed_before = tuple(getattr(evaluation, f) for f in COMPUTED_EVALUATION_FIELDS)
-        budget = budgets.get(evaluation.department_id)
+        budget = budgets.get((evaluation.year_id, evaluation.department_id))
         evaluation_compute(evaluation, lines, funds_of(evaluation, budget), policy)
         for line, old in zip(lines, before, strict=True):
             if line.suggested_score != old:
@@ -204,16 +212,17 @@ def year_recompute(*, fiscal_year: FiscalYear) -> int:
             values_of[_hashable(computed)] = computed
     with transaction.atomic():
         for value, ids in result_changes.items():
-            for chunk in _chunks(ids):
+            for chunk in id_chunks(ids):
                 IndicatorResult.objects.filter(pk__in=chunk).update(suggested_score=value)
         for key, ids in evaluation_changes.items():
-            for chunk in _chunks(ids):
+            for chunk in id_chunks(ids):
                 SelfEvaluation.objects.filter(pk__in=chunk).update(
                     **dict(zip(COMPUTED_EVALUATION_FIELDS, values_of[key], strict=True))
                 )
     return len(evaluations)
 
 
-def _chunks(ids: list[int], size: int = 900):
+def id_chunks(ids: list[int], size: int = 900):
+    """`ids` in lists short enough for one IN (...) (SQLite's older limit of 999 variables)."""
     for start in range(0, len(ids), size):
         yield ids[start : start + size]

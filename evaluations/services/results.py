@@ -8,16 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from budgets.access import Role, can_act, scope
-from budgets.models import FUND_SOURCES, DepartmentBudget, FiscalYear, Project
+from budgets.models import FUND_SOURCES, DepartmentBudget, Project
 from core import numbers
-from core.audit import audit_record
+from core.audit import audit_record, audit_records
 from core.http import as_id
 
-from .. import consistency, scoring, workflow
-from ..models import FormState, IndicatorResult, SelfEvaluation, TargetSheet
+from .. import consistency, rules, scoring, workflow
+from ..models import FormState, Indicator, IndicatorResult, SelfEvaluation, TargetSheet
 from ..selectors import policy_for
 from ..snapshot import content_hash, evaluation_queryset, gather_evaluations
-from .common import COMPUTED_EVALUATION_FIELDS, evaluation_compute, funds_of
+from .common import COMPUTED_EVALUATION_FIELDS, evaluation_compute, funds_of, id_chunks
 from .transitions import FormProblems, bump_version, form_transition
 
 
@@ -46,20 +46,18 @@ class EvaluationInput:
 
 
 def editing_refusal(user, evaluation: SelfEvaluation) -> str | None:
-    """Why this user may not edit this evaluation now (Chinese), or None."""
-    if not evaluation.year.evaluation_open:
-        return "本年度绩效自评尚未开启。"
-    if not workflow.can_edit(user, evaluation):
-        return f"表单当前状态为“{evaluation.get_state_display()}”，或您无权编辑。"
-    if workflow.is_overdue(evaluation):
-        deadline = f"{workflow.deadline_of(evaluation):%Y年%m月%d日}"
-        return f"已过填报截止日期（{deadline}），如需修改请联系财政部门延期。"
-    return None
+    """Why this user may not edit this evaluation now (Chinese), or None (`rules`)."""
+    return rules.editing_refusal(
+        evaluation_open=evaluation.year.evaluation_open,
+        may_edit=workflow.can_edit(user, evaluation),
+        state_label=evaluation.get_state_display(),
+        overdue_since=workflow.deadline_of(evaluation) if workflow.is_overdue(evaluation) else None,
+    )
 
 
 def evaluation_start(*, user, project_id=None, department_id=None, year_id=None) -> SelfEvaluation:
     """The self-evaluation of an approved target sheet, created with one result line per
-    indicator on first use."""
+    indicator on first use (`evaluations_start` for one sheet)."""
     if project_id:
         project = scope(Project.objects.all(), user).filter(pk=as_id(project_id)).first()
         sheet = TargetSheet.objects.filter(project=project).first() if project else None
@@ -71,35 +69,85 @@ def evaluation_start(*, user, project_id=None, department_id=None, year_id=None)
         )
     if sheet is None:
         raise workflow.WorkflowError("未找到该项目的绩效目标，或您无权填报。")
-    existing = SelfEvaluation.objects.filter(
-        year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
-    ).first()
-    if existing:
-        return existing
-    if not workflow.acts_as(user, workflow.UNIT, sheet.department_id):
-        raise workflow.WorkflowError("只有本单位填报人可以开始绩效自评。")
-    if not FiscalYear.objects.filter(pk=sheet.year_id, evaluation_open=True).exists():
-        raise workflow.WorkflowError("本年度绩效自评尚未开启。")
     with transaction.atomic():
-        # Under the sheet's lock (as 目标调整 takes it): a reopening of the targets, an adjustment
-        # decided or a second click meanwhile is either seen here or waits for this start.
-        sheet = TargetSheet.objects.select_for_update().get(pk=sheet.pk)
-        if sheet.state != FormState.APPROVED:
-            raise workflow.WorkflowError("绩效目标尚未批复，不能开始自评。")
-        existing = SelfEvaluation.objects.filter(
-            year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
-        ).first()
-        if existing:
-            return existing
-        evaluation = SelfEvaluation.objects.create(
-            year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
-        )
-        IndicatorResult.objects.bulk_create(
-            IndicatorResult(evaluation=evaluation, indicator=i) for i in sheet.indicators.all()
-        )
-        audit_record(actor=user, action="绩效自评·创建", obj=evaluation)
-        evaluation_refresh(evaluation)
+        started = evaluations_start(user=user, sheets=[sheet])
+        evaluation = started.evaluations[sheet.pk]
+        if sheet.pk in started.created:
+            evaluation_refresh(evaluation)
     return evaluation
+
+
+@dataclass
+class Started:
+    evaluations: dict[int, SelfEvaluation]  # by target sheet id: found or created
+    created: set[int]  # the sheet ids whose evaluation this call created
+
+
+def _evaluation_key(form) -> tuple:
+    return form.year_id, form.department_id, form.project_id
+
+
+def evaluations_start(*, user, sheets, may_start=None) -> Started:
+    """The self-evaluations of these target sheets, started where missing (one result line per
+    indicator, one audit record each) by the rule of `rules.start_refusal`, in a fixed number of
+    queries whatever their number. Any sheet refused raises WorkflowError with its message and
+    nothing is started. `may_start(department_id)` says who may start (default: the user acts
+    for the unit; an import passes its own access). Derived figures are left to the caller."""
+    if may_start is None:
+
+        def may_start(department_id: int) -> bool:
+            return workflow.acts_as(user, workflow.UNIT, department_id)
+
+    ids = sorted({s.pk for s in sheets})  # one lock order for concurrent starts
+    with transaction.atomic():
+        # Under the sheets' locks (as 目标调整 takes them): a reopening of the targets, an
+        # adjustment decided or a second click meanwhile is either seen here or waits.
+        locked = [
+            sheet
+            for chunk in id_chunks(ids)
+            for sheet in TargetSheet.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .select_related("year")
+            .order_by("pk")
+        ]
+        projects = [s.project_id for s in locked if s.project_id]
+        wide = [s for s in locked if not s.project_id]
+        existing = {}
+        for chunk in id_chunks(projects):
+            query = SelfEvaluation.objects.filter(project_id__in=chunk)
+            existing.update({_evaluation_key(e): e for e in query.select_related("year")})
+        for chunk in id_chunks(sorted({s.department_id for s in wide})):
+            query = SelfEvaluation.objects.filter(
+                project=None, department_id__in=chunk, year_id__in={s.year_id for s in wide}
+            )
+            existing.update({_evaluation_key(e): e for e in query.select_related("year")})
+        found = {
+            s.pk: existing[_evaluation_key(s)] for s in locked if _evaluation_key(s) in existing
+        }
+        missing = [s for s in locked if s.pk not in found]
+        for sheet in missing:
+            refusal = rules.start_refusal(
+                evaluation_open=sheet.year.evaluation_open,
+                may_start=may_start(sheet.department_id),
+                targets_approved=sheet.state == FormState.APPROVED,
+            )
+            if refusal:
+                raise workflow.WorkflowError(refusal)
+        created = SelfEvaluation.objects.bulk_create(
+            SelfEvaluation(year=s.year, department_id=s.department_id, project_id=s.project_id)
+            for s in missing
+        )
+        by_sheet = dict(zip((s.pk for s in missing), created, strict=True))
+        lines = [
+            IndicatorResult(evaluation=by_sheet[sheet_id], indicator_id=indicator_id)
+            for chunk in id_chunks(list(by_sheet))
+            for sheet_id, indicator_id in Indicator.objects.filter(sheet_id__in=chunk)
+            .order_by("order", "pk")
+            .values_list("sheet_id", "pk")
+        ]
+        IndicatorResult.objects.bulk_create(lines, batch_size=BATCH)
+        audit_records(actor=user, action="绩效自评·创建", objs=created)
+    return Started({**found, **by_sheet}, set(by_sheet))
 
 
 def results_of(evaluation: SelfEvaluation) -> list[IndicatorResult]:
@@ -195,6 +243,7 @@ def _s(value) -> str | None:
 
 
 _SOURCE_LABELS = dict(FUND_SOURCES)
+BATCH = 2000
 
 
 class InputRefused(FormProblems):
@@ -215,21 +264,18 @@ def input_problems(
         result = by_id.get(line.id)
         if result is None:
             continue
-        if not result.indicator.is_qualitative and (
-            problem := numbers.value_problem(line.actual_value, "实际完成值")
+        typed = rules.ResultLine(
+            comparator=result.indicator.comparator,
+            weight=result.indicator.weight,
+            actual_value=line.actual_value,
+            score=line.score,
+        )
+        for problem in (
+            rules.actual_value_problem(typed),
+            rules.score_refusal(typed.score, typed.weight),
         ):
-            lines.setdefault(result.id, []).append(problem)
-        if line.score is None:
-            continue
-        try:
-            numbers.check(
-                line.score,
-                IndicatorResult._meta.get_field("score"),
-                label="得分",
-                maximum=result.indicator.weight,
-            )
-        except numbers.NumberRefused as refused:
-            lines.setdefault(result.id, []).append(str(refused))
+            if problem:
+                lines.setdefault(result.id, []).append(problem)
     if data.executed is not None and evaluation.project_id:
         project = evaluation.project
         executed = {s: getattr(project, f"executed_{s}") for s in _SOURCE_LABELS}
@@ -311,34 +357,24 @@ def _without(data: EvaluationInput, refused: InputRefused) -> EvaluationInput:
     )
 
 
-def line_problems(result: IndicatorResult, policy: scoring.Policy, final: bool) -> list[str]:
-    """The rules of one line. `final` adds what only submission requires."""
+def result_line(result: IndicatorResult) -> rules.ResultLine:
+    """The plain values `rules` judges a stored (or about to be stored) line by."""
     indicator = result.indicator
-    messages: list[str] = []
-    score = result.score if result.score is not None else result.suggested_score
-    if final and not result.actual_value.strip():
-        messages.append("请填写实际完成值")
-    if not indicator.is_qualitative and (
-        problem := numbers.value_problem(result.actual_value, "实际完成值")
-    ):
-        messages.append(problem)
-    if indicator.is_qualitative and final and not result.level:
-        messages.append("定性指标须选择完成等级")
-    if score is not None:
-        error = scoring.check_score(
-            indicator.comparator, indicator.weight, score, result.level or None, policy
-        )
-        if error and (final or "完成等级" not in error):
-            messages.append(error)
-    elif final:
-        messages.append("请填写得分")
-    if (
-        final
-        and scoring.deviation_required(score, indicator.weight)
-        and not (result.deviation_reason.strip())
-    ):
-        messages.append("得分低于分值，须填写偏差原因分析及改进措施")
-    return list(dict.fromkeys(messages))  # a missing level is reported by two rules
+    return rules.ResultLine(
+        comparator=indicator.comparator,
+        weight=indicator.weight,
+        actual_value=result.actual_value,
+        level=result.level or "",
+        score=result.score,
+        suggested_score=result.suggested_score,
+        deviation_reason=result.deviation_reason,
+    )
+
+
+def line_problems(result: IndicatorResult, policy: scoring.Policy, final: bool) -> list[str]:
+    """The rules of one line (`rules.result_line_problems`). `final` adds what only submission
+    requires."""
+    return rules.messages(rules.result_line_problems(result_line(result), policy, final=final))
 
 
 def evaluation_validate(evaluation: SelfEvaluation) -> None:

@@ -7,11 +7,10 @@ from django.db import transaction
 
 from budgets.access import scope
 from budgets.models import Department, FiscalYear, Project
-from core import numbers
 from core.audit import audit_record
 from core.http import as_id
 
-from .. import scoring, workflow
+from .. import rules, scoring, workflow
 from ..models import Indicator, IndicatorCategory, TargetSheet
 from ..selectors import policy_for
 from .transitions import FormProblems, bump_version, form_transition
@@ -51,31 +50,17 @@ def target_problems(
     rows: list[IndicatorInput], level1: list[IndicatorCategory], policy: scoring.Policy
 ) -> tuple[list[str], dict[int, list[str]]]:
     """Rules a target grid must meet before submission: (general messages, {row index: messages}).
-    Row indexes are 0-based positions in `rows`."""
+    Row indexes are 0-based positions in `rows`. The rules are `rules`' (one line, the weights)."""
     lines: dict[int, list[str]] = {}
     for index, row in enumerate(rows):
-        messages = []
-        if not row.name.strip():
-            messages.append("请填写三级指标名称")
-        if not row.target_value.strip():
-            messages.append("请填写年度指标值")
-        elif row.comparator != scoring.QUALITATIVE:
-            if problem := numbers.value_problem(row.target_value, "年度指标值"):
-                messages.append(problem)
-            elif scoring.parse_number(row.target_value) is None:
-                messages.append("定量指标的年度指标值必须是数字（文字目标请选择“定性”）")
-            if not row.unit.strip():
-                messages.append("定量指标须填写计量单位")
-        if messages:
+        line = rules.TargetLine(row.name, row.comparator, row.target_value, row.unit)
+        if messages := rules.messages(rules.target_line_problems(line)):
             lines[index] = messages
-    weights = {c.name: c.weight or Decimal("0") for c in level1}
-    general = scoring.weight_problems(
-        [(row.category.parent.name, row.weight) for row in rows], weights, policy
+    general = rules.weight_problems(
+        [(row.category.parent.name, row.weight) for row in rows],
+        {c.name: c.weight or Decimal("0") for c in level1},
+        policy,
     )
-    present = {row.category.parent.name for row in rows}
-    for category in level1:
-        if category.weight and category.name not in present:
-            general.append(f"{category.name}下至少须设置一个三级指标")
     return general, lines
 
 

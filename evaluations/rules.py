@@ -1,0 +1,191 @@
+"""The rules of one target line and one result line, and of editing and starting a
+self-evaluation, over plain values: the one place every path asks (the target grid and the
+self-evaluation form through the services, the imports, the offline table, the admin), so a row
+one path refuses is refused by all with the same message.
+
+No ORM and no queries: callers read what a rule needs (a state, a deadline, a permission) and
+pass it in; a bulk path reads it once for many rows. Scoring is `scoring` (pure) and the reading
+of numbers is `core.numbers`; these functions call them and add what a line must meet.
+Problems are Chinese messages keyed by the field they belong to (the model's attribute names),
+so a form puts them beside the input and an import under the column.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core import numbers
+
+from . import scoring
+from .models import IndicatorResult
+
+# The column a score is stored in (field metadata only: its digits and places).
+SCORE_FIELD = IndicatorResult._meta.get_field("score")
+
+Problems = dict[str, list[str]]
+
+
+def _add(problems: Problems, field: str, message: str | None) -> None:
+    if message and message not in problems.setdefault(field, []):
+        problems[field].append(message)
+
+
+# ------------------------------------------------------------------------------ target lines
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    """One 三级指标 as typed (the grid, an import row, the admin)."""
+
+    name: str
+    comparator: str
+    target_value: str
+    unit: str
+
+
+QUANTITATIVE_WORDS = "定量指标的年度指标值必须是数字（文字目标请选择“定性”）"
+
+
+def target_line_problems(line: TargetLine) -> Problems:
+    """What one target line must meet before its sheet is submitted. The weight is a number
+    cell, refused when typed by the number rule (core.numbers), and summed by `weight_problems`."""
+    problems: Problems = {}
+    if not line.name.strip():
+        _add(problems, "name", "请填写三级指标名称")
+    if not line.target_value.strip():
+        _add(problems, "target_value", "请填写年度指标值")
+    elif line.comparator != scoring.QUALITATIVE:
+        too_long = numbers.value_problem(line.target_value, "年度指标值")
+        if too_long:
+            _add(problems, "target_value", too_long)
+        elif scoring.parse_number(line.target_value) is None:
+            _add(problems, "target_value", QUANTITATIVE_WORDS)
+    if line.comparator != scoring.QUALITATIVE and not line.unit.strip():
+        _add(problems, "unit", "定量指标须填写计量单位")
+    return problems
+
+
+def weight_problems(
+    rows: Iterable[tuple[str, Decimal]],
+    level1_weights: dict[str, Decimal],
+    policy: scoring.Policy,
+) -> list[str]:
+    """The sheet's weights: (一级 name, weight) of each line against the 一级 weights of the year
+    (sums by `scoring.weight_problems`), and every weighted 一级 given at least one line."""
+    rows = list(rows)
+    problems = scoring.weight_problems(rows, level1_weights, policy)
+    present = {level1 for level1, _ in rows}
+    for name, weight in level1_weights.items():
+        if weight and name not in present:
+            problems.append(f"{name}下至少须设置一个三级指标")
+    return problems
+
+
+# ------------------------------------------------------------------------------ result lines
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One self-evaluation line: its indicator's comparator and weight, and what was typed."""
+
+    comparator: str
+    weight: Decimal
+    actual_value: str = ""
+    level: str = ""
+    score: Decimal | None = None
+    suggested_score: Decimal | None = None
+    deviation_reason: str = ""
+
+    @property
+    def is_qualitative(self) -> bool:
+        return self.comparator == scoring.QUALITATIVE
+
+
+def actual_value_problem(line: ResultLine) -> str | None:
+    """A quantitative line's 实际完成值 that no computation can use (words are allowed: they are
+    shown, not scored, and leave the suggestion blank)."""
+    if line.is_qualitative:
+        return None
+    return numbers.value_problem(line.actual_value, "实际完成值")
+
+
+def score_refusal(score: Decimal | None, weight: Decimal, label: str = "得分") -> str | None:
+    """A score that may not be stored at all, drafts included: outside 0…the line's weight,
+    or more places than the column holds (the number rule)."""
+    try:
+        numbers.check(score, SCORE_FIELD, label=label, maximum=weight)
+    except numbers.NumberRefused as refused:
+        return str(refused)
+    return None
+
+
+def result_line_problems(line: ResultLine, policy: scoring.Policy, *, final: bool) -> Problems:
+    """The rules of one line; `final` adds what only submission requires (a value, a level, a
+    score, a reason for a score below the weight). A blank score is judged by its suggestion."""
+    problems: Problems = {}
+    score = line.score if line.score is not None else line.suggested_score
+    if final and not line.actual_value.strip():
+        _add(problems, "actual_value", "请填写实际完成值")
+    _add(problems, "actual_value", actual_value_problem(line))
+    if line.is_qualitative and final and not line.level:
+        _add(problems, "level", "定性指标须选择完成等级")
+    if line.score is not None and (refusal := score_refusal(line.score, line.weight)):
+        _add(problems, "score", refusal)
+    elif score is not None:
+        error = scoring.check_score(line.comparator, line.weight, score, line.level or None, policy)
+        if error and "完成等级" in error:
+            if final:  # a draft may leave the level for later
+                _add(problems, "level", error)
+        elif error:
+            _add(problems, "score", error)
+    elif final:
+        _add(problems, "score", "请填写得分")
+    if (
+        final
+        and scoring.deviation_required(score, line.weight)
+        and not line.deviation_reason.strip()
+    ):
+        _add(problems, "deviation_reason", "得分低于分值，须填写偏差原因分析及改进措施")
+    return problems
+
+
+def messages(problems: Problems) -> list[str]:
+    """The messages of `problems` in field order, each once."""
+    return list(dict.fromkeys(m for ms in problems.values() for m in ms))
+
+
+# ------------------------------------------------------------------------------ the form itself
+
+NOT_OPEN = "本年度绩效自评尚未开启。"
+
+
+def editing_refusal(
+    *,
+    evaluation_open: bool,
+    may_edit: bool,
+    state_label: str,
+    overdue_since: datetime.date | None,
+) -> str | None:
+    """Why a self-evaluation may not be edited now, or None. `may_edit`: its state is 草稿 or
+    已退回 and the user acts for its department; `overdue_since`: the deadline it is past."""
+    if not evaluation_open:
+        return NOT_OPEN
+    if not may_edit:
+        return f"表单当前状态为“{state_label}”，或您无权编辑。"
+    if overdue_since is not None:
+        return f"已过填报截止日期（{overdue_since:%Y年%m月%d日}），如需修改请联系财政部门延期。"
+    return None
+
+
+def start_refusal(*, evaluation_open: bool, may_start: bool, targets_approved: bool) -> str | None:
+    """Why a self-evaluation may not be started from its target sheet now, or None."""
+    if not may_start:
+        return "只有本单位填报人可以开始绩效自评。"
+    if not evaluation_open:
+        return NOT_OPEN
+    if not targets_approved:
+        return "绩效目标尚未批复，不能开始自评。"
+    return None

@@ -22,7 +22,7 @@ from budgets.access import Role, access_for
 from budgets.models import FUND_SOURCES, FUND_STAGES, Department, DepartmentBudget, FiscalYear
 from budgets.models import Project as ProjectModel
 from core import numbers
-from evaluations import scoring, workflow
+from evaluations import rules, scoring, workflow
 from evaluations.models import (
     MAX_WEIGHT,
     FormState,
@@ -33,8 +33,14 @@ from evaluations.models import (
     TargetSheet,
 )
 from evaluations.selectors import policy_for
-from evaluations.services import evaluation_compute, evaluation_refresh, funds_of, line_problems
-from evaluations.services.results import RESULT_FIELDS
+from evaluations.services import (
+    evaluation_compute,
+    evaluation_refresh,
+    evaluations_recompute,
+    evaluations_start,
+    funds_of,
+)
+from evaluations.services.results import RESULT_FIELDS, result_line
 
 from .engine import (
     NEW,
@@ -44,7 +50,6 @@ from .engine import (
     Plan,
     Row,
     compare,
-    line_header,
     mark_duplicates,
 )
 from .files import FileRefused
@@ -383,9 +388,9 @@ def _totals(project, values: dict):
 
 
 def refresh_evaluations(condition: Q) -> None:
-    """Recompute the 执行率 and totals of editable evaluations whose funds an import changed."""
-    for evaluation in SelfEvaluation.objects.filter(condition, state__in=workflow.EDITABLE):
-        evaluation_refresh(evaluation)
+    """Recompute the 执行率 and totals of editable evaluations whose funds an import changed,
+    all at once (a fixed number of queries)."""
+    evaluations_recompute(SelfEvaluation.objects.filter(condition, state__in=workflow.EDITABLE))
 
 
 # --------------------------------------------------------------------------------------------
@@ -600,6 +605,9 @@ INDICATOR_HEADERS = {
 }
 
 
+TARGET_LINE_HEADERS = {"name": NAME, **INDICATOR_HEADERS}
+
+
 class Indicators:
     key = "indicators"
     label = "绩效目标（三级指标）"
@@ -670,19 +678,17 @@ class Indicators:
             (key, fiscal_year, department_id, project), category = located[id(row)]
             sheet = lookup.sheets.get(key)
             v = row.values
-            if v["comparator"] != scoring.QUALITATIVE:
-                if problem := numbers.value_problem(v["target_value"], ""):
-                    row.error("年度指标值", problem)
-                elif scoring.parse_number(v["target_value"]) is None:
-                    row.error(
-                        "年度指标值", "定量指标的年度指标值必须是数字（文字目标请选择“定性”）"
-                    )
-                if not v.get("unit") and not (
-                    sheet
-                    and (sheet.id, category.id, v["name"]) in lookup.indicators
-                    and lookup.indicators[(sheet.id, category.id, v["name"])].unit
-                ):
-                    row.error("计量单位", "定量指标须填写计量单位")
+            stored = lookup.indicators.get((sheet.id, category.id, v["name"])) if sheet else None
+            line = rules.TargetLine(
+                name=v["name"],
+                comparator=v["comparator"],
+                target_value=v["target_value"],
+                # a blank cell changes nothing: the stored unit still counts
+                unit=v.get("unit") or (stored.unit if stored else ""),
+            )
+            for field, problems in rules.target_line_problems(line).items():
+                for problem in problems:
+                    row.error(TARGET_LINE_HEADERS[field], problem)
             if row.errors:
                 continue
             values = {k: v[k] for k in INDICATOR_HEADERS if k in v}
@@ -880,9 +886,12 @@ class Results:
             funds = funds_of(evaluation, budgets.get((sheet.year_id, sheet.department_id)))
             evaluation_compute(evaluation, lines, funds, policy)
             for row in rows:
-                for problem in line_problems(row.target, policy, final=False):
-                    header = line_header(problem)
-                    row.error(header, problem)
+                line = result_line(row.target)
+                for field, problems in rules.result_line_problems(
+                    line, policy, final=False
+                ).items():
+                    for problem in problems:
+                        row.error(RESULT_HEADERS[field], problem)
         plan.evaluations = evaluations  # by sheet id
         plan.lines = lookup.by_sheet  # indicators by sheet id
 
@@ -919,48 +928,39 @@ class Results:
 
     @staticmethod
     def _refusal(sheet, evaluation, fiscal_year) -> str | None:
-        if not fiscal_year.evaluation_open:
-            return f"{fiscal_year.year}年度绩效自评尚未开启"
+        """The form's rules (`rules`); who may import for the department was checked by
+        `SheetLookup.locate`."""
         if evaluation.pk is None:
-            if sheet.state != FormState.APPROVED:
-                return "绩效目标尚未批复，不能开始自评"
-            return None
-        if evaluation.state not in workflow.EDITABLE:
-            return (
-                f"该绩效自评当前为“{evaluation.get_state_display()}”，"
-                "不能通过导入修改（须先退回或重新打开）"
+            return rules.start_refusal(
+                evaluation_open=fiscal_year.evaluation_open,
+                may_start=True,
+                targets_approved=sheet.state == FormState.APPROVED,
             )
-        if workflow.is_overdue(evaluation):
-            return f"已过填报截止日期（{workflow.deadline_of(evaluation):%Y年%m月%d日}）"
-        return None
+        return rules.editing_refusal(
+            evaluation_open=fiscal_year.evaluation_open,
+            may_edit=evaluation.state in workflow.EDITABLE,
+            state_label=evaluation.get_state_display(),
+            overdue_since=workflow.deadline_of(evaluation)
+            if workflow.is_overdue(evaluation)
+            else None,
+        )
 
     def write(self, plan: Plan, ctx: Context) -> None:
-        by_evaluation: dict[int, list[Row]] = defaultdict(list)
+        by_sheet: dict[int, list[Row]] = defaultdict(list)
         for row in plan.rows:
             if row.status == UPDATE:
-                by_evaluation[id(row.target.evaluation)].append(row)
-        started = {
-            sheet_id: e
-            for sheet_id, e in plan.evaluations.items()
-            if e.pk is None and id(e) in by_evaluation
-        }
-        SelfEvaluation.objects.bulk_create(list(started.values()), batch_size=BATCH)
-        IndicatorResult.objects.bulk_create(
-            [
-                IndicatorResult(evaluation=e, indicator=i)
-                for sheet_id, e in started.items()
-                for i in plan.lines[sheet_id]
-            ],
-            batch_size=BATCH,
-        )
-        evaluations = {
-            id(rows[0].target.evaluation): rows[0].target.evaluation
-            for rows in by_evaluation.values()
-        }
-        for key, evaluation in evaluations.items():
+                by_sheet[row.target.indicator.sheet_id].append(row)
+        # The form's start, for all sheets at once (it re-checks them under their locks).
+        started = evaluations_start(
+            user=ctx.user,
+            sheet_ids=list(by_sheet),
+            may_start=lambda department_id: ctx.may(UNIT_ROLES, department_id),
+        ).evaluations
+        for sheet_id, rows in by_sheet.items():
+            evaluation = started[sheet_id]
             lines = list(evaluation.results.select_related("indicator__category__parent"))
             by_indicator = {line.indicator_id: line for line in lines}
-            for row in by_evaluation[key]:
+            for row in rows:
                 line = by_indicator[row.target.indicator_id]
                 for name in RESULT_HEADERS:
                     setattr(line, name, getattr(row.target, name))
@@ -970,7 +970,7 @@ class Results:
                 fill_blank_scores=True,
                 result_fields=(*RESULT_FIELDS, "suggested_score"),
             )
-        for chunk in chunks([e.pk for e in evaluations.values()]):
+        for chunk in chunks([e.pk for e in started.values()]):
             SelfEvaluation.objects.filter(pk__in=chunk).update(version=F("version") + 1)
 
 

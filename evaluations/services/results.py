@@ -70,7 +70,7 @@ def evaluation_start(*, user, project_id=None, department_id=None, year_id=None)
     if sheet is None:
         raise workflow.WorkflowError("未找到该项目的绩效目标，或您无权填报。")
     with transaction.atomic():
-        started = evaluations_start(user=user, sheets=[sheet])
+        started = evaluations_start(user=user, sheet_ids=[sheet.pk])
         evaluation = started.evaluations[sheet.pk]
         if sheet.pk in started.created:
             evaluation_refresh(evaluation)
@@ -87,8 +87,8 @@ def _evaluation_key(form) -> tuple:
     return form.year_id, form.department_id, form.project_id
 
 
-def evaluations_start(*, user, sheets, may_start=None) -> Started:
-    """The self-evaluations of these target sheets, started where missing (one result line per
+def evaluations_start(*, user, sheet_ids, may_start=None) -> Started:
+    """The self-evaluations of these target sheets (ids), started where missing (one result line per
     indicator, one audit record each) by the rule of `rules.start_refusal`, in a fixed number of
     queries whatever their number. Any sheet refused raises WorkflowError with its message and
     nothing is started. `may_start(department_id)` says who may start (default: the user acts
@@ -98,7 +98,7 @@ def evaluations_start(*, user, sheets, may_start=None) -> Started:
         def may_start(department_id: int) -> bool:
             return workflow.acts_as(user, workflow.UNIT, department_id)
 
-    ids = sorted({s.pk for s in sheets})  # one lock order for concurrent starts
+    ids = sorted(set(sheet_ids))  # one lock order for concurrent starts
     with transaction.atomic():
         # Under the sheets' locks (as 目标调整 takes them): a reopening of the targets, an
         # adjustment decided or a second click meanwhile is either seen here or waits.

@@ -400,7 +400,7 @@ def test_results_refused_for_a_submitted_evaluation_or_another_department(sheet,
     changed = result_rows(code)
     changed[3][5] = "97"
     job = run("results", xlsx(RESULT_HEADERS, changed), user=clerk)
-    assert "当前为“已提交”" in errors(job)[0]
+    assert "表单当前状态为“已提交”" in errors(job)[0]
     outsider = member(tree["other"])
     job = run("results", xlsx(RESULT_HEADERS, changed), user=outsider)
     assert all("您无权导入项目" in e for e in errors(job)) and len(errors(job)) == 4

@@ -88,7 +88,7 @@ def test_indicator_target_value_of_40_digits(tree, fiscal_year):
     before = snapshot()
     job = run("indicators", csv_bytes(headers, [row]), name="i.csv")
     assert job.state == INVALID
-    assert "第2行 年度指标值：超出范围（最多14位整数）" in errors(job), errors(job)
+    assert "第2行 年度指标值：年度指标值超出范围（最多14位整数）" in errors(job), errors(job)
     assert snapshot() == before
 
 

@@ -3,9 +3,8 @@ from django.contrib import admin
 from django.db.models import F
 
 from budgets.admin import NUMBER_RULE, AuditedAdmin
-from core import numbers
 
-from . import workflow
+from . import rules, workflow
 from .models import (
     Evidence,
     Indicator,
@@ -15,6 +14,7 @@ from .models import (
     TargetAdjustment,
     TargetSheet,
 )
+from .selectors import policy_for
 from .services import evaluation_refresh
 
 
@@ -64,8 +64,27 @@ class LockedInline(admin.TabularInline):
         return not _locked(obj) and super().has_delete_permission(request, obj)
 
 
+class IndicatorAdminForm(forms.ModelForm):
+    """A target line meets the grid's rules (`rules.target_line_problems`), same messages."""
+
+    def clean(self):
+        data = super().clean()
+        line = rules.TargetLine(
+            name=data.get("name") or "",
+            comparator=data.get("comparator") or "",
+            target_value=data.get("target_value") or "",
+            unit=data.get("unit") or "",
+        )
+        for field, problems in rules.target_line_problems(line).items():
+            for problem in problems:
+                if field not in self.errors:  # the field's own error says it first
+                    self.add_error(field, problem)
+        return data
+
+
 class IndicatorInline(LockedInline):
     model = Indicator
+    form = IndicatorAdminForm
     extra = 0
     fields = [
         "order",
@@ -91,27 +110,33 @@ class TargetSheetAdmin(WorkflowFormAdmin):
 
 
 class ResultAdminForm(forms.ModelForm):
-    """A line's scores lie within 0…its indicator's weight, as on the form (the database can
-    only state 0…100: the weight is on another table)."""
+    """A line meets the form's rules for a draft (`rules.result_line_problems`, same messages);
+    审核得分 and 建议得分 lie within 0…the weight, as on the form (the database can only state
+    0…100: the weight is on another table)."""
 
-    SCORES = (("score", "得分"), ("review_score", "审核得分"), ("suggested_score", "建议得分"))
+    SCORES = (("review_score", "审核得分"), ("suggested_score", "建议得分"))
 
     def clean(self):
         data = super().clean()
         indicator = data.get("indicator") or getattr(self.instance, "indicator", None)
+        if indicator is None:
+            return data
         for name, label in self.SCORES:
-            value = data.get(name)
-            if value is None or indicator is None:
-                continue
-            try:
-                numbers.check(
-                    value,
-                    IndicatorResult._meta.get_field(name),
-                    label=label,
-                    maximum=indicator.weight,
-                )
-            except numbers.NumberRefused as refused:
-                self.add_error(name, str(refused))
+            if problem := rules.score_refusal(data.get(name), indicator.weight, label):
+                self.add_error(name, problem)
+        line = rules.ResultLine(
+            comparator=indicator.comparator,
+            weight=indicator.weight,
+            actual_value=data.get("actual_value") or "",
+            level=data.get("level") or "",
+            score=data.get("score"),
+            deviation_reason=data.get("deviation_reason") or "",
+        )
+        policy = policy_for(indicator.sheet.year)
+        for field, problems in rules.result_line_problems(line, policy, final=False).items():
+            for problem in problems:
+                if field not in self.errors:
+                    self.add_error(field, problem)
         return data
 
 

@@ -144,12 +144,9 @@ def plan_table(job, data: bytes, report) -> Plan:
         score = None
         if values[6]:
             try:
-                score = numbers.read(
-                    values[6],
-                    IndicatorResult._meta.get_field("score"),
-                    label="",
-                    maximum=result.indicator.weight,
-                )
+                # the column's digits only: the line's bounds are the form's (`rules`, through
+                # evaluation_preview below), with its message
+                score = numbers.read(values[6], IndicatorResult._meta.get_field("score"), label="")
             except numbers.NumberRefused as refused:
                 row.error("得分", str(refused))
         if len(actual) > 200:

@@ -127,7 +127,11 @@ def _show(value) -> str:
 
 
 def message(number: int, header: str, text: str) -> str:
-    return f"第{number}行 {header}：{text}" if header else f"第{number}行：{text}"
+    """ "第12行 分值：必须是数字"; a message that names its column itself is not prefixed again
+    ("第12行 分值须在0至100之间")."""
+    if header and not text.startswith(header):
+        return f"第{number}行 {header}：{text}"
+    return f"第{number}行 {text}" if header else f"第{number}行：{text}"
 
 
 _NORMALIZE = str.maketrans({"（": "(", "）": ")", "　": "", " ": "", "*": "", "＊": ""})
@@ -180,8 +184,8 @@ MAX_INT = 2147483647
 def _number(column: Column, text: str) -> Decimal:
     field = column.field or (SCORE if column.type == "score" else MONEY)
     try:
-        # the message follows the header in "第12行 分值：…", so it carries no label itself
-        return numbers.read(text, field, label="", maximum=column.maximum)
+        # labelled by its header, as the form labels it: the same message on every path
+        return numbers.read(text, field, label=column.header, maximum=column.maximum)
     except numbers.NumberRefused as refused:
         raise ValueError(str(refused)) from None
 

@@ -146,7 +146,9 @@ def plan_table(job, data: bytes, report) -> Plan:
             try:
                 # the column's digits only: the line's bounds are the form's (`rules`, through
                 # evaluation_preview below), with its message
-                score = numbers.read(values[6], IndicatorResult._meta.get_field("score"), label="")
+                score = numbers.read(
+                    values[6], IndicatorResult._meta.get_field("score"), label="得分"
+                )
             except numbers.NumberRefused as refused:
                 row.error("得分", str(refused))
         if len(actual) > 200:

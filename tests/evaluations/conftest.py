@@ -88,3 +88,74 @@ def reviewer(tree):
 @pytest.fixture
 def evaluation(sheet, clerk):
     return services.evaluation_start(user=clerk, project_id=sheet.project_id)
+
+
+# ------------------------------------------------------------- what the pages post
+
+
+def grid_post(sheet, rows, action="save", goal="建设鄂汇办旗舰店"):
+    data = {
+        "action": action,
+        "overall_goal": goal,
+        "version": sheet.version,
+        "rows-TOTAL_FORMS": len(rows),
+        "rows-INITIAL_FORMS": 0,
+        "rows-MIN_NUM_FORMS": 0,
+        "rows-MAX_NUM_FORMS": 1000,
+    }
+    for n, r in enumerate(rows):
+        for key, value in r.items():
+            data[f"rows-{n}-{key}"] = value
+        data.setdefault(f"rows-{n}-ORDER", n + 1)
+    return data
+
+
+def grid_row(
+    fiscal_year,
+    level2="数量指标",
+    name="话务平台接听量",
+    comparator="≥",
+    target="45",
+    unit="万件",
+    weight="30",
+    id="",
+):
+    c = category(fiscal_year, level2)
+    return {
+        "id": id,
+        "level1": c.parent_id,
+        "category": c.id,
+        "name": name,
+        "comparator": comparator,
+        "target_value": target,
+        "unit": unit,
+        "weight": weight,
+        "basis": "历史标准",
+        "explanation": "",
+    }
+
+
+def post_data(evaluation, values, action="save", **extra):
+    data = {
+        "action": action,
+        "version": evaluation.version,
+        "actual_text": "全年完成目标",
+        "problems": "",
+        "measures": "",
+        "execution_reason": "合同款次年支付",
+        "executed-current": "118.3",
+        "executed-carryover": "0",
+        "executed-other": "0",
+    }
+    for result in services.results_of(evaluation):
+        actual, level, score, reason = values.get(result.indicator.name, ("", "", None, ""))
+        data.update(
+            {
+                f"actual-{result.id}": actual,
+                f"level-{result.id}": level,
+                f"score-{result.id}": score or "",
+                f"reason-{result.id}": reason,
+            }
+        )
+    data.update(extra)
+    return data

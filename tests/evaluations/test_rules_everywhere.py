@@ -18,6 +18,7 @@ from imports.models import ImportJob
 from imports.services import job_create, job_preview
 from reporting.tables.registry import evaluation_table
 from reporting.tables.xlsx import render_xlsx
+from tests.evaluations.conftest import grid_post, grid_row, post_data
 from tests.factories import ProjectFactory, TargetSheetFactory, category, member
 from tests.imports.conftest import run, xlsx
 
@@ -57,32 +58,10 @@ def _grid(first):
 
 def _target_by_form(client, sheet, grid) -> str:
     """Submit the grid on the page; the page's text."""
-    data = {
-        "action": "submit",
-        "overall_goal": "建设鄂汇办旗舰店",
-        "version": sheet.version,
-        "rows-TOTAL_FORMS": len(grid),
-        "rows-INITIAL_FORMS": 0,
-        "rows-MIN_NUM_FORMS": 0,
-        "rows-MAX_NUM_FORMS": 1000,
-    }
-    for n, (level2, name, comparator, target, unit, weight) in enumerate(grid):
-        c = category(sheet.year, level2)
-        row = {
-            "id": "",
-            "level1": c.parent_id,
-            "category": c.id,
-            "name": name,
-            "comparator": comparator,
-            "target_value": target,
-            "unit": unit,
-            "weight": weight,
-            "basis": "历史标准",
-            "explanation": "",
-            "ORDER": n + 1,
-        }
-        data.update({f"rows-{n}-{k}": v for k, v in row.items()})
-    response = client.post(reverse("target_sheet", args=[sheet.pk]), data)
+    rows = [grid_row(sheet.year, *line) for line in grid]
+    response = client.post(
+        reverse("target_sheet", args=[sheet.pk]), grid_post(sheet, rows, "submit")
+    )
     return response.content.decode()
 
 
@@ -178,23 +157,7 @@ RESULT_CASES = {
 
 
 def _result_by_form(client, evaluation, name, actual, level, score) -> str:
-    data = {
-        "action": "submit",
-        "version": evaluation.version,
-        "actual_text": "全年完成目标",
-        "problems": "",
-        "measures": "",
-        "execution_reason": "合同款次年支付",
-        "executed-current": "118.3",
-        "executed-carryover": "0",
-        "executed-other": "0",
-    }
-    for result in services.results_of(evaluation):
-        mine = result.indicator.name == name
-        data[f"actual-{result.id}"] = actual if mine else ""
-        data[f"level-{result.id}"] = level if mine else ""
-        data[f"score-{result.id}"] = score if mine else ""
-        data[f"reason-{result.id}"] = ""
+    data = post_data(evaluation, {name: (actual, level, score, "")}, action="submit")
     response = client.post(reverse("evaluation", args=[evaluation.pk]), data)
     return response.content.decode()
 

@@ -7,52 +7,11 @@ from django.urls import reverse
 
 from budgets.models import Membership
 from evaluations.models import FormState, TargetSheet
+from tests.evaluations.conftest import grid_post, grid_row
 from tests.factories import IndicatorFactory, ProjectFactory, TargetSheetFactory, category, member
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
-
-
-def grid_post(sheet, rows, action="save", goal="建设鄂汇办旗舰店"):
-    data = {
-        "action": action,
-        "overall_goal": goal,
-        "version": sheet.version,
-        "rows-TOTAL_FORMS": len(rows),
-        "rows-INITIAL_FORMS": 0,
-        "rows-MIN_NUM_FORMS": 0,
-        "rows-MAX_NUM_FORMS": 1000,
-    }
-    for n, r in enumerate(rows):
-        for key, value in r.items():
-            data[f"rows-{n}-{key}"] = value
-        data.setdefault(f"rows-{n}-ORDER", n + 1)
-    return data
-
-
-def grid_row(
-    fiscal_year,
-    level2="数量指标",
-    name="话务平台接听量",
-    comparator="≥",
-    target="45",
-    unit="万件",
-    weight="30",
-    id="",
-):
-    c = category(fiscal_year, level2)
-    return {
-        "id": id,
-        "level1": c.parent_id,
-        "category": c.id,
-        "name": name,
-        "comparator": comparator,
-        "target_value": target,
-        "unit": unit,
-        "weight": weight,
-        "basis": "历史标准",
-        "explanation": "",
-    }
 
 
 def complete(fiscal_year):

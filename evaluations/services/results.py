@@ -107,7 +107,7 @@ def evaluations_start(*, user, sheet_ids, may_start=None) -> Started:
             for chunk in id_chunks(ids)
             for sheet in TargetSheet.objects.select_for_update()
             .filter(pk__in=chunk)
-            .select_related("year")
+            .select_related("year", "project", "department")  # their names in the audit
             .order_by("pk")
         ]
         projects = [s.project_id for s in locked if s.project_id]
@@ -134,8 +134,7 @@ def evaluations_start(*, user, sheet_ids, may_start=None) -> Started:
             if refusal:
                 raise workflow.WorkflowError(refusal)
         created = SelfEvaluation.objects.bulk_create(
-            SelfEvaluation(year=s.year, department_id=s.department_id, project_id=s.project_id)
-            for s in missing
+            SelfEvaluation(year=s.year, department=s.department, project=s.project) for s in missing
         )
         by_sheet = dict(zip((s.pk for s in missing), created, strict=True))
         lines = [

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from core.models import AuditLog
-from evaluations import services
+from evaluations import services, workflow
 from evaluations.admin import IndicatorInline, ResultInline
 from evaluations.models import FormState, SelfEvaluation, TargetSheet
 from imports.models import ImportJob
@@ -19,7 +19,7 @@ from imports.services import job_create, job_preview
 from reporting.tables.registry import evaluation_table
 from reporting.tables.xlsx import render_xlsx
 from tests.evaluations.conftest import grid_post, grid_row, post_data
-from tests.factories import ProjectFactory, TargetSheetFactory, category, member
+from tests.factories import IndicatorFactory, ProjectFactory, TargetSheetFactory, category, member
 from tests.imports.conftest import run, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +222,43 @@ def test_the_import_starts_self_evaluations_through_the_form_rule(sheet, clerk):
     assert (
         AuditLog.objects.filter(action="绩效自评·创建", object_id=str(evaluation.pk)).count() == 1
     )
+
+
+def _approved_sheets(tree, fiscal_year, count: int) -> list[TargetSheet]:
+    sheets = []
+    for _ in range(count):
+        sheet = TargetSheetFactory(
+            project=ProjectFactory(department=tree["centre"], year=fiscal_year),
+            state=FormState.APPROVED,
+        )
+        IndicatorFactory(sheet=sheet)
+        IndicatorFactory(sheet=sheet)
+        sheets.append(sheet)
+    return sheets
+
+
+def test_evaluations_start_takes_a_fixed_number_of_queries(tree, open_year, clerk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(count: int) -> int:
+        sheets = _approved_sheets(tree, open_year, count)
+        with CaptureQueriesContext(connection) as captured:
+            started = services.evaluations_start(user=clerk, sheet_ids=[s.pk for s in sheets])
+        assert len(started.created) == count
+        assert all(e.results.count() == 2 for e in started.evaluations.values())
+        return len(captured)
+
+    queries(1)  # the clerk's roles are read once per user, on first use
+    assert queries(2) == queries(30)
+
+
+def test_evaluations_start_refuses_them_all_by_the_single_rule(tree, open_year, clerk):
+    good, returned = _approved_sheets(tree, open_year, 2)
+    TargetSheet.objects.filter(pk=returned.pk).update(state=FormState.RETURNED)
+    with pytest.raises(workflow.WorkflowError, match="绩效目标尚未批复，不能开始自评。"):
+        services.evaluations_start(user=clerk, sheet_ids=[good.pk, returned.pk])
+    assert not SelfEvaluation.objects.exists()
+    reviewer = member(tree["bureau"], "reviewer")
+    with pytest.raises(workflow.WorkflowError, match="只有本单位填报人可以开始绩效自评。"):
+        services.evaluations_start(user=reviewer, sheet_ids=[good.pk])

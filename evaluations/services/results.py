@@ -105,7 +105,7 @@ def evaluations_start(*, user, sheet_ids, may_start=None) -> Started:
         locked = [
             sheet
             for chunk in id_chunks(ids)
-            for sheet in TargetSheet.objects.select_for_update()
+            for sheet in TargetSheet.objects.select_for_update(of=("self",))
             .filter(pk__in=chunk)
             .select_related("year", "project", "department")  # their names in the audit
             .order_by("pk")

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from budgets.access import Role, access_for, can_act
 from budgets.access import visible_departments as access_scope_departments
-from core.http import as_id, keyed_ids, optional_id, optional_int
+from core.errors import back_to
+from core.http import BadParameter, as_id, keyed_ids, optional_id, optional_int
 from core.models import AuditLog
 
 from . import consistency, selectors, services, workflow
@@ -26,6 +27,14 @@ from .forms import (
 )
 from .funds import evaluation_funds
 from .models import FormState, SelfEvaluation, TargetAdjustment, TargetSheet
+
+
+def _home(request, *args, **kwargs) -> str:
+    return reverse("home")
+
+
+def _evidence_of(request, pk: int) -> str:
+    return f"{reverse('evaluation', args=[pk])}#evidence"
 
 
 @login_required
@@ -62,6 +71,7 @@ def _history(form):
 
 @login_required
 @require_POST
+@back_to(_home)
 def target_sheet_start(request):
     """Create the target sheet of a project or a department-year, then open it."""
     return _start(request, services.target_sheet_start, "target_sheet")
@@ -69,16 +79,12 @@ def target_sheet_start(request):
 
 def _start(request, service, page: str):
     """Open (creating on first use) the form of the project or department-year posted."""
-    try:
-        form = service(
-            user=request.user,
-            project_id=optional_id(request.POST.get("project"), "项目"),
-            department_id=optional_id(request.POST.get("department"), "单位"),
-            year_id=optional_id(request.POST.get("year"), "年度"),
-        )
-    except workflow.WorkflowError as error:
-        messages.error(request, str(error))
-        return redirect("home")
+    form = service(
+        user=request.user,
+        project_id=optional_id(request.POST.get("project"), "项目"),
+        department_id=optional_id(request.POST.get("department"), "单位"),
+        year_id=optional_id(request.POST.get("year"), "年度"),
+    )
     return redirect(page, pk=form.pk)
 
 
@@ -133,6 +139,10 @@ def target_sheet(request, pk: int):
         if action.startswith("adjust_"):
             _adjust(request, sheet, action)
             return redirect("target_sheet", pk=sheet.pk)
+        if action not in workflow.TRANSITIONS:
+            raise BadParameter("未知的操作。")
+        # a refused or stale transition (WorkflowError, FormConflict) rises to UserErrorMiddleware:
+        # the message and this page again; only a refused submission shows its problems here
         try:
             services.target_sheet_transition(
                 sheet=sheet,
@@ -144,10 +154,6 @@ def target_sheet(request, pk: int):
             )
             messages.success(request, f"已{workflow.TRANSITIONS[action].label}。")
             return redirect("target_sheet", pk=sheet.pk)
-        except (services.FormConflict, workflow.WorkflowError, KeyError) as error:
-            messages.error(
-                request, str(error) if not isinstance(error, KeyError) else "未知的操作。"
-            )
         except services.FormProblems as error:
             problems = error
             messages.error(request, "尚不能提交，请按提示修改：")
@@ -156,37 +162,35 @@ def target_sheet(request, pk: int):
 
 
 def _adjust(request, sheet, action: str) -> None:
-    """目标调整 requests (clerk) and decisions (reviewer) on an approved target sheet."""
-    try:
-        if action == "adjust_request":
-            indicator = sheet.indicators.filter(
-                pk=optional_id(request.POST.get("indicator"))
-            ).first()
-            if indicator is None:
-                raise workflow.WorkflowError("请选择要调整的指标。")
-            services.adjustment_request(
-                indicator=indicator,
-                user=request.user,
-                new_value=request.POST.get("new_value", ""),
-                reason=request.POST.get("adjust_reason", ""),
-            )
-            messages.success(request, "已提交目标调整申请，等待财政部门审批。")
-        else:
-            adjustment = TargetAdjustment.objects.filter(
-                pk=optional_id(request.POST.get("adjustment")), indicator__sheet=sheet
-            ).first()
-            if adjustment is None:
-                raise workflow.WorkflowError("未找到该调整申请。")
-            approve = action == "adjust_approve"
-            services.adjustment_decide(
-                adjustment=adjustment,
-                user=request.user,
-                approve=approve,
-                comment=request.POST.get("comment", ""),
-            )
-            messages.success(request, "已同意调整。" if approve else "已驳回调整申请。")
-    except workflow.WorkflowError as error:
-        messages.error(request, str(error))
+    """目标调整 requests (clerk) and decisions (reviewer) on an approved target sheet; a
+    refusal (WorkflowError) rises to UserErrorMiddleware, which shows it on this page again."""
+    if action == "adjust_request":
+        indicator = sheet.indicators.filter(pk=optional_id(request.POST.get("indicator"))).first()
+        if indicator is None:
+            raise workflow.WorkflowError("请选择要调整的指标。")
+        services.adjustment_request(
+            indicator=indicator,
+            user=request.user,
+            new_value=request.POST.get("new_value", ""),
+            reason=request.POST.get("adjust_reason", ""),
+        )
+        messages.success(request, "已提交目标调整申请，等待财政部门审批。")
+    elif action in ("adjust_approve", "adjust_reject"):
+        adjustment = TargetAdjustment.objects.filter(
+            pk=optional_id(request.POST.get("adjustment")), indicator__sheet=sheet
+        ).first()
+        if adjustment is None:
+            raise workflow.WorkflowError("未找到该调整申请。")
+        approve = action == "adjust_approve"
+        services.adjustment_decide(
+            adjustment=adjustment,
+            user=request.user,
+            approve=approve,
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, "已同意调整。" if approve else "已驳回调整申请。")
+    else:
+        raise BadParameter("未知的操作。")
 
 
 def _seen_version(post) -> int:
@@ -299,6 +303,7 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
 
 @login_required
 @require_POST
+@back_to(_home)
 def evaluation_start(request):
     """Create the self-evaluation of an approved target sheet, then open it."""
     return _start(request, services.evaluation_start, "evaluation")
@@ -346,7 +351,7 @@ def evaluation(request, pk: int):
                 )
                 messages.success(request, f"已延期至{until:%Y年%m月%d日}。")
                 return redirect("evaluation", pk=evaluation.pk)
-            else:
+            elif action in workflow.TRANSITIONS:
                 reviews, errors = parse_reviews(request.POST, results)
                 if not errors:
                     services.evaluation_transition(
@@ -357,14 +362,11 @@ def evaluation(request, pk: int):
                         reviews=reviews,
                         version=_seen_version(request.POST),
                     )
-                    label = (
-                        workflow.TRANSITIONS[action].label
-                        if action in workflow.TRANSITIONS
-                        else action
-                    )
-                    messages.success(request, f"已{label}。")
+                    messages.success(request, f"已{workflow.TRANSITIONS[action].label}。")
                     return redirect("evaluation", pk=evaluation.pk)
                 messages.error(request, "审核得分填写有误，未保存。")
+            else:
+                raise BadParameter("未知的操作。")
         except services.FormProblems as error:
             problems = error
             # a save refused by the number rule wrote nothing (the service's transaction)
@@ -541,6 +543,7 @@ def review_queue(request):
 
 @login_required
 @require_POST
+@back_to(_evidence_of)
 def evidence_upload(request, pk: int):
     evaluation = selectors.evaluation_for(request.user, pk)
     result = (
@@ -549,13 +552,10 @@ def evidence_upload(request, pk: int):
         .first()
     )
     upload = request.FILES.get("file")
-    try:
-        if result is None or upload is None:
-            raise workflow.WorkflowError("请选择指标和要上传的文件。")
-        services.evidence_add(result=result, user=request.user, upload=upload)
-        messages.success(request, f"已上传：{upload.name}")
-    except workflow.WorkflowError as error:
-        messages.error(request, str(error))
+    if result is None or upload is None:
+        raise workflow.WorkflowError("请选择指标和要上传的文件。")
+    services.evidence_add(result=result, user=request.user, upload=upload)
+    messages.success(request, f"已上传：{upload.name}")
     return redirect(f"{reverse('evaluation', args=[evaluation.pk])}#evidence")
 
 
@@ -564,11 +564,9 @@ def evidence_upload(request, pk: int):
 def evidence_delete(request, pk: int):
     evidence = selectors.evidence_for(request.user, pk)
     evaluation_pk = evidence.result.evaluation_id
-    try:
-        services.evidence_remove(evidence=evidence, user=request.user)
-        messages.success(request, f"已删除：{evidence.original_name}")
-    except workflow.WorkflowError as error:
-        messages.error(request, str(error))
+    # a refusal goes back to the same evaluation (UserErrorMiddleware, the page's Referer)
+    services.evidence_remove(evidence=evidence, user=request.user)
+    messages.success(request, f"已删除：{evidence.original_name}")
     return redirect(f"{reverse('evaluation', args=[evaluation_pk])}#evidence")
 
 

@@ -13,13 +13,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from budgets.access import Role, can_act
+from core.errors import UserError
 
 from .models import FormState
 
 S = FormState
 
 
-class WorkflowError(Exception):
+class WorkflowError(UserError):
     """A refused transition; the message is shown to the user as is (Chinese)."""
 
 

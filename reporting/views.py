@@ -67,23 +67,21 @@ def exports(request):
         fiscal_year = selectors.year_or_current(all_years, year)
         department = optional_id(request.POST.get("department"))
         project = optional_id(request.POST.get("project"))
-        try:
-            if fiscal_year is None:
-                raise workflow.WorkflowError("尚未设置年度。")
-            if year is not None and fiscal_year.year != year:
-                # a request for another year's export must not become one of the current year
-                raise workflow.WorkflowError(f"未找到{year}年度。")
-            job = services.export_request(
-                user=request.user,
-                kind=request.POST.get("kind", ""),
-                fmt=request.POST.get("format", ""),
-                year=fiscal_year,
-                department_ids=[department] if department else None,
-                project_ids=[project] if project else None,
-            )
-            messages.success(request, f"已提交导出：{job}。生成后可在下方下载。")
-        except workflow.WorkflowError as error:
-            messages.error(request, str(error))
+        # a refusal (WorkflowError) rises to UserErrorMiddleware: the message, this page again
+        if fiscal_year is None:
+            raise workflow.WorkflowError("尚未设置年度。")
+        if year is not None and fiscal_year.year != year:
+            # a request for another year's export must not become one of the current year
+            raise workflow.WorkflowError(f"未找到{year}年度。")
+        job = services.export_request(
+            user=request.user,
+            kind=request.POST.get("kind", ""),
+            fmt=request.POST.get("format", ""),
+            year=fiscal_year,
+            department_ids=[department] if department else None,
+            project_ids=[project] if project else None,
+        )
+        messages.success(request, f"已提交导出：{job}。生成后可在下方下载。")
         return redirect("exports")
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
     return render(

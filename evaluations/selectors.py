@@ -25,7 +25,7 @@ from budgets.models import Department, FiscalYear, Project
 from core.http import as_int
 
 from . import scoring, workflow
-from .models import Evidence, FormState, SelfEvaluation, TargetSheet
+from .models import Evidence, FormState, Grade, SelfEvaluation, TargetSheet
 
 ONE = Decimal("1")
 ZERO = Decimal("0")
@@ -52,7 +52,11 @@ def policy_for(fiscal_year: FiscalYear) -> scoring.Policy:
         execution_weight=y.execution_weight,
         indicator_weight=y.indicator_weight,
         bands=bands,
-        grade_thresholds=(("优", y.grade_excellent), ("良", y.grade_good), ("中", y.grade_pass)),
+        grade_thresholds=(
+            (Grade.EXCELLENT.value, y.grade_excellent),
+            (Grade.GOOD.value, y.grade_good),
+            (Grade.PASS.value, y.grade_pass),
+        ),
         score_places=y.score_places,
         percent_places=y.percent_places,
         deviation_execution_threshold=y.deviation_execution_threshold,

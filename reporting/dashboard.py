@@ -23,9 +23,10 @@ from django.utils.safestring import mark_safe
 
 from budgets.access import Role, access_for
 from budgets.models import FiscalYear, Project
+from core import formatting
 from core.bulk import few_collections
 from evaluations import consistency, workflow
-from evaluations.models import FormState, SelfEvaluation, TargetSheet
+from evaluations.models import FormState, Grade, SelfEvaluation, TargetSheet
 from evaluations.selectors import score_mean as _mean
 
 from . import charts
@@ -35,7 +36,7 @@ MISMATCH_LOW = Decimal("0.6")
 MISMATCH_HIGH = Decimal("0.9")
 WEAKEST = 10
 LIST_LIMIT = 100  # rows of the drill-down lists on the page (the queue has them all)
-GRADES = ("优", "良", "中", "差")
+GRADES = tuple(Grade.values)
 CENT = Decimal("0.01")
 
 
@@ -66,10 +67,6 @@ def _spread(values: list[Decimal]) -> Decimal:
     mean = sum(values, Decimal("0")) / len(values)
     variance = sum(((v - mean) ** 2 for v in values), Decimal("0")) / len(values)
     return variance.sqrt().quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _percent(ratio: Decimal) -> str:
-    return f"{(ratio * 100).quantize(CENT, rounding=ROUND_HALF_UP)}%"
 
 
 def is_mismatch(execution_rate: Decimal, achievement: Decimal) -> bool:
@@ -142,9 +139,13 @@ class Point:
     @property
     def label(self) -> str:
         f = self.form
+        places = f.year.percent_places
+        rate, achievement = (
+            formatting.percent(r, places) for r in (self.execution_rate, self.achievement)
+        )
         return (
-            f"{f.project_name}（{f.department.name}）执行率 {_percent(self.execution_rate)}，"
-            f"指标得分率 {_percent(self.achievement)}，总分 {f.total_score}"
+            f"{f.project_name}（{f.department.name}）执行率 {rate}，"
+            f"指标得分率 {achievement}，总分 {formatting.score(f.total_score, f.year.score_places)}"
         )
 
     @property

@@ -131,12 +131,6 @@ class Builder:
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def escape_text(value: str) -> str:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers are never
-    passed here (they stay numbers)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
 OUT_OF_RANGE = "超出范围"
 
 

@@ -9,11 +9,10 @@ from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from budgets.access import Role, access_for, can_act
+from budgets.access import access_for
 from budgets.access import visible_departments as access_scope_departments
 from core.errors import back_to
 from core.http import BadParameter, as_id, keyed_ids, optional_id, optional_int
-from core.models import AuditLog
 
 from . import consistency, selectors, services, workflow
 from .common_indicators import common_indicators
@@ -26,7 +25,7 @@ from .forms import (
     qualitative_choices,
 )
 from .funds import evaluation_funds
-from .models import FormState, SelfEvaluation, TargetAdjustment, TargetSheet
+from .models import FormState
 
 
 def _home(request, *args, **kwargs) -> str:
@@ -61,12 +60,6 @@ def home(request):
         if access.is_admin or "reviewer" in context["roles"]:
             context["queue"] = selectors.review_queue(request.user, fiscal_year)
     return render(request, "evaluations/home.html", context)
-
-
-def _history(form):
-    return AuditLog.objects.filter(
-        object_type=form._meta.label, object_id=str(form.pk)
-    ).select_related("actor")[:50]
 
 
 @login_required
@@ -165,7 +158,7 @@ def _adjust(request, sheet, action: str) -> None:
     """目标调整 requests (clerk) and decisions (reviewer) on an approved target sheet; a
     refusal (WorkflowError) rises to UserErrorMiddleware, which shows it on this page again."""
     if action == "adjust_request":
-        indicator = sheet.indicators.filter(pk=optional_id(request.POST.get("indicator"))).first()
+        indicator = selectors.indicator_on(sheet, optional_id(request.POST.get("indicator")))
         if indicator is None:
             raise workflow.WorkflowError("请选择要调整的指标。")
         services.adjustment_request(
@@ -176,9 +169,7 @@ def _adjust(request, sheet, action: str) -> None:
         )
         messages.success(request, "已提交目标调整申请，等待财政部门审批。")
     elif action in ("adjust_approve", "adjust_reject"):
-        adjustment = TargetAdjustment.objects.filter(
-            pk=optional_id(request.POST.get("adjustment")), indicator__sheet=sheet
-        ).first()
+        adjustment = selectors.adjustment_on(sheet, optional_id(request.POST.get("adjustment")))
         if adjustment is None:
             raise workflow.WorkflowError("未找到该调整申请。")
         approve = action == "adjust_approve"
@@ -214,7 +205,7 @@ def _bind_target_forms(data, sheet, categories):
 
 
 def _target_forms(sheet, categories, problems=None):
-    indicators = list(sheet.indicators.all())
+    indicators = selectors.indicators_of(sheet)
     form = TargetSheetForm(initial={"overall_goal": sheet.overall_goal, "version": sheet.version})
     initial = [
         {
@@ -263,14 +254,7 @@ def _rows_from(formset) -> list:
 
 def _render_targets(request, sheet, categories, form, formset, editable, problems):
     level1 = [c for c in categories.values() if c.parent_id is None]
-    evaluation_state = (
-        SelfEvaluation.objects.filter(
-            year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
-        )
-        .values_list("state", flat=True)
-        .first()
-    )
-    adjustment_refusal = workflow.adjustment_refusal(sheet.state, evaluation_state)
+    rights = services.adjustment_rights(request.user, sheet)
     return render(
         request,
         "evaluations/target_sheet.html",
@@ -284,19 +268,13 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
             "level2": [c for c in categories.values() if c.parent_id is not None],
             "actions": [t for t in workflow.allowed(request.user, sheet) if t.name != "submit"],
             "can_return": workflow.may(request.user, "return", sheet),
-            "history": _history(sheet),
-            "indicators": list(sheet.indicators.select_related("category__parent")),
-            "adjustments": list(
-                TargetAdjustment.objects.filter(indicator__sheet=sheet).select_related(
-                    "indicator", "requested_by", "decided_by"
-                )
-            ),
-            "can_request_adjustment": adjustment_refusal is None
-            and workflow.acts_as(request.user, workflow.UNIT, sheet.department_id),
-            "can_decide_adjustment": adjustment_refusal is None
-            and can_act(request.user, Role.REVIEWER, sheet.department_id),
+            "history": selectors.history(sheet),
+            "indicators": selectors.indicators_of(sheet),
+            "adjustments": selectors.adjustments_of(sheet),
+            "can_request_adjustment": rights.may_request,
+            "can_decide_adjustment": rights.may_decide,
             # why an approved sheet shows no adjustment buttons: its self-evaluation was submitted
-            "adjustment_refusal": adjustment_refusal if sheet.state == FormState.APPROVED else None,
+            "adjustment_refusal": rights.refusal if sheet.state == FormState.APPROVED else None,
         },
     )
 
@@ -419,11 +397,7 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         name: getattr(posted, name) if posted else getattr(evaluation, name)
         for name in ("actual_text", "problems", "measures", "execution_reason")
     }
-    sheet = TargetSheet.objects.filter(
-        year_id=evaluation.year_id,
-        department_id=evaluation.department_id,
-        project_id=evaluation.project_id,
-    ).first()
+    sheet = selectors.sheet_of_evaluation(evaluation)
     budget = services.results.budget_of(evaluation)
     line_flags = consistency.by_line(evaluation.flags)
     for line in lines:
@@ -446,11 +420,10 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         "deadline": workflow.deadline_of(evaluation),
         "actions": [t for t in workflow.allowed(request.user, evaluation) if t.name != "submit"],
         "can_review": workflow.may(request.user, "approve", evaluation),
-        "can_extend": can_act(request.user, Role.REVIEWER, evaluation.department_id)
-        and evaluation.state in workflow.EDITABLE,
+        "can_extend": workflow.extend_refusal(request.user, evaluation) is None,
         "levels": qualitative_choices(),
         "export_formats": [("xlsx", " Excel"), ("pdf", " PDF")],
-        "history": _history(evaluation),
+        "history": selectors.history(evaluation),
     }
 
 
@@ -546,11 +519,7 @@ def review_queue(request):
 @back_to(_evidence_of)
 def evidence_upload(request, pk: int):
     evaluation = selectors.evaluation_for(request.user, pk)
-    result = (
-        evaluation.results.select_related("indicator")
-        .filter(pk=optional_id(request.POST.get("result")))
-        .first()
-    )
+    result = selectors.result_on(evaluation, optional_id(request.POST.get("result")))
     upload = request.FILES.get("file")
     if result is None or upload is None:
         raise workflow.WorkflowError("请选择指标和要上传的文件。")

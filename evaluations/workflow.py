@@ -119,6 +119,20 @@ def adjustment_refusal(sheet_state: str, evaluation_state: str | None) -> str | 
     return None
 
 
+def extend_refusal(user, evaluation) -> str | None:
+    """Why this user may not extend this self-evaluation's deadline now (Chinese), or None: the
+    one rule behind the 延期 button and the service. An extension only means something while the
+    unit can still edit; a submitted or approved form is past its deadline by definition."""
+    if not can_act(user, Role.REVIEWER, evaluation.department_id):
+        return "只有财政审核人可以延长填报期限。"
+    if evaluation.state not in EDITABLE:
+        return (
+            f"绩效自评当前状态为“{evaluation.get_state_display()}”，"
+            "只有草稿或已退回的绩效自评可以延期。"
+        )
+    return None
+
+
 def deadline_of(evaluation) -> datetime.date | None:
     """A self-evaluation's deadline: the year's, or the department's later extension."""
     deadline = evaluation.year.evaluation_deadline

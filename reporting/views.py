@@ -13,6 +13,7 @@ from evaluations import consistency, selectors, workflow
 
 from . import dashboard as boards
 from . import exports as services
+from . import selectors as reporting_selectors
 from .models import ExportJob
 from .tables import registry as tables
 from .tables.html import render_html
@@ -90,7 +91,7 @@ def exports(request):
         {
             "years": all_years,
             "year": fiscal_year,
-            "jobs": ExportJob.objects.filter(created_by=request.user).select_related("year")[:30],
+            "jobs": reporting_selectors.export_jobs_of(request.user),
             "kinds": ExportJob.Kind.choices,
             "formats": ExportJob.Format.choices,
             "departments": access_scope_departments(request.user),
@@ -100,7 +101,7 @@ def exports(request):
 
 @login_required
 def export_status(request, pk: int):
-    job = ExportJob.objects.filter(pk=pk, created_by=request.user).first()
+    job = reporting_selectors.export_job_of(request.user, pk)
     if job is None:
         raise Http404("未找到该导出任务。")
     return JsonResponse(
@@ -119,8 +120,8 @@ def export_status(request, pk: int):
 
 @login_required
 def export_download(request, pk: int):
-    job = ExportJob.objects.filter(pk=pk).first()
-    if job is None or not services.can_download(request.user, job):
+    job = reporting_selectors.downloadable_job(request.user, pk)
+    if job is None:
         raise Http404("未找到该文件，或您无权下载。")
     if job.state != ExportJob.State.DONE or not job.file:
         raise Http404("文件尚未生成或已过期，请重新导出。")

@@ -17,7 +17,9 @@ from core.http import BadParameter, as_id, keyed_ids, optional_id, optional_int
 from . import consistency, selectors, services, workflow
 from .common_indicators import common_indicators
 from .forms import (
+    EVALUATION_TEXTS,
     IndicatorFormSet,
+    ReviewFilters,
     TargetSheetForm,
     category_map,
     parse_evaluation_post,
@@ -25,7 +27,7 @@ from .forms import (
     qualitative_choices,
 )
 from .funds import evaluation_funds
-from .models import FormState
+from .models import FormState, Grade
 
 
 def _home(request, *args, **kwargs) -> str:
@@ -387,7 +389,14 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
                 "auto": result.score is None or result.score == result.suggested_score,
                 "errors": [
                     errors[k]
-                    for k in (f"score-{result.id}", f"level-{result.id}", f"review-{result.id}")
+                    for k in (
+                        f"actual-{result.id}",
+                        f"level-{result.id}",
+                        f"score-{result.id}",
+                        f"reason-{result.id}",
+                        f"review-{result.id}",
+                        f"line-{result.id}",
+                    )
                     if k in errors
                 ]
                 + (problems.lines.get(result.id, []) if problems else []),
@@ -395,7 +404,7 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         )
     texts = {
         name: getattr(posted, name) if posted else getattr(evaluation, name)
-        for name in ("actual_text", "problems", "measures", "execution_reason")
+        for name in EVALUATION_TEXTS
     }
     sheet = selectors.sheet_of_evaluation(evaluation)
     budget = services.results.budget_of(evaluation)
@@ -414,6 +423,8 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         "texts": texts,
         "funds": evaluation_funds(evaluation, budget, request.POST if posted else None),
         "errors": errors,
+        # an overlong 实际完成情况 etc., shown at the top with the field's name
+        "text_errors": [errors[name] for name in EVALUATION_TEXTS if name in errors],
         "problems": problems,
         "editable": refusal is None,
         "refusal": refusal if workflow.can_edit(request.user, evaluation) else None,
@@ -440,7 +451,9 @@ def evaluation_preview(request, pk: int):
     preview = services.evaluation_preview(evaluation, data)
     preview["errors"] = errors  # every refused field, funds included, by input name
     # what is refused outside the lines (全年执行数, 元 typed as 万元) shows in the flags box live
-    refused = preview["general"] + [m for k, m in errors.items() if k.startswith("executed-")]
+    refused = preview["general"] + [
+        m for k, m in errors.items() if k.startswith("executed-") or k in EVALUATION_TEXTS
+    ]
     preview["flags"][:0] = [
         {"code": "refused", "label": "填写有误（保存时将被拒绝）", "message": m, "line": None}
         for m in refused
@@ -474,20 +487,7 @@ def review_queue(request):
     access = access_for(request.user)
     if not (access.is_admin or "reviewer" in access.roles()):
         raise Http404("未找到该页面。")
-    filters = {
-        "kind": request.GET.get("kind", "")
-        if request.GET.get("kind") in ("targets", "evaluation")
-        else "",
-        "state": request.GET.get("state", "")
-        if request.GET.get("state") in FormState.values
-        else "",
-        "department": optional_id(request.GET.get("department"), "单位"),
-        "grade": request.GET.get("grade", "")
-        if request.GET.get("grade") in ("优", "良", "中", "差")
-        else "",
-        "overdue": request.GET.get("overdue") == "1",
-        "sort": request.GET.get("sort", "submitted"),
-    }
+    filters = ReviewFilters(request.GET).values()
     result = (
         selectors.review_list(request.user, fiscal_year, **filters)
         if fiscal_year
@@ -510,6 +510,7 @@ def review_queue(request):
             "query": params.urlencode(),
             "departments": access_scope_departments(request.user),
             "states": FormState.choices,
+            "grades": Grade.values,
         },
     )
 

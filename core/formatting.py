@@ -35,3 +35,9 @@ def score(value, places: int = 2, *, missing: str = MISSING) -> str:
     if value is None or value == "":
         return missing
     return fixed(value, places)
+
+
+# The first characters that make a spreadsheet read text as a formula: an exported text cell
+# starting with one is written as text with a quote prefix (reporting), and such a quote is taken
+# off again on import (imports). One list for both directions.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -154,7 +154,10 @@ class Point:
 
 
 @dataclass
-class DepartmentRow:
+class DepartmentFigures:
+    """One department's line on the dashboard (not the clerk's overview row,
+    evaluations.selectors.DepartmentRow: another shape for another page)."""
+
     department: Unit
     href: str = ""  # the review queue filtered to this department's self-evaluations
     own: Form | None = None  # the 部门整体 self-evaluation
@@ -192,7 +195,7 @@ class DepartmentRow:
         return mark_safe(shape.svg(title))  # numbers only: nothing to escape
 
 
-def department_rows_html(rows: list[DepartmentRow]) -> str:
+def department_rows_html(rows: list[DepartmentFigures]) -> str:
     """The 各单位得分 table body. Built here rather than in a template loop: 300 departments of a
     city cost the template engine ~30 ms, format_html a few."""
     dash = "—"
@@ -200,7 +203,7 @@ def department_rows_html(rows: list[DepartmentRow]) -> str:
     def value(v) -> str:
         return dash if v is None else str(v)
 
-    def own(row: DepartmentRow):
+    def own(row: DepartmentFigures):
         if row.own is None:
             return dash
         score = "未评分" if row.own.total_score is None else row.own.total_score
@@ -253,7 +256,7 @@ class Dashboard:
     overdue: int
     grades: dict[str, int]
     ungraded: int
-    departments: list[DepartmentRow]
+    departments: list[DepartmentFigures]
     points: list[Point]
     weakest: list[Form]
     flagged: list[Form]
@@ -330,13 +333,13 @@ def dashboard_for(user, fiscal_year: FiscalYear, today=None) -> Dashboard:
     grades = {grade: 0 for grade in GRADES}
     ungraded = overdue = 0
     flag_counts: Counter = Counter()
-    departments: dict[int, DepartmentRow] = {}
+    departments: dict[int, DepartmentFigures] = {}
     points: list[Point] = []
     indicator_weight = fiscal_year.indicator_weight
 
-    def row_of(unit: Unit) -> DepartmentRow:
+    def row_of(unit: Unit) -> DepartmentFigures:
         if unit.pk not in departments:
-            departments[unit.pk] = DepartmentRow(unit)
+            departments[unit.pk] = DepartmentFigures(unit)
         return departments[unit.pk]
 
     for form in forms:

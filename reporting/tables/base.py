@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from core import formatting
+
 
 class Style(StrEnum):
     TITLE = "title"  # the table's name, large and bold, centred
@@ -128,7 +130,7 @@ class Builder:
         return self.r
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = formatting.FORMULA_PREFIXES
 
 
 OUT_OF_RANGE = "超出范围"

@@ -110,7 +110,7 @@ def test_preview_answers_typing_errors_in_its_json(clerk_client, evaluation):
     assert "得分必须是数字" in response.json()["lines"][str(line.pk)]["problems"]
 
 
-def test_reviewer_approves_with_adjusted_score(client, tree, evaluation, clerk):
+def _submitted(evaluation, clerk):
     services.evaluation_save(
         evaluation=evaluation,
         user=clerk,
@@ -131,6 +131,12 @@ def test_reviewer_approves_with_adjusted_score(client, tree, evaluation, clerk):
         r.score = Decimal("30")
         r.save()
     services.evaluation_transition(evaluation=evaluation, user=clerk, action="submit")
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+def test_reviewer_approves_with_adjusted_score(client, tree, evaluation, clerk):
+    evaluation = _submitted(evaluation, clerk)
     client.force_login(member(tree["bureau"], Role.REVIEWER))
     page = client.get(url(evaluation)).content.decode()
     assert "审核通过" in page and "review-" in page
@@ -203,31 +209,6 @@ def test_overlong_text_is_named_by_the_live_preview(clerk_client, evaluation):
     data = post_data(evaluation, GOOD, measures="改" * 10001)
     answer = clerk_client.post(url(evaluation, "evaluation_preview"), data).json()
     assert any("下一步改进措施超过10000字" in f["message"] for f in answer["flags"])
-
-
-def _submitted(evaluation, clerk):
-    services.evaluation_save(
-        evaluation=evaluation,
-        user=clerk,
-        data=services.EvaluationInput(
-            "完成",
-            "",
-            "",
-            "合同款次年支付",
-            [
-                services.ResultInput(r.id, *GOOD[r.indicator.name][:2], None, "")
-                for r in services.results_of(evaluation)
-            ],
-        ),
-        version=evaluation.version,
-    )
-    evaluation.refresh_from_db()
-    for r in evaluation.results.filter(indicator__comparator="定性"):
-        r.score = Decimal("30")
-        r.save()
-    services.evaluation_transition(evaluation=evaluation, user=clerk, action="submit")
-    evaluation.refresh_from_db()
-    return evaluation
 
 
 def test_overlong_review_comment_is_refused(client, tree, evaluation, clerk):

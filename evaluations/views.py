@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from budgets.access import access_for
 from budgets.access import visible_departments as access_scope_departments
+from core import formatting
 from core.errors import back_to
 from core.http import BadParameter, as_id, keyed_ids, optional_id, optional_int
 
@@ -450,6 +451,10 @@ def evaluation_preview(request, pk: int):
     )
     preview = services.evaluation_preview(evaluation, data)
     preview["errors"] = errors  # every refused field, funds included, by input name
+    # shown as the page shows it, in the year's places (core.formatting), not re-rounded in JS
+    preview["execution_rate_shown"] = formatting.percent(
+        preview["execution_rate"], evaluation.year.percent_places
+    )
     # what is refused outside the lines (全年执行数, 元 typed as 万元) shows in the flags box live
     refused = preview["general"] + [
         m for k, m in errors.items() if k.startswith("executed-") or k in EVALUATION_TEXTS

@@ -248,3 +248,13 @@ def test_review_filters_are_validated_by_a_form(client, tree, evaluation):
     assert page.context["filters"]["sort"] == "submitted"
     assert client.get(queue, {"grade": "良"}).context["filters"]["grade"] == "良"
     assert client.get(queue, {"department": "abc"}).status_code == 400
+
+
+def test_execution_rate_follows_the_years_percent_places(clerk_client, evaluation):
+    """The page and its live preview show 执行率 in the year's places, one formatting rule."""
+    year = evaluation.year
+    year.percent_places = 1
+    year.save()
+    assert "74.9%" in clerk_client.get(url(evaluation)).content.decode()
+    answer = clerk_client.post(url(evaluation, "evaluation_preview"), post_data(evaluation, GOOD))
+    assert answer.json()["execution_rate_shown"] == "74.9%"

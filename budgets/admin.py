@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 
-from core import numbers
+from core import formatting, numbers
 from core.audit import audit_record, diff, field_values
 from core.forms import NumberField
 from core.models import AuditLog
@@ -171,11 +171,11 @@ class ProjectAdmin(AuditedAdmin):
 
     @admin.display(description="全年预算数（万元）")
     def full_total_display(self, obj: Project) -> str:
-        return f"{obj.full_total:.2f}"
+        return formatting.fixed(obj.full_total)
 
     @admin.display(description="全年执行数（万元）")
     def executed_total_display(self, obj: Project) -> str:
-        return f"{obj.executed_total:.2f}"
+        return formatting.fixed(obj.executed_total)
 
 
 @admin.register(DepartmentBudget)

@@ -24,6 +24,8 @@ from typing import NamedTuple
 
 from django.db.models import Q
 
+from .errors import UserError
+
 # Longer text is refused before any parsing: no number a person types is longer, and a
 # 10⁶-character cell must cost nothing.
 MAX_TEXT = 400
@@ -55,7 +57,7 @@ class Digits(NamedTuple):
 INDICATOR_VALUE = Digits(20, 6, "指标值")
 
 
-class NumberRefused(ValueError):
+class NumberRefused(UserError, ValueError):
     """A number that may not be stored; str() is the Chinese message for the user."""
 
 

@@ -60,10 +60,6 @@ class LoadReport:
 ALIASES = {"XN": "101", "XN-DSJ": "101001", "SZ": "102", "YY": "103"}
 
 
-def _decimal(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
 def _import(kind: str, rows: list[dict], report: LoadReport) -> None:
     """Import rows (dicts by template header) through the kind's XLSX template, as an
     administrator would upload them."""

@@ -34,6 +34,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from core import formatting
+
 from . import scoring
 
 OVER_TARGET_RATIO = Decimal("1.3")
@@ -71,14 +73,6 @@ class FundPart:
     executed: Decimal | None
 
 
-def _money(value: Decimal) -> str:
-    return f"{value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)}万元"
-
-
-def _percent(ratio: Decimal) -> str:
-    return f"{(ratio * 100).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)}%"
-
-
 def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
@@ -97,7 +91,7 @@ def funds_flags(
         flags.append(
             Flag(
                 "over_budget",
-                f"全年执行数（{_money(executed)}）超过全年预算数（{_money(full)}）",
+                f"全年执行数（{formatting.money(executed)}）超过全年预算数（{formatting.money(full)}）",
             )
         )
     else:
@@ -106,8 +100,8 @@ def funds_flags(
                 flags.append(
                     Flag(
                         "over_budget",
-                        f"{part.label.removeprefix('其中：')}：全年执行数（{_money(part.executed)}）"
-                        f"超过全年预算数（{_money(part.full)}）",
+                        f"{part.label.removeprefix('其中：')}：全年执行数（{formatting.money(part.executed)}）"
+                        f"超过全年预算数（{formatting.money(part.full)}）",
                     )
                 )
     if executed is not None and expense_executed is not None:
@@ -117,9 +111,10 @@ def funds_flags(
             flags.append(
                 Flag(
                     "split_mismatch",
-                    f"全年执行数按收入性质分合计{_money(executed)}，按支出性质分（基本支出 + "
-                    f"项目支出）合计{_money(expense_executed)}，相差"
-                    f"{_money(abs(by_income - by_expense))}",
+                    f"全年执行数按收入性质分合计{formatting.money(executed)}，"
+                    "按支出性质分（基本支出 + 项目支出）合计"
+                    f"{formatting.money(expense_executed)}，相差"
+                    f"{formatting.money(abs(by_income - by_expense))}",
                 )
             )
     return flags
@@ -155,7 +150,7 @@ def line_flags(result, policy: scoring.Policy) -> list[Flag]:
             Flag(
                 "over_target",
                 f"“{indicator.name}”实际完成值{_plain(actual)}{unit}为年度指标值"
-                f"{_plain(target)}{unit}的{_percent(actual / target)}（超过"
+                f"{_plain(target)}{unit}的{formatting.percent(actual / target)}（超过"
                 f"{_plain(OVER_TARGET_RATIO * 100)}%），目标是否定得过低？",
                 result.id,
             )
@@ -182,7 +177,8 @@ def execution_flags(
         Flag(
             "full_marks_low_execution",
             f"绩效指标全部满分（{_plain(weights)}分），但预算执行率仅"
-            f"{_percent(execution_rate)}（低于{_plain(LOW_EXECUTION * 100)}%）：支出与绩效不匹配",
+            f"{formatting.percent(execution_rate)}（低于{_plain(LOW_EXECUTION * 100)}%）："
+            "支出与绩效不匹配",
         )
     ]
 
@@ -204,15 +200,15 @@ def stated_flags(
             flags.append(
                 Flag(
                     "stated_mismatch",
-                    f"原表执行率为{_percent(stated)}，但全年预算数或执行数无数据，无法核对",
+                    f"原表执行率为{formatting.percent(stated)}，但全年预算数或执行数无数据，无法核对",
                 )
             )
         elif stated != execution_rate.quantize(rate_places, rounding=ROUND_HALF_UP):
             flags.append(
                 Flag(
                     "stated_mismatch",
-                    f"原表执行率为{_percent(stated)}，按全年执行数"
-                    f"÷全年预算数计算应为{_percent(execution_rate)}",
+                    f"原表执行率为{formatting.percent(stated)}，按全年执行数"
+                    f"÷全年预算数计算应为{formatting.percent(execution_rate)}",
                 )
             )
     score_places = Decimal(1).scaleb(-policy.score_places)

@@ -8,10 +8,18 @@ from django import forms
 from budgets.models import Project
 from core import numbers
 from core.forms import NumberField
-from core.http import ID_MAX, INT_MAX
+from core.http import ID_MAX, INT_MAX, optional_id
 
 from . import scoring
-from .models import MAX_WEIGHT, Indicator, IndicatorCategory, IndicatorResult
+from .models import (
+    MAX_WEIGHT,
+    FormState,
+    Grade,
+    Indicator,
+    IndicatorCategory,
+    IndicatorResult,
+)
+from .selectors import QUEUE_SORTS
 from .services import EvaluationInput, ResultInput
 
 
@@ -97,6 +105,35 @@ REVIEW_SCORE_FIELD = IndicatorResult._meta.get_field("review_score")
 
 FUND_SOURCE_KEYS = ("current", "carryover", "other")
 
+# The longest text each posted field may hold, in characters: the column's own max_length where
+# it has one; for the free texts, far beyond any real 自评 (a page is ~800 characters) and short of
+# a paste of a whole document. Longer input is refused with the field's message, never cut: a cut
+# text would be saved as if the user had typed it.
+ACTUAL_VALUE_MAX = IndicatorResult._meta.get_field("actual_value").max_length
+REASON_MAX = 5000
+TEXT_MAX = 10000
+COMMENT_MAX = 2000
+EVALUATION_TEXTS = {
+    # input name: (label, limit)
+    "actual_text": ("实际完成情况", TEXT_MAX),
+    "problems": ("发现的问题及原因", TEXT_MAX),
+    "measures": ("下一步改进措施", TEXT_MAX),
+    "execution_reason": ("预算执行偏差原因", REASON_MAX),
+}
+
+
+def too_long(label: str, limit: int, length: int) -> str:
+    return f"{label}超过{limit}字（现为{length}字），未保存，请精简后再提交"
+
+
+def _text_into(post, key: str, label: str, limit: int, errors: dict[str, str]) -> str:
+    """A posted text, whole; over `limit` characters it is an error under `key` (the page shows
+    it beside the field, with what the user typed still there)."""
+    value = post.get(key, "")
+    if len(value) > limit:
+        errors[key] = too_long(label, limit, len(value))
+    return value
+
 
 def parse_evaluation_post(post, results, with_funds: bool):
     """The typed values of an evaluation form, and the Chinese errors of values that cannot be
@@ -113,7 +150,9 @@ def parse_evaluation_post(post, results, with_funds: bool):
         lines.append(
             ResultInput(
                 id=pk,
-                actual_value=post.get(f"actual-{pk}", "")[:200],
+                actual_value=_text_into(
+                    post, f"actual-{pk}", "实际完成值", ACTUAL_VALUE_MAX, errors
+                ),
                 level=level,
                 score=_read_into(
                     post.get(f"score-{pk}", ""),
@@ -123,7 +162,9 @@ def parse_evaluation_post(post, results, with_funds: bool):
                     SCORE_FIELD,
                     maximum=result.indicator.weight,
                 ),
-                deviation_reason=post.get(f"reason-{pk}", "")[:5000],
+                deviation_reason=_text_into(
+                    post, f"reason-{pk}", "偏差原因分析及改进措施", REASON_MAX, errors
+                ),
             )
         )
     executed = None
@@ -138,11 +179,12 @@ def parse_evaluation_post(post, results, with_funds: bool):
                 Project._meta.get_field(f"executed_{source}"),
             )
             executed[source] = value if value is not None else Decimal("0")
+    texts = {
+        name: _text_into(post, name, label, limit, errors)
+        for name, (label, limit) in EVALUATION_TEXTS.items()
+    }
     data = EvaluationInput(
-        actual_text=post.get("actual_text", "")[:10000],
-        problems=post.get("problems", "")[:10000],
-        measures=post.get("measures", "")[:10000],
-        execution_reason=post.get("execution_reason", "")[:5000],
+        **texts,
         results=lines,
         executed=executed,
     )
@@ -162,7 +204,44 @@ def parse_reviews(post, results) -> tuple[dict[int, tuple[Decimal | None, str]],
             REVIEW_SCORE_FIELD,
             maximum=result.indicator.weight,
         )
-        comment = post.get(f"line-{pk}", "").strip()[:2000]
+        comment = _text_into(post, f"line-{pk}", "审核意见", COMMENT_MAX, errors).strip()
         if score is not None or comment or result.review_score is not None:
             reviews[pk] = (score, comment)
     return reviews, errors
+
+
+class ReviewFilters(forms.Form):
+    """The 审核工作台 filters from the query string. A value no filter knows (a stale bookmark,
+    a hand-edited address) shows everything for that filter, as a blank choice does; a 单位 that
+    is not an id is a bad request (400), one no row can have "not found" (404), as everywhere."""
+
+    kind = forms.ChoiceField(
+        choices=[("", "全部"), ("targets", "绩效目标"), ("evaluation", "绩效自评")], required=False
+    )
+    state = forms.ChoiceField(choices=[("", "全部"), *FormState.choices], required=False)
+    department = forms.CharField(required=False)
+    grade = forms.ChoiceField(choices=[("", "全部"), *Grade.choices], required=False)
+    overdue = forms.BooleanField(required=False)
+    sort = forms.ChoiceField(choices=[(key, key) for key in QUEUE_SORTS], required=False)
+
+    DEFAULTS = {
+        "kind": "",
+        "state": "",
+        "department": None,
+        "grade": "",
+        "overdue": False,
+        "sort": "submitted",
+    }
+
+    def clean_department(self) -> int | None:
+        return optional_id(self.cleaned_data["department"], "单位")
+
+    def clean_overdue(self) -> bool:
+        return self.data.get("overdue") == "1"
+
+    def values(self) -> dict:
+        """Every filter, valid or its default (the keyword arguments of selectors.review_list)."""
+        self.is_valid()
+        return {
+            name: self.cleaned_data.get(name) or default for name, default in self.DEFAULTS.items()
+        }

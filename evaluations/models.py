@@ -72,6 +72,16 @@ class IndicatorCategory(models.Model):
         return 1 if self.parent_id is None else 2
 
 
+class Grade(models.TextChoices):
+    """评价等级 of a self-evaluation (value and label are the same word); the year's policy sets
+    the thresholds (FiscalYear.grade_*)."""
+
+    EXCELLENT = "优", "优"
+    GOOD = "良", "良"
+    PASS = "中", "中"
+    FAIL = "差", "差"
+
+
 class FormState(models.TextChoices):
     DRAFT = "draft", "草稿"
     PENDING_HEAD = "pending_head", "待负责人确认"

@@ -23,9 +23,19 @@ from django.utils import timezone
 from budgets.access import Role, access_for, department_subtree, get_visible_or_404, scope
 from budgets.models import Department, FiscalYear, Project
 from core.http import as_int
+from core.models import AuditLog
 
 from . import scoring, workflow
-from .models import Evidence, FormState, SelfEvaluation, TargetSheet
+from .models import (
+    Evidence,
+    FormState,
+    Grade,
+    Indicator,
+    IndicatorResult,
+    SelfEvaluation,
+    TargetAdjustment,
+    TargetSheet,
+)
 
 ONE = Decimal("1")
 ZERO = Decimal("0")
@@ -52,7 +62,11 @@ def policy_for(fiscal_year: FiscalYear) -> scoring.Policy:
         execution_weight=y.execution_weight,
         indicator_weight=y.indicator_weight,
         bands=bands,
-        grade_thresholds=(("优", y.grade_excellent), ("良", y.grade_good), ("中", y.grade_pass)),
+        grade_thresholds=(
+            (Grade.EXCELLENT.value, y.grade_excellent),
+            (Grade.GOOD.value, y.grade_good),
+            (Grade.PASS.value, y.grade_pass),
+        ),
         score_places=y.score_places,
         percent_places=y.percent_places,
         deviation_execution_threshold=y.deviation_execution_threshold,
@@ -410,13 +424,63 @@ def department_projects(user, evaluation: SelfEvaluation) -> DepartmentProjects 
     )
     scores = []
     for project in projects:
-        own = _evaluation_of(project)
+        own = _own_evaluation(project)
         if own is not None and own.total_score is not None:
             scores.append(own.total_score)
     return DepartmentProjects(projects, scores)
 
 
-def _evaluation_of(project: Project) -> SelfEvaluation | None:
+def evaluation_of_sheet(sheet: TargetSheet) -> SelfEvaluation | None:
+    """The self-evaluation of a target sheet's project (or department-year), if started."""
+    return SelfEvaluation.objects.filter(
+        year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
+    ).first()
+
+
+def sheet_of_evaluation(evaluation: SelfEvaluation) -> TargetSheet | None:
+    """The target sheet a self-evaluation scores against."""
+    return TargetSheet.objects.filter(
+        year_id=evaluation.year_id,
+        department_id=evaluation.department_id,
+        project_id=evaluation.project_id,
+    ).first()
+
+
+def adjustments_of(sheet: TargetSheet) -> list[TargetAdjustment]:
+    return list(
+        TargetAdjustment.objects.filter(indicator__sheet=sheet).select_related(
+            "indicator", "requested_by", "decided_by"
+        )
+    )
+
+
+def adjustment_on(sheet: TargetSheet, pk: int | None) -> TargetAdjustment | None:
+    """A 目标调整 of this sheet (the sheet was fetched through access), or None."""
+    return TargetAdjustment.objects.filter(pk=pk, indicator__sheet=sheet).first()
+
+
+def indicator_on(sheet: TargetSheet, pk: int | None) -> Indicator | None:
+    return sheet.indicators.filter(pk=pk).first()
+
+
+def result_on(evaluation: SelfEvaluation, pk: int | None) -> IndicatorResult | None:
+    return evaluation.results.select_related("indicator").filter(pk=pk).first()
+
+
+def history(form: TargetSheet | SelfEvaluation) -> list[AuditLog]:
+    """The last 50 audit records of a form (the form was fetched through access)."""
+    return list(
+        AuditLog.objects.filter(
+            object_type=form._meta.label, object_id=str(form.pk)
+        ).select_related("actor")[:50]
+    )
+
+
+def indicators_of(sheet: TargetSheet) -> list[Indicator]:
+    return list(sheet.indicators.select_related("category__parent"))
+
+
+def _own_evaluation(project: Project) -> SelfEvaluation | None:
     try:
         return project.self_evaluation
     except SelfEvaluation.DoesNotExist:

@@ -9,15 +9,18 @@ from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from budgets.access import Role, access_for, can_act
+from budgets.access import access_for
 from budgets.access import visible_departments as access_scope_departments
-from core.http import as_id, keyed_ids, optional_id, optional_int
-from core.models import AuditLog
+from core import formatting
+from core.errors import back_to
+from core.http import BadParameter, as_id, keyed_ids, optional_id, optional_int
 
 from . import consistency, selectors, services, workflow
 from .common_indicators import common_indicators
 from .forms import (
+    EVALUATION_TEXTS,
     IndicatorFormSet,
+    ReviewFilters,
     TargetSheetForm,
     category_map,
     parse_evaluation_post,
@@ -25,7 +28,15 @@ from .forms import (
     qualitative_choices,
 )
 from .funds import evaluation_funds
-from .models import FormState, SelfEvaluation, TargetAdjustment, TargetSheet
+from .models import FormState, Grade
+
+
+def _home(request, *args, **kwargs) -> str:
+    return reverse("home")
+
+
+def _evidence_of(request, pk: int) -> str:
+    return f"{reverse('evaluation', args=[pk])}#evidence"
 
 
 @login_required
@@ -54,14 +65,9 @@ def home(request):
     return render(request, "evaluations/home.html", context)
 
 
-def _history(form):
-    return AuditLog.objects.filter(
-        object_type=form._meta.label, object_id=str(form.pk)
-    ).select_related("actor")[:50]
-
-
 @login_required
 @require_POST
+@back_to(_home)
 def target_sheet_start(request):
     """Create the target sheet of a project or a department-year, then open it."""
     return _start(request, services.target_sheet_start, "target_sheet")
@@ -69,16 +75,12 @@ def target_sheet_start(request):
 
 def _start(request, service, page: str):
     """Open (creating on first use) the form of the project or department-year posted."""
-    try:
-        form = service(
-            user=request.user,
-            project_id=optional_id(request.POST.get("project"), "项目"),
-            department_id=optional_id(request.POST.get("department"), "单位"),
-            year_id=optional_id(request.POST.get("year"), "年度"),
-        )
-    except workflow.WorkflowError as error:
-        messages.error(request, str(error))
-        return redirect("home")
+    form = service(
+        user=request.user,
+        project_id=optional_id(request.POST.get("project"), "项目"),
+        department_id=optional_id(request.POST.get("department"), "单位"),
+        year_id=optional_id(request.POST.get("year"), "年度"),
+    )
     return redirect(page, pk=form.pk)
 
 
@@ -133,6 +135,10 @@ def target_sheet(request, pk: int):
         if action.startswith("adjust_"):
             _adjust(request, sheet, action)
             return redirect("target_sheet", pk=sheet.pk)
+        if action not in workflow.TRANSITIONS:
+            raise BadParameter("未知的操作。")
+        # a refused or stale transition (WorkflowError, FormConflict) rises to UserErrorMiddleware:
+        # the message and this page again; only a refused submission shows its problems here
         try:
             services.target_sheet_transition(
                 sheet=sheet,
@@ -144,10 +150,6 @@ def target_sheet(request, pk: int):
             )
             messages.success(request, f"已{workflow.TRANSITIONS[action].label}。")
             return redirect("target_sheet", pk=sheet.pk)
-        except (services.FormConflict, workflow.WorkflowError, KeyError) as error:
-            messages.error(
-                request, str(error) if not isinstance(error, KeyError) else "未知的操作。"
-            )
         except services.FormProblems as error:
             problems = error
             messages.error(request, "尚不能提交，请按提示修改：")
@@ -156,37 +158,33 @@ def target_sheet(request, pk: int):
 
 
 def _adjust(request, sheet, action: str) -> None:
-    """目标调整 requests (clerk) and decisions (reviewer) on an approved target sheet."""
-    try:
-        if action == "adjust_request":
-            indicator = sheet.indicators.filter(
-                pk=optional_id(request.POST.get("indicator"))
-            ).first()
-            if indicator is None:
-                raise workflow.WorkflowError("请选择要调整的指标。")
-            services.adjustment_request(
-                indicator=indicator,
-                user=request.user,
-                new_value=request.POST.get("new_value", ""),
-                reason=request.POST.get("adjust_reason", ""),
-            )
-            messages.success(request, "已提交目标调整申请，等待财政部门审批。")
-        else:
-            adjustment = TargetAdjustment.objects.filter(
-                pk=optional_id(request.POST.get("adjustment")), indicator__sheet=sheet
-            ).first()
-            if adjustment is None:
-                raise workflow.WorkflowError("未找到该调整申请。")
-            approve = action == "adjust_approve"
-            services.adjustment_decide(
-                adjustment=adjustment,
-                user=request.user,
-                approve=approve,
-                comment=request.POST.get("comment", ""),
-            )
-            messages.success(request, "已同意调整。" if approve else "已驳回调整申请。")
-    except workflow.WorkflowError as error:
-        messages.error(request, str(error))
+    """目标调整 requests (clerk) and decisions (reviewer) on an approved target sheet; a
+    refusal (WorkflowError) rises to UserErrorMiddleware, which shows it on this page again."""
+    if action == "adjust_request":
+        indicator = selectors.indicator_on(sheet, optional_id(request.POST.get("indicator")))
+        if indicator is None:
+            raise workflow.WorkflowError("请选择要调整的指标。")
+        services.adjustment_request(
+            indicator=indicator,
+            user=request.user,
+            new_value=request.POST.get("new_value", ""),
+            reason=request.POST.get("adjust_reason", ""),
+        )
+        messages.success(request, "已提交目标调整申请，等待财政部门审批。")
+    elif action in ("adjust_approve", "adjust_reject"):
+        adjustment = selectors.adjustment_on(sheet, optional_id(request.POST.get("adjustment")))
+        if adjustment is None:
+            raise workflow.WorkflowError("未找到该调整申请。")
+        approve = action == "adjust_approve"
+        services.adjustment_decide(
+            adjustment=adjustment,
+            user=request.user,
+            approve=approve,
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, "已同意调整。" if approve else "已驳回调整申请。")
+    else:
+        raise BadParameter("未知的操作。")
 
 
 def _seen_version(post) -> int:
@@ -210,7 +208,7 @@ def _bind_target_forms(data, sheet, categories):
 
 
 def _target_forms(sheet, categories, problems=None):
-    indicators = list(sheet.indicators.all())
+    indicators = selectors.indicators_of(sheet)
     form = TargetSheetForm(initial={"overall_goal": sheet.overall_goal, "version": sheet.version})
     initial = [
         {
@@ -259,14 +257,7 @@ def _rows_from(formset) -> list:
 
 def _render_targets(request, sheet, categories, form, formset, editable, problems):
     level1 = [c for c in categories.values() if c.parent_id is None]
-    evaluation_state = (
-        SelfEvaluation.objects.filter(
-            year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
-        )
-        .values_list("state", flat=True)
-        .first()
-    )
-    adjustment_refusal = workflow.adjustment_refusal(sheet.state, evaluation_state)
+    rights = services.adjustment_rights(request.user, sheet)
     return render(
         request,
         "evaluations/target_sheet.html",
@@ -280,25 +271,20 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
             "level2": [c for c in categories.values() if c.parent_id is not None],
             "actions": [t for t in workflow.allowed(request.user, sheet) if t.name != "submit"],
             "can_return": workflow.may(request.user, "return", sheet),
-            "history": _history(sheet),
-            "indicators": list(sheet.indicators.select_related("category__parent")),
-            "adjustments": list(
-                TargetAdjustment.objects.filter(indicator__sheet=sheet).select_related(
-                    "indicator", "requested_by", "decided_by"
-                )
-            ),
-            "can_request_adjustment": adjustment_refusal is None
-            and workflow.acts_as(request.user, workflow.UNIT, sheet.department_id),
-            "can_decide_adjustment": adjustment_refusal is None
-            and can_act(request.user, Role.REVIEWER, sheet.department_id),
+            "history": selectors.history(sheet),
+            "indicators": selectors.indicators_of(sheet),
+            "adjustments": selectors.adjustments_of(sheet),
+            "can_request_adjustment": rights.may_request,
+            "can_decide_adjustment": rights.may_decide,
             # why an approved sheet shows no adjustment buttons: its self-evaluation was submitted
-            "adjustment_refusal": adjustment_refusal if sheet.state == FormState.APPROVED else None,
+            "adjustment_refusal": rights.refusal if sheet.state == FormState.APPROVED else None,
         },
     )
 
 
 @login_required
 @require_POST
+@back_to(_home)
 def evaluation_start(request):
     """Create the self-evaluation of an approved target sheet, then open it."""
     return _start(request, services.evaluation_start, "evaluation")
@@ -346,7 +332,7 @@ def evaluation(request, pk: int):
                 )
                 messages.success(request, f"已延期至{until:%Y年%m月%d日}。")
                 return redirect("evaluation", pk=evaluation.pk)
-            else:
+            elif action in workflow.TRANSITIONS:
                 reviews, errors = parse_reviews(request.POST, results)
                 if not errors:
                     services.evaluation_transition(
@@ -357,14 +343,11 @@ def evaluation(request, pk: int):
                         reviews=reviews,
                         version=_seen_version(request.POST),
                     )
-                    label = (
-                        workflow.TRANSITIONS[action].label
-                        if action in workflow.TRANSITIONS
-                        else action
-                    )
-                    messages.success(request, f"已{label}。")
+                    messages.success(request, f"已{workflow.TRANSITIONS[action].label}。")
                     return redirect("evaluation", pk=evaluation.pk)
                 messages.error(request, "审核得分填写有误，未保存。")
+            else:
+                raise BadParameter("未知的操作。")
         except services.FormProblems as error:
             problems = error
             # a save refused by the number rule wrote nothing (the service's transaction)
@@ -407,7 +390,14 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
                 "auto": result.score is None or result.score == result.suggested_score,
                 "errors": [
                     errors[k]
-                    for k in (f"score-{result.id}", f"level-{result.id}", f"review-{result.id}")
+                    for k in (
+                        f"actual-{result.id}",
+                        f"level-{result.id}",
+                        f"score-{result.id}",
+                        f"reason-{result.id}",
+                        f"review-{result.id}",
+                        f"line-{result.id}",
+                    )
                     if k in errors
                 ]
                 + (problems.lines.get(result.id, []) if problems else []),
@@ -415,13 +405,9 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         )
     texts = {
         name: getattr(posted, name) if posted else getattr(evaluation, name)
-        for name in ("actual_text", "problems", "measures", "execution_reason")
+        for name in EVALUATION_TEXTS
     }
-    sheet = TargetSheet.objects.filter(
-        year_id=evaluation.year_id,
-        department_id=evaluation.department_id,
-        project_id=evaluation.project_id,
-    ).first()
+    sheet = selectors.sheet_of_evaluation(evaluation)
     budget = services.results.budget_of(evaluation)
     line_flags = consistency.by_line(evaluation.flags)
     for line in lines:
@@ -438,17 +424,18 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         "texts": texts,
         "funds": evaluation_funds(evaluation, budget, request.POST if posted else None),
         "errors": errors,
+        # an overlong 实际完成情况 etc., shown at the top with the field's name
+        "text_errors": [errors[name] for name in EVALUATION_TEXTS if name in errors],
         "problems": problems,
         "editable": refusal is None,
         "refusal": refusal if workflow.can_edit(request.user, evaluation) else None,
         "deadline": workflow.deadline_of(evaluation),
         "actions": [t for t in workflow.allowed(request.user, evaluation) if t.name != "submit"],
         "can_review": workflow.may(request.user, "approve", evaluation),
-        "can_extend": can_act(request.user, Role.REVIEWER, evaluation.department_id)
-        and evaluation.state in workflow.EDITABLE,
+        "can_extend": workflow.extend_refusal(request.user, evaluation) is None,
         "levels": qualitative_choices(),
         "export_formats": [("xlsx", " Excel"), ("pdf", " PDF")],
-        "history": _history(evaluation),
+        "history": selectors.history(evaluation),
     }
 
 
@@ -464,8 +451,14 @@ def evaluation_preview(request, pk: int):
     )
     preview = services.evaluation_preview(evaluation, data)
     preview["errors"] = errors  # every refused field, funds included, by input name
+    # shown as the page shows it, in the year's places (core.formatting), not re-rounded in JS
+    preview["execution_rate_shown"] = formatting.percent(
+        preview["execution_rate"], evaluation.year.percent_places
+    )
     # what is refused outside the lines (全年执行数, 元 typed as 万元) shows in the flags box live
-    refused = preview["general"] + [m for k, m in errors.items() if k.startswith("executed-")]
+    refused = preview["general"] + [
+        m for k, m in errors.items() if k.startswith("executed-") or k in EVALUATION_TEXTS
+    ]
     preview["flags"][:0] = [
         {"code": "refused", "label": "填写有误（保存时将被拒绝）", "message": m, "line": None}
         for m in refused
@@ -499,20 +492,7 @@ def review_queue(request):
     access = access_for(request.user)
     if not (access.is_admin or "reviewer" in access.roles()):
         raise Http404("未找到该页面。")
-    filters = {
-        "kind": request.GET.get("kind", "")
-        if request.GET.get("kind") in ("targets", "evaluation")
-        else "",
-        "state": request.GET.get("state", "")
-        if request.GET.get("state") in FormState.values
-        else "",
-        "department": optional_id(request.GET.get("department"), "单位"),
-        "grade": request.GET.get("grade", "")
-        if request.GET.get("grade") in ("优", "良", "中", "差")
-        else "",
-        "overdue": request.GET.get("overdue") == "1",
-        "sort": request.GET.get("sort", "submitted"),
-    }
+    filters = ReviewFilters(request.GET).values()
     result = (
         selectors.review_list(request.user, fiscal_year, **filters)
         if fiscal_year
@@ -535,27 +515,22 @@ def review_queue(request):
             "query": params.urlencode(),
             "departments": access_scope_departments(request.user),
             "states": FormState.choices,
+            "grades": Grade.values,
         },
     )
 
 
 @login_required
 @require_POST
+@back_to(_evidence_of)
 def evidence_upload(request, pk: int):
     evaluation = selectors.evaluation_for(request.user, pk)
-    result = (
-        evaluation.results.select_related("indicator")
-        .filter(pk=optional_id(request.POST.get("result")))
-        .first()
-    )
+    result = selectors.result_on(evaluation, optional_id(request.POST.get("result")))
     upload = request.FILES.get("file")
-    try:
-        if result is None or upload is None:
-            raise workflow.WorkflowError("请选择指标和要上传的文件。")
-        services.evidence_add(result=result, user=request.user, upload=upload)
-        messages.success(request, f"已上传：{upload.name}")
-    except workflow.WorkflowError as error:
-        messages.error(request, str(error))
+    if result is None or upload is None:
+        raise workflow.WorkflowError("请选择指标和要上传的文件。")
+    services.evidence_add(result=result, user=request.user, upload=upload)
+    messages.success(request, f"已上传：{upload.name}")
     return redirect(f"{reverse('evaluation', args=[evaluation.pk])}#evidence")
 
 
@@ -564,11 +539,9 @@ def evidence_upload(request, pk: int):
 def evidence_delete(request, pk: int):
     evidence = selectors.evidence_for(request.user, pk)
     evaluation_pk = evidence.result.evaluation_id
-    try:
-        services.evidence_remove(evidence=evidence, user=request.user)
-        messages.success(request, f"已删除：{evidence.original_name}")
-    except workflow.WorkflowError as error:
-        messages.error(request, str(error))
+    # a refusal goes back to the same evaluation (UserErrorMiddleware, the page's Referer)
+    services.evidence_remove(evidence=evidence, user=request.user)
+    messages.success(request, f"已删除：{evidence.original_name}")
     return redirect(f"{reverse('evaluation', args=[evaluation_pk])}#evidence")
 
 

@@ -13,13 +13,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from budgets.access import Role, can_act
+from core.errors import UserError
 
 from .models import FormState
 
 S = FormState
 
 
-class WorkflowError(Exception):
+class WorkflowError(UserError):
     """A refused transition; the message is shown to the user as is (Chinese)."""
 
 
@@ -114,6 +115,20 @@ def adjustment_refusal(sheet_state: str, evaluation_state: str | None) -> str | 
         return (
             f"绩效自评已提交（当前状态：{S(evaluation_state).label}），不能再申请或审批目标调整；"
             "如需调整，须先退回绩效自评。"
+        )
+    return None
+
+
+def extend_refusal(user, evaluation) -> str | None:
+    """Why this user may not extend this self-evaluation's deadline now (Chinese), or None: the
+    one rule behind the 延期 button and the service. An extension only means something while the
+    unit can still edit; a submitted or approved form is past its deadline by definition."""
+    if not can_act(user, Role.REVIEWER, evaluation.department_id):
+        return "只有财政审核人可以延长填报期限。"
+    if evaluation.state not in EDITABLE:
+        return (
+            f"绩效自评当前状态为“{evaluation.get_state_display()}”，"
+            "只有草稿或已退回的绩效自评可以延期。"
         )
     return None
 

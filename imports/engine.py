@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from core import numbers
+from core import formatting, numbers
 
 from .files import FileRefused, Sheet, cell_text
 
 NEW, UPDATE, UNCHANGED, ERROR = "new", "update", "unchanged", "error"
-STATUS_LABELS = {NEW: "新增", UPDATE: "修改", UNCHANGED: "未变", ERROR: "错误"}
 MAX_PREVIEW_ROWS = 500
-# the first characters that make a spreadsheet read text as a formula (escaped on export with ')
-ESCAPED = ("=", "+", "-", "@", "\t", "\r")
+ESCAPED = formatting.FORMULA_PREFIXES  # taken off on import (core.formatting)
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,15 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from core.errors import UserError
+
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls and other OLE2 files
 INSTRUCTIONS_SHEET = "填写说明"
 DATA_SHEET = "数据"
 
 
-class FileRefused(Exception):
+class FileRefused(UserError):
     """The whole file is refused; nothing is read from it."""
 
 

@@ -26,6 +26,7 @@ from budgets.access import Role, access_for
 from budgets.models import FiscalYear
 from core.audit import audit_record
 from core.bulk import few_collections
+from core.errors import UserError
 from evaluations.services.transitions import FormConflict, FormProblems
 from evaluations.workflow import WorkflowError
 
@@ -51,7 +52,7 @@ def stale_after() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.IMPORT_TASK_TIME_LIMIT + 60)
 
 
-class ImportRefused(Exception):
+class ImportRefused(UserError):
     """A request that cannot be taken (Chinese message); nothing was saved."""
 
 

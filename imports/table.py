@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from budgets.models import FUND_SOURCES, Project
-from core import numbers
+from core import formatting, numbers
 from evaluations import scoring
 from evaluations.models import IndicatorResult, SelfEvaluation
 from evaluations.services import (
@@ -249,10 +249,10 @@ def _stated_notes(stated, preview, evaluation) -> list[str]:
         computed = (
             "无数据"
             if preview["execution_rate"] is None
-            else (f"{preview['execution_rate'] * 100:.2f}%")
+            else formatting.percent(preview["execution_rate"])
         )
         notes.append(
-            f"表中填写的执行率为{rate * 100:.2f}%，系统按全年执行数÷全年预算数计算为{computed}；"
+            f"表中填写的执行率为{formatting.percent(rate)}，系统按全年执行数÷全年预算数计算为{computed}；"
             "导入后以计算值为准，并在一致性检查中提示。"
         )
     if total is not None and total != preview["total"]:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from core.errors import back_to
 from core.http import optional_int
 from evaluations import selectors
 from evaluations.services import editing_refusal
@@ -42,6 +43,14 @@ def _upload(request) -> tuple[str, bytes] | None:
     return upload.name, upload.read()
 
 
+def _job_page(request, pk: int) -> str:
+    return reverse("import_job", args=[pk])
+
+
+def _evaluation_page(request, pk: int) -> str:
+    return reverse("evaluation", args=[pk])
+
+
 @login_required
 def imports(request):
     kinds = services.kinds_for(request.user)
@@ -53,17 +62,15 @@ def imports(request):
         if upload:
             wanted = optional_int(request.POST.get("year"), "年度")
             year = selectors.year_or_current(all_years, wanted) if wanted else None
-            try:
-                job = services.job_create(
-                    user=request.user,
-                    kind=request.POST.get("kind", ""),
-                    name=upload[0],
-                    data=upload[1],
-                    year=year,
-                )
-                return redirect("import_job", pk=job.pk)
-            except services.ImportRefused as exc:
-                messages.error(request, str(exc))
+            # a refusal (ImportRefused) rises to UserErrorMiddleware: the message, this page again
+            job = services.job_create(
+                user=request.user,
+                kind=request.POST.get("kind", ""),
+                name=upload[0],
+                data=upload[1],
+                year=year,
+            )
+            return redirect("import_job", pk=job.pk)
         return redirect("imports")
     jobs = services.visible_jobs(request.user)[:20]
     return render(
@@ -131,12 +138,10 @@ def import_status(request, pk: int):
 
 @login_required
 @require_POST
+@back_to(_job_page)
 def import_confirm(request, pk: int):
     job = _job(request, pk)
-    try:
-        services.job_confirm(job=job, user=request.user)
-    except services.ImportRefused as exc:
-        messages.error(request, str(exc))
+    services.job_confirm(job=job, user=request.user)
     return redirect("import_job", pk=job.pk)
 
 
@@ -155,6 +160,7 @@ def import_failed(request, pk: int):
 
 @login_required
 @require_POST
+@back_to(_evaluation_page)
 def evaluation_import(request, pk: int):
     """A clerk uploads the filled 绩效自评表 of this evaluation; the preview shows the changes."""
     evaluation = selectors.evaluation_for(request.user, pk)
@@ -165,16 +171,12 @@ def evaluation_import(request, pk: int):
     upload = _upload(request)
     if upload is None:
         return redirect("evaluation", pk=pk)
-    try:
-        job = services.job_create(
-            user=request.user,
-            kind=ImportJob.Kind.EVALUATION_TABLE,
-            name=upload[0],
-            data=upload[1],
-            year=evaluation.year,
-            evaluation=evaluation,
-        )
-    except services.ImportRefused as exc:
-        messages.error(request, str(exc))
-        return redirect("evaluation", pk=pk)
+    job = services.job_create(
+        user=request.user,
+        kind=ImportJob.Kind.EVALUATION_TABLE,
+        name=upload[0],
+        data=upload[1],
+        year=evaluation.year,
+        evaluation=evaluation,
+    )
     return redirect("import_job", pk=job.pk)

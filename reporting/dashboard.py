@@ -23,9 +23,10 @@ from django.utils.safestring import mark_safe
 
 from budgets.access import Role, access_for
 from budgets.models import FiscalYear, Project
+from core import formatting
 from core.bulk import few_collections
 from evaluations import consistency, workflow
-from evaluations.models import FormState, SelfEvaluation, TargetSheet
+from evaluations.models import FormState, Grade, SelfEvaluation, TargetSheet
 from evaluations.selectors import score_mean as _mean
 
 from . import charts
@@ -35,7 +36,7 @@ MISMATCH_LOW = Decimal("0.6")
 MISMATCH_HIGH = Decimal("0.9")
 WEAKEST = 10
 LIST_LIMIT = 100  # rows of the drill-down lists on the page (the queue has them all)
-GRADES = ("优", "良", "中", "差")
+GRADES = tuple(Grade.values)
 CENT = Decimal("0.01")
 
 
@@ -66,10 +67,6 @@ def _spread(values: list[Decimal]) -> Decimal:
     mean = sum(values, Decimal("0")) / len(values)
     variance = sum(((v - mean) ** 2 for v in values), Decimal("0")) / len(values)
     return variance.sqrt().quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _percent(ratio: Decimal) -> str:
-    return f"{(ratio * 100).quantize(CENT, rounding=ROUND_HALF_UP)}%"
 
 
 def is_mismatch(execution_rate: Decimal, achievement: Decimal) -> bool:
@@ -142,9 +139,13 @@ class Point:
     @property
     def label(self) -> str:
         f = self.form
+        places = f.year.percent_places
+        rate, achievement = (
+            formatting.percent(r, places) for r in (self.execution_rate, self.achievement)
+        )
         return (
-            f"{f.project_name}（{f.department.name}）执行率 {_percent(self.execution_rate)}，"
-            f"指标得分率 {_percent(self.achievement)}，总分 {f.total_score}"
+            f"{f.project_name}（{f.department.name}）执行率 {rate}，"
+            f"指标得分率 {achievement}，总分 {formatting.score(f.total_score, f.year.score_places)}"
         )
 
     @property
@@ -153,7 +154,10 @@ class Point:
 
 
 @dataclass
-class DepartmentRow:
+class DepartmentFigures:
+    """One department's line on the dashboard (not the clerk's overview row,
+    evaluations.selectors.DepartmentRow: another shape for another page)."""
+
     department: Unit
     href: str = ""  # the review queue filtered to this department's self-evaluations
     own: Form | None = None  # the 部门整体 self-evaluation
@@ -191,7 +195,7 @@ class DepartmentRow:
         return mark_safe(shape.svg(title))  # numbers only: nothing to escape
 
 
-def department_rows_html(rows: list[DepartmentRow]) -> str:
+def department_rows_html(rows: list[DepartmentFigures]) -> str:
     """The 各单位得分 table body. Built here rather than in a template loop: 300 departments of a
     city cost the template engine ~30 ms, format_html a few."""
     dash = "—"
@@ -199,7 +203,7 @@ def department_rows_html(rows: list[DepartmentRow]) -> str:
     def value(v) -> str:
         return dash if v is None else str(v)
 
-    def own(row: DepartmentRow):
+    def own(row: DepartmentFigures):
         if row.own is None:
             return dash
         score = "未评分" if row.own.total_score is None else row.own.total_score
@@ -252,7 +256,7 @@ class Dashboard:
     overdue: int
     grades: dict[str, int]
     ungraded: int
-    departments: list[DepartmentRow]
+    departments: list[DepartmentFigures]
     points: list[Point]
     weakest: list[Form]
     flagged: list[Form]
@@ -329,13 +333,13 @@ def dashboard_for(user, fiscal_year: FiscalYear, today=None) -> Dashboard:
     grades = {grade: 0 for grade in GRADES}
     ungraded = overdue = 0
     flag_counts: Counter = Counter()
-    departments: dict[int, DepartmentRow] = {}
+    departments: dict[int, DepartmentFigures] = {}
     points: list[Point] = []
     indicator_weight = fiscal_year.indicator_weight
 
-    def row_of(unit: Unit) -> DepartmentRow:
+    def row_of(unit: Unit) -> DepartmentFigures:
         if unit.pk not in departments:
-            departments[unit.pk] = DepartmentRow(unit)
+            departments[unit.pk] = DepartmentFigures(unit)
         return departments[unit.pk]
 
     for form in forms:

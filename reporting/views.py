@@ -13,6 +13,7 @@ from evaluations import consistency, selectors, workflow
 
 from . import dashboard as boards
 from . import exports as services
+from . import selectors as reporting_selectors
 from .models import ExportJob
 from .tables import registry as tables
 from .tables.html import render_html
@@ -67,23 +68,21 @@ def exports(request):
         fiscal_year = selectors.year_or_current(all_years, year)
         department = optional_id(request.POST.get("department"))
         project = optional_id(request.POST.get("project"))
-        try:
-            if fiscal_year is None:
-                raise workflow.WorkflowError("尚未设置年度。")
-            if year is not None and fiscal_year.year != year:
-                # a request for another year's export must not become one of the current year
-                raise workflow.WorkflowError(f"未找到{year}年度。")
-            job = services.export_request(
-                user=request.user,
-                kind=request.POST.get("kind", ""),
-                fmt=request.POST.get("format", ""),
-                year=fiscal_year,
-                department_ids=[department] if department else None,
-                project_ids=[project] if project else None,
-            )
-            messages.success(request, f"已提交导出：{job}。生成后可在下方下载。")
-        except workflow.WorkflowError as error:
-            messages.error(request, str(error))
+        # a refusal (WorkflowError) rises to UserErrorMiddleware: the message, this page again
+        if fiscal_year is None:
+            raise workflow.WorkflowError("尚未设置年度。")
+        if year is not None and fiscal_year.year != year:
+            # a request for another year's export must not become one of the current year
+            raise workflow.WorkflowError(f"未找到{year}年度。")
+        job = services.export_request(
+            user=request.user,
+            kind=request.POST.get("kind", ""),
+            fmt=request.POST.get("format", ""),
+            year=fiscal_year,
+            department_ids=[department] if department else None,
+            project_ids=[project] if project else None,
+        )
+        messages.success(request, f"已提交导出：{job}。生成后可在下方下载。")
         return redirect("exports")
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
     return render(
@@ -92,7 +91,7 @@ def exports(request):
         {
             "years": all_years,
             "year": fiscal_year,
-            "jobs": ExportJob.objects.filter(created_by=request.user).select_related("year")[:30],
+            "jobs": reporting_selectors.export_jobs_of(request.user),
             "kinds": ExportJob.Kind.choices,
             "formats": ExportJob.Format.choices,
             "departments": access_scope_departments(request.user),
@@ -102,7 +101,7 @@ def exports(request):
 
 @login_required
 def export_status(request, pk: int):
-    job = ExportJob.objects.filter(pk=pk, created_by=request.user).first()
+    job = reporting_selectors.export_job_of(request.user, pk)
     if job is None:
         raise Http404("未找到该导出任务。")
     return JsonResponse(
@@ -121,8 +120,8 @@ def export_status(request, pk: int):
 
 @login_required
 def export_download(request, pk: int):
-    job = ExportJob.objects.filter(pk=pk).first()
-    if job is None or not services.can_download(request.user, job):
+    job = reporting_selectors.downloadable_job(request.user, pk)
+    if job is None:
         raise Http404("未找到该文件，或您无权下载。")
     if job.state != ExportJob.State.DONE or not job.file:
         raise Http404("文件尚未生成或已过期，请重新导出。")

@@ -1,7 +1,12 @@
 """Writes of the evaluations app, one module per subject. Every write owns its transaction and
 leaves one audit record."""
 
-from .adjustments import adjustment_decide, adjustment_request
+from .adjustments import (
+    AdjustmentRights,
+    adjustment_decide,
+    adjustment_request,
+    adjustment_rights,
+)
 from .common import (
     COMPUTED_EVALUATION_FIELDS,
     Funds,
@@ -46,6 +51,8 @@ __all__ = [
     "evidence_remove",
     "adjustment_decide",
     "adjustment_request",
+    "adjustment_rights",
+    "AdjustmentRights",
     "EvaluationInput",
     "ResultInput",
     "editing_refusal",

@@ -3,6 +3,8 @@ Both the original and the adjusted value are kept and shown. Only while the targ
 and the self-evaluation is still with the unit (workflow.adjustment_refusal), checked with the
 sheet's and the evaluation's rows locked, so that a submission cannot slip in between."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,20 +12,48 @@ from budgets.access import Role, can_act
 from core import numbers
 from core.audit import audit_record
 
-from .. import scoring, workflow
+from .. import scoring, selectors, workflow
 from ..models import Indicator, SelfEvaluation, TargetAdjustment, TargetSheet
 from .results import evaluation_refresh
+
+
+@dataclass(frozen=True)
+class AdjustmentRights:
+    """What a user may do about 目标调整 on one sheet now: the page's buttons and the services ask
+    the same rules (who: `_may_request`, `_may_decide`; when: `workflow.adjustment_refusal`)."""
+
+    refusal: str | None  # why nobody may request or decide now; None while open
+    may_request: bool
+    may_decide: bool
+
+
+def adjustment_rights(user, sheet: TargetSheet) -> AdjustmentRights:
+    evaluation = selectors.evaluation_of_sheet(sheet)
+    refusal = workflow.adjustment_refusal(sheet.state, evaluation and evaluation.state)
+    return AdjustmentRights(
+        refusal=refusal,
+        may_request=refusal is None and _may_request(user, sheet),
+        may_decide=refusal is None and _may_decide(user, sheet),
+    )
+
+
+def _may_request(user, sheet: TargetSheet) -> bool:
+    return workflow.acts_as(user, workflow.UNIT, sheet.department_id)
+
+
+def _may_decide(user, sheet: TargetSheet) -> bool:
+    return can_act(user, Role.REVIEWER, sheet.department_id)
 
 
 def adjustment_request(
     *, indicator: Indicator, user, new_value: str, reason: str
 ) -> TargetAdjustment:
     sheet = indicator.sheet
-    if not workflow.acts_as(user, workflow.UNIT, sheet.department_id):
+    if not _may_request(user, sheet):
         raise workflow.WorkflowError("只有本单位填报人可以申请目标调整。")
     new_value, reason = new_value.strip(), reason.strip()
     # checked again under the lock below; here so that a plain mistake is named first
-    _refuse_unless_open(sheet, _evaluation_of(sheet))
+    _refuse_unless_open(sheet, selectors.evaluation_of_sheet(sheet))
     if not new_value:
         raise workflow.WorkflowError("请填写调整后的指标值。")
     if not indicator.is_qualitative and (
@@ -64,7 +94,7 @@ def adjustment_decide(
     *, adjustment: TargetAdjustment, user, approve: bool, comment: str = ""
 ) -> TargetAdjustment:
     sheet = adjustment.indicator.sheet
-    if not can_act(user, Role.REVIEWER, sheet.department_id):
+    if not _may_decide(user, sheet):
         raise workflow.WorkflowError("只有财政审核人可以审批目标调整。")
     if not approve and not comment.strip():
         raise workflow.WorkflowError("驳回须填写审批意见。")
@@ -125,9 +155,3 @@ def _lock_forms(sheet: TargetSheet) -> tuple[TargetSheet, SelfEvaluation | None]
         .first()
     )
     return sheet, evaluation
-
-
-def _evaluation_of(sheet) -> SelfEvaluation | None:
-    return SelfEvaluation.objects.filter(
-        year_id=sheet.year_id, department_id=sheet.department_id, project_id=sheet.project_id
-    ).first()

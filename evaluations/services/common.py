@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from budgets.models import DepartmentBudget, FiscalYear
-from core import numbers
+from core import formatting, numbers
 from core.bulk import few_collections
 
 from .. import consistency, scoring
@@ -61,10 +61,6 @@ def _computed(compute, field) -> tuple[Decimal | None, bool]:
     return fitted, value is not None and fitted is None
 
 
-def _money(value: Decimal | None) -> str:
-    return "无数据" if value is None else f"{value:.2f}万元"
-
-
 def evaluation_compute(
     evaluation: SelfEvaluation, results: list[IndicatorResult], funds: Funds, policy: scoring.Policy
 ) -> None:
@@ -102,8 +98,8 @@ def evaluation_compute(
         out_of_range.append(
             Flag(
                 "out_of_range",
-                f"执行率超出范围（全年执行数{_money(funds.executed)} ÷ "
-                f"全年预算数{_money(funds.full)}），请核对资金数据",
+                f"执行率超出范围（全年执行数{formatting.money(funds.executed)} ÷ "
+                f"全年预算数{formatting.money(funds.full)}），请核对资金数据",
             )
         )
     evaluation.execution_score, _ = _computed(

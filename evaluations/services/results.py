@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from budgets.access import Role, can_act, scope
+from budgets.access import scope
 from budgets.models import FUND_SOURCES, DepartmentBudget, Project
 from core import numbers
 from core.audit import audit_record, audit_records
@@ -500,8 +500,8 @@ def evaluation_extend(
     *, evaluation: SelfEvaluation, user, until: datetime.date, reason: str = ""
 ) -> SelfEvaluation:
     """Finance extends the deadline of one department's evaluation."""
-    if not can_act(user, Role.REVIEWER, evaluation.department_id):
-        raise workflow.WorkflowError("只有财政审核人可以延长填报期限。")
+    if refusal := workflow.extend_refusal(user, evaluation):
+        raise workflow.WorkflowError(refusal)
     if until < timezone.localdate():
         raise workflow.WorkflowError("延期日期不能早于今天。")
     with transaction.atomic():

@@ -6,12 +6,13 @@ from django.utils import timezone
 
 from budgets.access import Role, can_act
 from core.audit import audit_record
+from core.errors import UserError
 
 from .. import workflow
 from ..models import FormState, SelfEvaluation, TargetSheet
 
 
-class FormProblems(Exception):
+class FormProblems(UserError):
     """Rules a form breaks, in Chinese: general messages and messages per line (by object id)."""
 
     def __init__(self, general: list[str], lines: dict[int, list[str]] | None = None):
@@ -20,7 +21,7 @@ class FormProblems(Exception):
         super().__init__("；".join(general + [m for ms in self.lines.values() for m in ms]))
 
 
-class FormConflict(Exception):
+class FormConflict(UserError):
     """Someone else changed the form since it was loaded; nothing was saved."""
 
     message = (

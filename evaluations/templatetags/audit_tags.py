@@ -4,6 +4,7 @@ from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
+from ..models import FormState
 from ..scoring import LEVEL_LABELS
 
 register = template.Library()
@@ -18,13 +19,7 @@ SPECIAL = {
     "indicator": "指标",
     "新增": "新增",
 }
-STATES = {
-    "draft": "草稿",
-    "pending_head": "待负责人确认",
-    "submitted": "已提交",
-    "returned": "已退回",
-    "approved": "已审核",
-}
+STATES = dict(FormState.choices)
 NESTED_FIELDS = {
     "actual_value": "实际完成值",
     "level": "完成等级",

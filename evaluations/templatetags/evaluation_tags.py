@@ -1,18 +1,16 @@
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
+
+from core import formatting
 
 register = template.Library()
 
 
 @register.filter
 def percent(ratio, places=2) -> str:
-    """A ratio shown as a percentage: 0.9576 → 95.76%. None → 无数据."""
-    if ratio is None or ratio == "":
-        return "无数据"
-    places = int(places)
-    value = (Decimal(ratio) * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{value}%"
+    """A ratio shown as a percentage (core.formatting): `|percent:year.percent_places`."""
+    return formatting.percent(ratio, int(places))
 
 
 @register.filter

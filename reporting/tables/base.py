@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from core import formatting
+
 
 class Style(StrEnum):
     TITLE = "title"  # the table's name, large and bold, centred
@@ -128,13 +130,7 @@ class Builder:
         return self.r
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_text(value: str) -> str:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers are never
-    passed here (they stay numbers)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+FORMULA_PREFIXES = formatting.FORMULA_PREFIXES
 
 
 OUT_OF_RANGE = "超出范围"

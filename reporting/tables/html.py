@@ -1,14 +1,14 @@
 """Render a Table as HTML: the same markup on screen, in print (A4 stylesheet) and in the PDF."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from .base import Cell, Style, Table
+from core import formatting
 
-TWO = Decimal("0.01")
+from .base import Cell, Style, Table
 
 
 def display(cell: Cell) -> str:
@@ -19,11 +19,11 @@ def display(cell: Cell) -> str:
     if isinstance(value, str):
         return value
     if cell.style == Style.PERCENT:
-        return f"{(Decimal(value) * 100).quantize(TWO, rounding=ROUND_HALF_UP)}%"
+        return formatting.percent(value)
     if cell.style == Style.INTEGER:
-        return f"{Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)}"
+        return formatting.fixed(value, 0)
     if cell.style in (Style.MONEY, Style.SCORE) or isinstance(value, Decimal):
-        return f"{Decimal(value).quantize(TWO, rounding=ROUND_HALF_UP)}"
+        return formatting.fixed(value)
     return str(value)
 
 

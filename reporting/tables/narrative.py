@@ -5,9 +5,9 @@
 Three columns: 序号 | 项目名称 | 综述, the projects grouped under a row naming their department.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
 
+from core import formatting
 from evaluations import scoring
 from evaluations.snapshot import _s
 
@@ -17,7 +17,6 @@ from .summary import year_evaluations
 
 WIDTHS = [6.0, 24.0, 70.0]
 N = len(WIDTHS)
-TWO = Decimal("0.01")
 CLAUSES = (
     ("actual", "主要产出和效益"),
     ("problems", "发现的问题及原因"),
@@ -25,14 +24,6 @@ CLAUSES = (
 )
 # a text's own closing punctuation gives way to the sentence's 。
 TRAILING = "。．.；;，,、 \t\r\n\u3000"
-
-
-def amount(value: Decimal) -> str:
-    return f"{value.quantize(TWO, rounding=ROUND_HALF_UP)}"
-
-
-def percent(rate: Decimal) -> str:
-    return f"{(rate * 100).quantize(TWO, rounding=ROUND_HALF_UP)}%"
 
 
 def narrative_text(data: dict) -> str:
@@ -44,11 +35,11 @@ def narrative_text(data: dict) -> str:
     rate = dec(data.get("execution_rate"))
     money = []
     if full is not None:
-        money.append(f"项目全年预算数为{amount(full)}万元")
+        money.append(f"项目全年预算数为{formatting.money(full)}")
     if executed is not None:
-        money.append(f"执行数为{amount(executed)}万元")
+        money.append(f"执行数为{formatting.money(executed)}")
     if rate is not None:
-        money.append(f"完成预算{percent(rate)}")
+        money.append(f"完成预算{formatting.percent(rate)}")
     text = "，".join(money) + "。" if money else ""
     for key, label in CLAUSES:
         clause = (data.get(key) or "").strip().rstrip(TRAILING)

@@ -42,14 +42,10 @@
     if (el) el.textContent = value;
   }
 
-  function percent(ratio) {
-    if (ratio === null || ratio === undefined) return "无数据";
-    return (Number(ratio) * 100).toFixed(2) + "%";
-  }
-
   function show(data) {
-    text("execution-rate", percent(data.execution_rate));
-    text("bar-rate", percent(data.execution_rate));
+    // formatted by the server in the year's percent_places (core/formatting.py)
+    text("execution-rate", data.execution_rate_shown);
+    text("bar-rate", data.execution_rate_shown);
     text("execution-score", data.execution_score ?? "—");
     text("bar-total", data.total ?? "—");
     text("bar-grade", data.grade ?? "—");

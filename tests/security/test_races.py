@@ -347,7 +347,8 @@ def test_target_review_needs_the_version_the_reviewer_saw(world, action):
     client = Client()
     client.force_login(reviewer)
     url = reverse("target_sheet", args=[sheet.pk])
-    response = client.post(url, {"action": action, "reason": "请修改"})
+    # refused: UserErrorMiddleware shows the message on the sheet's page again
+    response = client.post(url, {"action": action, "reason": "请修改"}, follow=True)
     assert "该表单已被他人修改" in response.content.decode()
     assert (reload(sheet).state, reload(sheet).version) == before
     response = client.post(url, {"action": action, "reason": "请修改", "version": sheet.version})

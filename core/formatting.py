@@ -1,0 +1,43 @@
+"""How numbers are shown to people, in one place: percentages, money (万元) and scores.
+
+Rounding is half up (as the finance bureau rounds by hand), never float. The places are an argument:
+a fiscal year's `percent_places` and `score_places` (the scoring policy) say how many a figure of
+that year shows; a fixed number (2) is the standard tables' and messages' default. `core` does not
+know the year: callers that have one pass its places.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+MISSING = "无数据"
+
+
+def fixed(value, places: int = 2) -> str:
+    """A number with exactly `places` decimals: 291.6 → "291.60"."""
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP))
+
+
+def percent(ratio, places: int = 2, *, missing: str = MISSING) -> str:
+    """A ratio as a percentage: 0.9576 → "95.76%"; None or "" → 无数据."""
+    if ratio is None or ratio == "":
+        return missing
+    return f"{fixed(Decimal(ratio) * 100, places)}%"
+
+
+def money(value, places: int = 2, *, unit: str = "万元", missing: str = MISSING) -> str:
+    """An amount in 万元 (every amount the product stores): 1793.344 → "1793.34万元"."""
+    if value is None or value == "":
+        return missing
+    return f"{fixed(value, places)}{unit}"
+
+
+def score(value, places: int = 2, *, missing: str = MISSING) -> str:
+    """A score in the year's `score_places`: 87.5 → "87.50"."""
+    if value is None or value == "":
+        return missing
+    return fixed(value, places)
+
+
+# The first characters that make a spreadsheet read text as a formula: an exported text cell
+# starting with one is written as text with a quote prefix (reporting), and such a quote is taken
+# off again on import (imports). One list for both directions.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from budgets.models import DepartmentBudget, FiscalYear
 from core import numbers
@@ -172,11 +173,16 @@ def _hashable(values: tuple) -> tuple:
 
 
 @few_collections()
-def year_recompute(*, fiscal_year: FiscalYear) -> int:
+def year_recompute(*, fiscal_year: FiscalYear, request: int | None = None) -> int | None:
     """Recompute every self-evaluation of a year (after a policy change): suggestions, 执行率,
     totals and grades. Reads in a fixed number of queries and writes only what changed, one
     UPDATE per distinct new value (Django's bulk_update builds a CASE per row, which took 20 s
-    for a city). Frozen (approved) snapshots, which the tables print, do not change."""
+    for a city). Frozen (approved) snapshots, which the tables print, do not change.
+
+    With `request` (the year's recompute_requested this run answers) the writes happen only if no
+    newer policy change came meanwhile, checked under a lock on the year row, and mark the
+    request done; otherwise nothing is written (None) and the newer request's run does it. So an
+    older policy never overwrites the figures of a newer one, whatever the order tasks end in."""
     evaluations = list(
         SelfEvaluation.objects.filter(year=fiscal_year)
         .select_related("project")
@@ -203,6 +209,10 @@ def year_recompute(*, fiscal_year: FiscalYear) -> int:
             evaluation_changes[_hashable(computed)].append(evaluation.pk)
             values_of[_hashable(computed)] = computed
     with transaction.atomic():
+        if request is not None:
+            year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
+            if year.recompute_requested != request:
+                return None
         for value, ids in result_changes.items():
             for chunk in _chunks(ids):
                 IndicatorResult.objects.filter(pk__in=chunk).update(suggested_score=value)
@@ -211,6 +221,10 @@ def year_recompute(*, fiscal_year: FiscalYear) -> int:
                 SelfEvaluation.objects.filter(pk__in=chunk).update(
                     **dict(zip(COMPUTED_EVALUATION_FIELDS, values_of[key], strict=True))
                 )
+        if request is not None:
+            FiscalYear.objects.filter(pk=fiscal_year.pk).update(
+                recompute_done=request, recomputed_at=timezone.now()
+            )
     return len(evaluations)
 
 

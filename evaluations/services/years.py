@@ -118,12 +118,15 @@ def fiscal_year_update(*, fiscal_year: FiscalYear, actor, **values: Any) -> Fisc
     with transaction.atomic():
         year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
         old = field_values(year)
+        old_policy = [getattr(year, name) for name in POLICY_FIELDS]
         for name, value in values.items():
             setattr(year, name, value)
         if year.is_current and not old["is_current"]:
             FiscalYear.objects.filter(is_current=True).exclude(pk=year.pk).update(is_current=False)
-        policy_changed = any(old[name] != getattr(year, name) for name in POLICY_FIELDS)
+        # compared as values (Decimal("80") == Decimal("80.00")), not as their audit text
+        policy_changed = old_policy != [getattr(year, name) for name in POLICY_FIELDS]
         year.save()
+        year.refresh_from_db()  # the stored values, so the audit shows no "80" → "80.00"
         changes = diff(old, field_values(year))
         if policy_changed:
             year_recompute_request(fiscal_year=year)

@@ -8,37 +8,10 @@ from django.urls import reverse
 from budgets.models import Membership
 from evaluations import services
 from evaluations.models import FormState, SelfEvaluation
-from tests.evaluations.test_results import GOOD
-from tests.factories import IndicatorFactory, member
+from tests.factories import GOOD, IndicatorFactory, member, post_data
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
-
-
-def post_data(evaluation, values, action="save", **extra):
-    data = {
-        "action": action,
-        "version": evaluation.version,
-        "actual_text": "全年完成目标",
-        "problems": "",
-        "measures": "",
-        "execution_reason": "合同款次年支付",
-        "executed-current": "118.3",
-        "executed-carryover": "0",
-        "executed-other": "0",
-    }
-    for result in services.results_of(evaluation):
-        actual, level, score, reason = values.get(result.indicator.name, ("", "", None, ""))
-        data.update(
-            {
-                f"actual-{result.id}": actual,
-                f"level-{result.id}": level,
-                f"score-{result.id}": score or "",
-                f"reason-{result.id}": reason,
-            }
-        )
-    data.update(extra)
-    return data
 
 
 def url(evaluation, name="evaluation"):

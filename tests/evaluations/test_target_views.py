@@ -7,27 +7,17 @@ from django.urls import reverse
 
 from budgets.models import Membership
 from evaluations.models import FormState, TargetSheet
-from tests.factories import IndicatorFactory, ProjectFactory, TargetSheetFactory, category, member
+from tests.factories import (
+    IndicatorFactory,
+    ProjectFactory,
+    TargetSheetFactory,
+    category,
+    grid_post,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
-
-
-def grid_post(sheet, rows, action="save", goal="建设鄂汇办旗舰店"):
-    data = {
-        "action": action,
-        "overall_goal": goal,
-        "version": sheet.version,
-        "rows-TOTAL_FORMS": len(rows),
-        "rows-INITIAL_FORMS": 0,
-        "rows-MIN_NUM_FORMS": 0,
-        "rows-MAX_NUM_FORMS": 1000,
-    }
-    for n, r in enumerate(rows):
-        for key, value in r.items():
-            data[f"rows-{n}-{key}"] = value
-        data.setdefault(f"rows-{n}-ORDER", n + 1)
-    return data
 
 
 def grid_row(

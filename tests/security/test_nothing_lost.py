@@ -29,9 +29,7 @@ from budgets.models import Department, FiscalYear, Membership
 from core.models import AuditLog
 from evaluations.models import FormState, TargetAdjustment, TargetSheet
 from reporting.models import ExportJob
-from tests.evaluations.test_evaluation_views import post_data
-from tests.evaluations.test_results import GOOD
-from tests.evaluations.test_target_views import grid_post
+from tests.factories import GOOD, grid_post, post_data
 from tests.report import covered
 from tests.security import dbstate
 from tests.security import test_roles_states as roles

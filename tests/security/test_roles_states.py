@@ -20,10 +20,17 @@ from budgets.models import Membership
 from core.models import AuditLog
 from evaluations import services, workflow
 from evaluations.models import FormState, SelfEvaluation, TargetSheet
-from tests.evaluations.test_evaluation_views import post_data
-from tests.evaluations.test_results import GOOD, typed
-from tests.evaluations.test_target_views import grid_post
-from tests.factories import ProjectFactory, UserFactory, category, member, year_create
+from tests.factories import (
+    GOOD,
+    ProjectFactory,
+    UserFactory,
+    category,
+    grid_post,
+    member,
+    post_data,
+    typed,
+    year_create,
+)
 from tests.report import covered
 
 pytestmark = pytest.mark.django_db

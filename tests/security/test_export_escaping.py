@@ -16,10 +16,8 @@ from reporting.tables.base import FORMULA_PREFIXES, Builder, Style, Table
 from reporting.tables.xlsx import render_xlsx
 from tests.factories import GOOD, typed
 from tests.report import covered
-from tests.security import test_roles_states as roles
 
 pytestmark = pytest.mark.django_db
-world = roles.world
 
 PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
 

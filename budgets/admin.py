@@ -11,7 +11,6 @@ from .models import (
     FUND_SOURCES,
     Department,
     DepartmentBudget,
-    FiscalYear,
     Membership,
     Project,
 )
@@ -86,39 +85,8 @@ class AuditedAdmin(admin.ModelAdmin):
             )
 
 
-@admin.register(FiscalYear)
-class FiscalYearAdmin(AuditedAdmin):
-    list_display = [
-        "year",
-        "is_current",
-        "evaluation_open",
-        "evaluation_deadline",
-        "require_head_confirmation",
-    ]
-    fieldsets = [
-        (None, {"fields": ["year", "is_current"]}),
-        (
-            "自评安排",
-            {"fields": ["evaluation_open", "evaluation_deadline", "require_head_confirmation"]},
-        ),
-        (
-            "评分规则",
-            {
-                "fields": [
-                    "execution_weight",
-                    "indicator_weight",
-                    "band_achieved_low",
-                    "band_partial_low",
-                    "grade_excellent",
-                    "grade_good",
-                    "grade_pass",
-                    "score_places",
-                    "percent_places",
-                    "deviation_execution_threshold",
-                ]
-            },
-        ),
-    ]
+# The 年度 admin is registered by evaluations/admin.py: creating a year seeds its indicator
+# classification and a policy change recomputes its evaluations, both evaluations' services.
 
 
 @admin.register(Department)

@@ -56,6 +56,12 @@ class FiscalYear(models.Model):
     deviation_execution_threshold = models.DecimalField(
         "执行率低于此值须说明偏差原因", max_digits=4, decimal_places=3, default=Decimal("0.90")
     )
+    # Stored totals, grades and flags follow the policy through a background recompute: a policy
+    # change bumps `recompute_requested`, the task that finishes it stores its number in
+    # `recompute_done` (a task that finds a newer request leaves the year to that one's task).
+    recompute_requested = models.PositiveIntegerField("重算请求序号", default=0, editable=False)
+    recompute_done = models.PositiveIntegerField("重算完成序号", default=0, editable=False)
+    recomputed_at = models.DateTimeField("重算完成时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "年度"
@@ -84,6 +90,10 @@ class FiscalYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年度"
+
+    @property
+    def recompute_pending(self) -> bool:
+        return self.recompute_requested > self.recompute_done
 
 
 class Department(models.Model):

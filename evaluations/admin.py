@@ -1,8 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import F
+from django.utils import timezone
 
 from budgets.admin import NUMBER_RULE, AuditedAdmin
+from budgets.models import FiscalYear
 
 from . import rules, workflow
 from .models import (
@@ -15,7 +17,83 @@ from .models import (
     TargetSheet,
 )
 from .selectors import policy_for
-from .services import evaluation_refresh
+from .services import (
+    COMPUTED_EVALUATION_FIELDS,
+    POLICY_FIELDS,
+    YEAR_FIELDS,
+    evaluation_refresh,
+    fiscal_year_create,
+    fiscal_year_update,
+)
+
+
+class FiscalYearAdminForm(forms.ModelForm):
+    def _get_validation_exclusions(self):
+        # Marking a year 当前年度 moves the mark from the old one (the service does it in one
+        # transaction); checking "only one current year" on the form would refuse that instead.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("is_current")
+        return exclusions
+
+
+@admin.register(FiscalYear)
+class FiscalYearAdmin(AuditedAdmin):
+    """Years are created and changed through the services, as everywhere else: a new year gets
+    its 一级/二级 classification, a policy change recomputes the year's stored figures in the
+    background (its progress in 重算状态)."""
+
+    form = FiscalYearAdminForm
+    list_display = [
+        "year",
+        "is_current",
+        "evaluation_open",
+        "evaluation_deadline",
+        "require_head_confirmation",
+        "recompute_status",
+    ]
+    readonly_fields = ["recompute_status"]
+    fieldsets = [
+        (None, {"fields": ["year", "is_current"]}),
+        (
+            "自评安排",
+            {"fields": ["evaluation_open", "evaluation_deadline", "require_head_confirmation"]},
+        ),
+        ("评分规则", {"fields": [*POLICY_FIELDS, "recompute_status"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # a year's number is its identity: forms, projects and budgets hang on it
+        return [*self.readonly_fields, "year"] if obj else self.readonly_fields
+
+    @admin.display(description="重算状态")
+    def recompute_status(self, obj: FiscalYear) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        if obj.recompute_pending:
+            return "重算中（评分规则修改后，各自评的得分、等级与一致性提示正在后台重新计算）"
+        if obj.recomputed_at:
+            at = timezone.localtime(obj.recomputed_at).strftime("%Y-%m-%d %H:%M:%S")
+            return f"完成（{at}）"
+        return "—"
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        values = {name: data[name] for name in YEAR_FIELDS if name in data}
+        if not change:
+            created = fiscal_year_create(actor=request.user, **values)
+            obj.__dict__.update(created.__dict__)
+            return
+        before = obj.recompute_requested
+        fiscal_year_update(fiscal_year=obj, actor=request.user, **values)
+        if obj.recompute_requested != before:
+            messages.info(
+                request,
+                f"{obj}的评分规则已修改：各自评的得分、等级与一致性提示正在后台重新计算，"
+                "进度见“重算状态”。",
+            )
+
+    def save_related(self, request, form, formsets, change):
+        """No inlines; the year's own row was written by the service."""
 
 
 @admin.register(IndicatorCategory)
@@ -30,11 +108,26 @@ def _locked(form) -> bool:
 
 
 class WorkflowFormAdmin(AuditedAdmin):
-    """The admin may correct a form that is still with the unit (草稿, 已退回), but never moves one
-    through the workflow (state and version are read-only here) nor edits or deletes one that is
-    waiting for review or approved: 退回 and 重新打开 are the way back, for everyone."""
+    """The admin may correct a form that is still with the unit (草稿, 已退回), but never creates
+    one (a form starts from its project through the services: 开始填报, 开始自评, the import),
+    never moves one through the workflow (state, version, the workflow's stamps and the approved
+    snapshot are read-only here) nor edits or deletes one that is waiting for review or
+    approved: 退回 and 重新打开 are the way back, for everyone. A form's year, unit and project are
+    its identity and read-only once it exists."""
 
-    readonly_fields = ["state", "version", "submitted_at", "approved_at", "review_comment"]
+    readonly_fields = [
+        "year",
+        "department",
+        "project",
+        "state",
+        "version",
+        "submitted_at",
+        "approved_at",
+        "review_comment",
+    ]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return not _locked(obj) and super().has_change_permission(request, obj)
@@ -105,7 +198,6 @@ class TargetSheetAdmin(WorkflowFormAdmin):
     list_filter = ["year", "state"]
     search_fields = ["project__name", "project__code", "department__name"]
     list_select_related = ["year", "department", "project"]
-    raw_id_fields = ["project"]
     inlines = [IndicatorInline]
 
 
@@ -162,8 +254,15 @@ class SelfEvaluationAdmin(WorkflowFormAdmin):
     list_filter = ["year", "state", "grade"]
     search_fields = ["project__name", "project__code", "department__name"]
     list_select_related = ["year", "department", "project"]
-    raw_id_fields = ["project"]
     inlines = [ResultInline]
+    # computed by the services from the lines and the funds (evaluation_refresh below); the
+    # approved snapshot and 延期 are the workflow's (审核通过, the reviewer's 延期 on the form)
+    readonly_fields = [
+        *WorkflowFormAdmin.readonly_fields,
+        "deadline_extension",
+        *COMPUTED_EVALUATION_FIELDS,
+        "snapshot_hash",
+    ]
 
     def save_related(self, request, form, formsets, change):
         """Totals, grade and consistency flags follow what the admin changed (lines, the stated
@@ -188,6 +287,18 @@ class EvidenceAdmin(AuditedAdmin):
 
 @admin.register(TargetAdjustment)
 class TargetAdjustmentAdmin(AuditedAdmin):
+    """Requests and decisions are the workflow's (目标调整 on the form, 同意 / 驳回 by finance,
+    adjustment_request / adjustment_decide): shown here, never written."""
+
     list_display = ["indicator", "old_value", "new_value", "state", "requested_by", "requested_at"]
     list_filter = ["state"]
-    raw_id_fields = ["indicator"]
+    list_select_related = ["indicator", "requested_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,5 @@
-"""factory-boy factories for the domain. Years get the standard indicator tree via the service."""
+"""factory-boy factories for the domain (years get the standard indicator tree via the service),
+and the form inputs the tests share."""
 
 from decimal import Decimal
 
@@ -6,6 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from budgets.models import Department, DepartmentBudget, FiscalYear, Membership, Project
+from evaluations import services
 from evaluations.models import Indicator, IndicatorCategory, SelfEvaluation, TargetSheet
 from evaluations.services import fiscal_year_create
 
@@ -114,3 +116,112 @@ class SelfEvaluationFactory(factory.django.DjangoModelFactory):
 def member(department, role=Membership.Role.CLERK, **user_kwargs):
     """A new user holding one role in one department."""
     return MembershipFactory(department=department, role=role, user=UserFactory(**user_kwargs)).user
+
+
+# What a clerk enters on the forms, as the services and the pages take it: shared by the tests of
+# the forms, the tables, the exports and the security matrices.
+
+
+def typed(evaluation, values, **texts):
+    """values: {indicator name: (actual, level, score, reason)}"""
+    lines = []
+    for result in services.results_of(evaluation):
+        actual, level, score, reason = values.get(result.indicator.name, ("", "", None, ""))
+        lines.append(
+            services.ResultInput(
+                result.id, actual, level, None if score is None else Decimal(score), reason
+            )
+        )
+    return services.EvaluationInput(
+        actual_text=texts.get("actual_text", "全年完成目标"),
+        problems=texts.get("problems", ""),
+        measures=texts.get("measures", ""),
+        execution_reason=texts.get("execution_reason", ""),
+        results=lines,
+        executed=texts.get("executed"),
+    )
+
+
+GOOD = {
+    "话务平台接听量": ("47", "", None, ""),
+    "设施维修时间": ("1.5", "", None, ""),
+    "保障大厅正常运行": ("正常运转", "achieved", "30", ""),
+    "群众满意率": ("96", "", None, ""),
+}
+
+
+def save(evaluation, user, values, **texts):
+    return services.evaluation_save(
+        evaluation=evaluation,
+        user=user,
+        data=typed(evaluation, values, **texts),
+        version=evaluation.version,
+    )
+
+
+def post_data(evaluation, values, action="save", **extra):
+    data = {
+        "action": action,
+        "version": evaluation.version,
+        "actual_text": "全年完成目标",
+        "problems": "",
+        "measures": "",
+        "execution_reason": "合同款次年支付",
+        "executed-current": "118.3",
+        "executed-carryover": "0",
+        "executed-other": "0",
+    }
+    for result in services.results_of(evaluation):
+        actual, level, score, reason = values.get(result.indicator.name, ("", "", None, ""))
+        data.update(
+            {
+                f"actual-{result.id}": actual,
+                f"level-{result.id}": level,
+                f"score-{result.id}": score or "",
+                f"reason-{result.id}": reason,
+            }
+        )
+    data.update(extra)
+    return data
+
+
+def grid_post(sheet, rows, action="save", goal="建设鄂汇办旗舰店"):
+    data = {
+        "action": action,
+        "overall_goal": goal,
+        "version": sheet.version,
+        "rows-TOTAL_FORMS": len(rows),
+        "rows-INITIAL_FORMS": 0,
+        "rows-MIN_NUM_FORMS": 0,
+        "rows-MAX_NUM_FORMS": 1000,
+    }
+    for n, r in enumerate(rows):
+        for key, value in r.items():
+            data[f"rows-{n}-{key}"] = value
+        data.setdefault(f"rows-{n}-ORDER", n + 1)
+    return data
+
+
+def grid_row(
+    fiscal_year,
+    level2="数量指标",
+    name="话务平台接听量",
+    comparator="≥",
+    target="45",
+    unit="万件",
+    weight="30",
+    id="",
+):
+    c = category(fiscal_year, level2)
+    return {
+        "id": id,
+        "level1": c.parent_id,
+        "category": c.id,
+        "name": name,
+        "comparator": comparator,
+        "target_value": target,
+        "unit": unit,
+        "weight": weight,
+        "basis": "历史标准",
+        "explanation": "",
+    }

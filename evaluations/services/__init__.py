@@ -43,7 +43,17 @@ from .targets import (
     target_sheet_validate,
 )
 from .transitions import FormConflict, FormProblems, form_transition
-from .years import OPTIONAL_TREE, STANDARD_TREE, fiscal_year_create, indicator_tree_seed
+from .years import (
+    OPTIONAL_TREE,
+    POLICY_FIELDS,
+    STANDARD_TREE,
+    YEAR_FIELDS,
+    fiscal_year_create,
+    fiscal_year_update,
+    indicator_tree_seed,
+    year_recompute_request,
+    year_recompute_run,
+)
 
 __all__ = [
     "evidence_add",
@@ -81,6 +91,11 @@ __all__ = [
     "indicator_tree_seed",
     "year_recompute",
     "fiscal_year_create",
+    "fiscal_year_update",
+    "year_recompute_request",
+    "year_recompute_run",
+    "POLICY_FIELDS",
+    "YEAR_FIELDS",
     "OPTIONAL_TREE",
     "STANDARD_TREE",
     "target_problems",

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from budgets.models import DepartmentBudget, FiscalYear
 from core import formatting, numbers
@@ -167,14 +168,24 @@ def _hashable(values: tuple) -> tuple:
     )
 
 
-@few_collections()
-def year_recompute(*, fiscal_year: FiscalYear) -> int:
+def year_recompute(*, fiscal_year: FiscalYear, request: int | None = None) -> int | None:
     """Recompute every self-evaluation of a year (after a policy change): suggestions, 执行率,
-    totals and grades. Frozen (approved) snapshots, which the tables print, do not change."""
-    return evaluations_recompute(SelfEvaluation.objects.filter(year=fiscal_year))
+    totals and grades. Frozen (approved) snapshots, which the tables print, do not change.
+
+    With `request` (the year's recompute_requested this run answers) the writes happen only if no
+    newer policy change came meanwhile, checked under a lock on the year row, and mark the
+    request done; otherwise nothing is written (None) and the newer request's run does it. So an
+    older policy never overwrites the figures of a newer one, whatever the order tasks end in."""
+    return evaluations_recompute(
+        SelfEvaluation.objects.filter(year=fiscal_year),
+        year_request=None if request is None else (fiscal_year, request),
+    )
 
 
-def evaluations_recompute(evaluations) -> int:
+@few_collections()
+def evaluations_recompute(
+    evaluations, *, year_request: tuple[FiscalYear, int] | None = None
+) -> int | None:
     """Recompute the derived figures of the self-evaluations of a queryset (any years): reads in
     a fixed number of queries and writes only what changed, one UPDATE per distinct new value
     (Django's bulk_update builds a CASE per row, which took 20 s for a city)."""
@@ -207,6 +218,11 @@ def evaluations_recompute(evaluations) -> int:
             evaluation_changes[_hashable(computed)].append(evaluation.pk)
             values_of[_hashable(computed)] = computed
     with transaction.atomic():
+        if year_request is not None:
+            fiscal_year, request = year_request
+            year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
+            if year.recompute_requested != request:
+                return None
         for value, ids in result_changes.items():
             for chunk in id_chunks(ids):
                 IndicatorResult.objects.filter(pk__in=chunk).update(suggested_score=value)
@@ -215,6 +231,10 @@ def evaluations_recompute(evaluations) -> int:
                 SelfEvaluation.objects.filter(pk__in=chunk).update(
                     **dict(zip(COMPUTED_EVALUATION_FIELDS, values_of[key], strict=True))
                 )
+        if year_request is not None:
+            FiscalYear.objects.filter(pk=fiscal_year.pk).update(
+                recompute_done=request, recomputed_at=timezone.now()
+            )
     return len(evaluations)
 
 

@@ -9,8 +9,7 @@ from budgets.models import Membership
 from core.models import AuditLog
 from evaluations import services, workflow
 from evaluations.models import FormState, TargetAdjustment
-from tests.evaluations.test_results import GOOD, save
-from tests.factories import member
+from tests.factories import GOOD, member, save
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role

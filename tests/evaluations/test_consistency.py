@@ -11,8 +11,7 @@ from evaluations import consistency, scoring, services
 from evaluations.consistency import FundPart
 from evaluations.models import Indicator, IndicatorResult, SelfEvaluation
 from evaluations.services import Funds
-from tests.evaluations.test_results import GOOD, save
-from tests.factories import DepartmentBudgetFactory, member
+from tests.factories import GOOD, DepartmentBudgetFactory, member, save
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -10,48 +10,11 @@ from budgets.models import Membership
 from core.models import AuditLog
 from evaluations import services, workflow
 from evaluations.models import FormState, SelfEvaluation
-from tests.factories import ProjectFactory, TargetSheetFactory
+from tests.factories import GOOD, ProjectFactory, TargetSheetFactory, save, typed
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
 D = Decimal
-
-
-def typed(evaluation, values, **texts):
-    """values: {indicator name: (actual, level, score, reason)}"""
-    lines = []
-    for result in services.results_of(evaluation):
-        actual, level, score, reason = values.get(result.indicator.name, ("", "", None, ""))
-        lines.append(
-            services.ResultInput(
-                result.id, actual, level, None if score is None else D(score), reason
-            )
-        )
-    return services.EvaluationInput(
-        actual_text=texts.get("actual_text", "全年完成目标"),
-        problems=texts.get("problems", ""),
-        measures=texts.get("measures", ""),
-        execution_reason=texts.get("execution_reason", ""),
-        results=lines,
-        executed=texts.get("executed"),
-    )
-
-
-GOOD = {
-    "话务平台接听量": ("47", "", None, ""),
-    "设施维修时间": ("1.5", "", None, ""),
-    "保障大厅正常运行": ("正常运转", "achieved", "30", ""),
-    "群众满意率": ("96", "", None, ""),
-}
-
-
-def save(evaluation, user, values, **texts):
-    return services.evaluation_save(
-        evaluation=evaluation,
-        user=user,
-        data=typed(evaluation, values, **texts),
-        version=evaluation.version,
-    )
 
 
 def test_start_creates_one_line_per_indicator(evaluation, sheet, clerk):

@@ -18,8 +18,16 @@ from imports.models import ImportJob
 from imports.services import job_create, job_preview
 from reporting.tables.registry import evaluation_table
 from reporting.tables.xlsx import render_xlsx
-from tests.evaluations.conftest import grid_post, grid_row, post_data
-from tests.factories import IndicatorFactory, ProjectFactory, TargetSheetFactory, category, member
+from tests.factories import (
+    IndicatorFactory,
+    ProjectFactory,
+    TargetSheetFactory,
+    category,
+    grid_post,
+    grid_row,
+    member,
+    post_data,
+)
 from tests.imports.conftest import run, xlsx
 
 pytestmark = pytest.mark.django_db

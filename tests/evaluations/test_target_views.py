@@ -7,8 +7,15 @@ from django.urls import reverse
 
 from budgets.models import Membership
 from evaluations.models import FormState, TargetSheet
-from tests.evaluations.conftest import grid_post, grid_row
-from tests.factories import IndicatorFactory, ProjectFactory, TargetSheetFactory, category, member
+from tests.factories import (
+    IndicatorFactory,
+    ProjectFactory,
+    TargetSheetFactory,
+    category,
+    grid_post,
+    grid_row,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -179,20 +186,3 @@ def test_a_sheet_of_a_thousand_lines_saves(clerk_client, sheet, fiscal_year, set
     assert response.status_code == 302, response.status_code
     assert sheet.indicators.count() == lines
     assert sheet.indicators.filter(name="改过的指标").exists()
-
-
-def test_an_unknown_action_is_a_bad_request(clerk_client, sheet):
-    response = clerk_client.post(url(sheet), {"action": "frobnicate", "version": 1})
-    assert response.status_code == 400
-    assert clerk_client.post(url(sheet), {"action": "adjust_x"}).status_code == 400
-
-
-def test_a_bug_is_a_server_error_not_an_unknown_action(clerk_client, sheet, monkeypatch):
-    """A KeyError inside a service is a bug: it is raised (logged, 500), not shown as 未知的操作."""
-
-    def broken(**kwargs):
-        raise KeyError("bug")
-
-    monkeypatch.setattr("evaluations.services.target_sheet_transition", broken)
-    with pytest.raises(KeyError):
-        clerk_client.post(url(sheet), {"action": "approve", "version": 1})

@@ -12,7 +12,7 @@ from evaluations.models import SelfEvaluation
 from evaluations.snapshot import evaluation_queryset, gather_evaluations
 from reporting.tables.base import Style, Table
 from reporting.tables.registry import evaluation_table
-from tests.evaluations.test_results import GOOD, save
+from tests.factories import GOOD, save
 
 pytestmark = pytest.mark.django_db
 

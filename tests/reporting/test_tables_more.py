@@ -15,8 +15,8 @@ from reporting.tables import registry
 from reporting.tables.base import Style, Table
 from reporting.tables.html import display
 from reporting.tables.narrative import narrative_text
-from tests.evaluations.test_results import GOOD, save
 from tests.factories import (
+    GOOD,
     DepartmentBudgetFactory,
     DepartmentFactory,
     IndicatorFactory,
@@ -24,6 +24,7 @@ from tests.factories import (
     SelfEvaluationFactory,
     TargetSheetFactory,
     category,
+    save,
 )
 
 pytestmark = pytest.mark.django_db

@@ -14,12 +14,10 @@ from reporting import exports
 from reporting.models import ExportJob
 from reporting.tables.base import FORMULA_PREFIXES, Builder, Style, Table
 from reporting.tables.xlsx import render_xlsx
-from tests.evaluations.test_results import GOOD, typed
+from tests.factories import GOOD, typed
 from tests.report import covered
-from tests.security import test_roles_states as roles
 
 pytestmark = pytest.mark.django_db
-world = roles.world
 
 PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
 

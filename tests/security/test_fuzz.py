@@ -36,12 +36,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.report import covered
-from tests.security import dbstate
-from tests.security import test_access_walk as walk
+from tests.security import dbstate, walk
 
 pytestmark = pytest.mark.django_db
 
-victim = walk.victim  # the access walk's data: the demo plus forms in every state
 
 HOSTILE: dict[str, str] = {
     "上标数字²": "²",

@@ -29,16 +29,13 @@ from budgets.models import Department, FiscalYear, Membership
 from core.models import AuditLog
 from evaluations.models import FormState, TargetAdjustment, TargetSheet
 from reporting.models import ExportJob
-from tests.evaluations.conftest import grid_post, post_data
-from tests.evaluations.test_results import GOOD
+from tests.factories import GOOD, ProjectFactory, grid_post, post_data
 from tests.report import covered
 from tests.security import dbstate
-from tests.security import test_roles_states as roles
+from tests.security.conftest import grid_rows, put, reload, service_action
 
 pytestmark = pytest.mark.django_db
 S = FormState
-
-world = roles.world  # a unit with clerk, head, reviewer, admin; a complete sheet and evaluation
 
 
 def _clients(world) -> dict[str, Client]:
@@ -57,7 +54,7 @@ def _clients(world) -> dict[str, Client]:
 def test_concurrent_target_edits(world):
     clients = _clients(world)
     sheet = world.sheet
-    first_rows, second_rows = roles._grid_rows(sheet), roles._grid_rows(sheet)
+    first_rows, second_rows = grid_rows(sheet), grid_rows(sheet)
     first_rows[0]["target_value"] = "50"
     second_rows[0]["target_value"] = "77"
     # both opened the page at the same version
@@ -71,7 +68,7 @@ def test_concurrent_target_edits(world):
     # the second is refused, with the reason
     assert response.status_code == 200 and "该表单已被他人修改" in page
     # the first survives
-    sheet = roles.reload(sheet)
+    sheet = reload(sheet)
     assert sheet.overall_goal == "填报人的目标"
     assert sheet.indicators.get(pk=first_rows[0]["id"]).target_value == "50"
     assert AuditLog.objects.count() == audits + 1
@@ -81,7 +78,7 @@ def test_concurrent_target_edits(world):
     # saving it again after checking is a deliberate overwrite, and it goes through
     again = grid_post(sheet, second_rows, goal="负责人的目标")
     assert clients["head"].post(url, again).status_code == 302
-    assert roles.reload(sheet).overall_goal == "负责人的目标"
+    assert reload(sheet).overall_goal == "负责人的目标"
 
 
 def test_concurrent_evaluation_edits(world):
@@ -98,7 +95,7 @@ def test_concurrent_evaluation_edits(world):
     response = clients["head"].post(url, second)
     page = response.content.decode()
     assert response.status_code == 200 and "该表单已被他人修改" in page
-    evaluation = roles.reload(evaluation)
+    evaluation = reload(evaluation)
     line.refresh_from_db()
     assert evaluation.actual_text == "填报人的说明" and line.actual_value == "48"
     assert AuditLog.objects.count() == audits + 1
@@ -157,7 +154,7 @@ def test_each_page_mutation_leaves_one_audit_record(world):
     evaluation_url = reverse("evaluation", args=[evaluation.pk])
 
     # form saves
-    rows = roles._grid_rows(sheet)
+    rows = grid_rows(sheet)
     rows[1]["target_value"] = "3"
     with one_record("绩效目标·保存（页面）", users["clerk"], "绩效目标·保存") as rec:
         clients["clerk"].post(sheet_url, grid_post(sheet, rows, goal="新目标"))
@@ -171,7 +168,7 @@ def test_each_page_mutation_leaves_one_audit_record(world):
 
     # every transition of both forms, through the pages
     def transition(form, url, role, action, **extra):
-        form = roles.reload(form)
+        form = reload(form)
         body = {"action": action, "reason": "意见", "version": form.version, **extra}
         label = {"targets": "绩效目标", "evaluation": "绩效自评"}[
             "targets" if isinstance(form, TargetSheet) else "evaluation"
@@ -187,21 +184,21 @@ def test_each_page_mutation_leaves_one_audit_record(world):
         with one_record(f"{label}·{verb}", users[role], f"{label}·{verb}") as rec:
             response = clients[role].post(url, body)
         assert response.status_code == 302, (label, action)
-        assert rec[0].changes["state"] == [before, roles.reload(form).state]
+        assert rec[0].changes["state"] == [before, reload(form).state]
         return rec[0]
 
     for form, url in ((sheet, sheet_url), (evaluation, evaluation_url)):
         label = "绩效目标" if form is sheet else "绩效自评"
-        form = roles.put(form, S.DRAFT)
+        form = put(form, S.DRAFT)
         with one_record(f"{label}·提交（服务）", users["clerk"], f"{label}·提交") as rec:
-            roles._service(form, users["clerk"], "submit", "")
+            service_action(form, users["clerk"], "submit", "")
         assert rec[0].changes["state"] == [S.DRAFT, S.SUBMITTED]
-        roles.put(form, S.PENDING_HEAD)
+        put(form, S.PENDING_HEAD)
         transition(form, url, "head", "head_return")
-        roles.put(form, S.PENDING_HEAD)
+        put(form, S.PENDING_HEAD)
         transition(form, url, "head", "confirm")
         transition(form, url, "reviewer", "return")
-        roles.put(form, S.SUBMITTED)
+        put(form, S.SUBMITTED)
         if form is evaluation:  # an approval carrying review scores: still one record
             review = evaluation.results.get(indicator__name="保障大厅正常运行")
             record = transition(form, url, "reviewer", "approve", **{f"review-{review.pk}": "27"})
@@ -211,10 +208,10 @@ def test_each_page_mutation_leaves_one_audit_record(world):
         transition(form, url, "reviewer", "reopen")
 
     # starting a form, evidence, 目标调整, 延期
-    project = roles.ProjectFactory(department=sheet.department, year=sheet.year, code="T-2")
+    project = ProjectFactory(department=sheet.department, year=sheet.year, code="T-2")
     with one_record("绩效目标·创建", users["clerk"], "绩效目标·创建"):
         clients["clerk"].post(reverse("target_sheet_start"), {"project": project.pk})
-    evaluation = roles.put(evaluation, S.DRAFT)
+    evaluation = put(evaluation, S.DRAFT)
     pdf = SimpleUploadedFile("佐证.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
     with one_record("佐证材料·上传", users["clerk"], "佐证材料·上传") as rec:
         clients["clerk"].post(
@@ -297,13 +294,13 @@ def test_each_admin_mutation_leaves_one_audit_record(world):
         evaluation_open="on",
         evaluation_deadline=(timezone.localdate() + timedelta(days=90)).isoformat(),
     )
-    with one_record("后台修改（年度）", root, "后台修改") as rec:
+    with one_record("后台修改（年度，经服务）", root, "修改年度") as rec:
         response = admin.post(reverse("admin:budgets_fiscalyear_change", args=[year.pk]), body)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert "evaluation_deadline" in rec[0].changes
 
     # an inline line of a form still with the unit: one record, for the line
-    sheet = roles.put(world.sheet, S.DRAFT)
+    sheet = put(world.sheet, S.DRAFT)
     indicator = sheet.indicators.order_by("order").first()
     data = {
         "year": sheet.year_id,

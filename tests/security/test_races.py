@@ -28,13 +28,12 @@ from core.models import AuditLog
 from evaluations import services, workflow
 from evaluations.models import Evidence, FormState, SelfEvaluation, TargetAdjustment, TargetSheet
 from tests.report import covered
-from tests.security import test_roles_states as roles
+from tests.security.conftest import put
 
 S = FormState
 PDF = b"%PDF-1.4\n% evidence\n"
 WAIT = 30  # seconds: how long a thread may take to reach its lock; only a broken test waits
 
-world = roles.world  # a unit with clerk, head, reviewer, admin; a complete sheet and evaluation
 
 concurrent = pytest.mark.django_db(transaction=True)
 
@@ -240,7 +239,7 @@ def test_two_reviewers_deciding_one_adjustment(world, two_connections):
 
 @concurrent
 def test_evaluation_start_racing_a_reopening_of_the_targets(world, two_connections):
-    sheet = roles.put(world.sheet, S.APPROVED)  # approved targets, no self-evaluation yet
+    sheet = put(world.sheet, S.APPROVED)  # approved targets, no self-evaluation yet
 
     def reopen():
         services.target_sheet_transition(

@@ -7,23 +7,23 @@ the six transitions. Every cell starts from the form put into the state; an allo
 reach the expected state (and leave one audit record), a refused one must change nothing.
 """
 
-import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from budgets.models import Membership
 from core.models import AuditLog
-from evaluations import services, workflow
-from evaluations.models import FormState, SelfEvaluation, TargetSheet
-from tests.evaluations.conftest import grid_post, post_data
-from tests.evaluations.test_results import GOOD, typed
-from tests.factories import ProjectFactory, UserFactory, category, member, year_create
+from evaluations import workflow
+from evaluations.models import FormState, TargetSheet
+from tests.factories import (
+    GOOD,
+    grid_post,
+    post_data,
+)
 from tests.report import covered
+from tests.security.conftest import grid_rows, put, reload, service_action
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -55,82 +55,6 @@ def expected(action: str, state: str, role: str) -> tuple[bool, str]:
     return allowed, (after or state) if allowed else state
 
 
-# --------------------------------------------------------------------------------------------
-# The world: one unit, its people, a complete target sheet and a complete self-evaluation
-# --------------------------------------------------------------------------------------------
-
-
-def _rows(fiscal_year):
-    spec = [
-        ("数量指标", "话务平台接听量", "≥", "45", "万件", "30"),
-        ("时效指标", "设施维修时间", "≤", "2", "小时", "20"),
-        ("社会效益指标", "保障大厅正常运行", "定性", "保障正常运转", "", "30"),
-        ("服务对象满意度指标", "群众满意率", "≥", "95", "%", "10"),
-    ]
-    return [
-        services.IndicatorInput(
-            id=None,
-            category=category(fiscal_year, level2),
-            name=name,
-            comparator=comparator,
-            target_value=target,
-            unit=unit,
-            weight=D(weight),
-            basis="历史标准",
-        )
-        for level2, name, comparator, target, unit, weight in spec
-    ]
-
-
-@dataclass
-class World:
-    users: dict[str, object]
-    sheet: TargetSheet
-    evaluation: SelfEvaluation
-
-
-@pytest.fixture
-def world(tree) -> World:
-    fiscal_year = year_create(2025)
-    fiscal_year.evaluation_open = True
-    fiscal_year.evaluation_deadline = timezone.localdate() + datetime.timedelta(days=30)
-    fiscal_year.save()
-    unit = tree["centre"]
-    users = {
-        "clerk": member(unit, Role.CLERK, username="clerk"),
-        "head": member(unit, Role.HEAD, username="head"),
-        "reviewer": member(tree["bureau"], Role.REVIEWER, username="reviewer"),
-        "admin": UserFactory(username="root", is_superuser=True, is_staff=True),
-    }
-    clerk = users["clerk"]
-    sheets = []
-    for code, funds in (
-        ("T-1", {}),
-        ("E-1", {"full_current": D("158"), "executed_current": D("118.3")}),
-    ):
-        project = ProjectFactory(department=unit, year=fiscal_year, code=code, **funds)
-        sheet = services.target_sheet_start(user=clerk, project_id=project.pk)
-        services.target_sheet_save(
-            sheet=sheet, user=clerk, overall_goal="年度目标", rows=_rows(fiscal_year), version=1
-        )
-        sheets.append(sheet)
-    sheet, approved = sheets
-    TargetSheet.objects.filter(pk=approved.pk).update(state=S.APPROVED)
-    evaluation = services.evaluation_start(user=clerk, project_id=approved.project_id)
-    services.evaluation_save(
-        evaluation=evaluation,
-        user=clerk,
-        data=typed(evaluation, GOOD, execution_reason="部分合同款次年支付"),
-        version=evaluation.version,
-    )
-    return World(users, sheet, evaluation)
-
-
-def put(form, state: str):
-    type(form).objects.filter(pk=form.pk).update(state=state)
-    return type(form).objects.get(pk=form.pk)
-
-
 def values(form) -> tuple:
     """What the unit typed, with the state and version."""
     if isinstance(form, TargetSheet):
@@ -142,43 +66,9 @@ def values(form) -> tuple:
     return form.state, form.version, form.actual_text, lines
 
 
-def reload(form):
-    return type(form).objects.get(pk=form.pk)
-
-
 # --------------------------------------------------------------------------------------------
 # Through the services
 # --------------------------------------------------------------------------------------------
-
-
-def _service(form, user, action: str, text: str):
-    if action == "save" and isinstance(form, TargetSheet):
-        rows = [
-            services.IndicatorInput(
-                id=i.id,
-                category=i.category,
-                name=i.name,
-                comparator=i.comparator,
-                target_value=i.target_value,
-                unit=i.unit,
-                weight=i.weight,
-                basis=i.basis,
-            )
-            for i in form.indicators.select_related("category")
-        ]
-        return services.target_sheet_save(
-            sheet=form, user=user, overall_goal=text, rows=rows, version=form.version
-        )
-    if action == "save":
-        data = typed(form, GOOD, actual_text=text, execution_reason="部分合同款次年支付")
-        return services.evaluation_save(evaluation=form, user=user, data=data, version=form.version)
-    if isinstance(form, TargetSheet):
-        return services.target_sheet_transition(
-            sheet=form, user=user, action=action, reason="审核意见", version=form.version
-        )
-    return services.evaluation_transition(
-        evaluation=form, user=user, action=action, reason="审核意见", version=form.version
-    )
 
 
 def test_matrix_through_the_services(world):
@@ -193,7 +83,7 @@ def test_matrix_through_the_services(world):
                     text = f"{role}-{action}-{state}"
                     before, audits = values(form), AuditLog.objects.count()
                     try:
-                        _service(form, world.users[role], action, text)
+                        service_action(form, world.users[role], action, text)
                         outcome = "done"
                     except workflow.WorkflowError:
                         outcome = "refused"
@@ -231,29 +121,11 @@ def test_matrix_through_the_services(world):
 # --------------------------------------------------------------------------------------------
 
 
-def _grid_rows(sheet):
-    return [
-        {
-            "id": i.id,
-            "level1": i.category.parent_id,
-            "category": i.category_id,
-            "name": i.name,
-            "comparator": i.comparator,
-            "target_value": i.target_value,
-            "unit": i.unit,
-            "weight": i.weight,
-            "basis": i.basis,
-            "explanation": "",
-        }
-        for i in sheet.indicators.select_related("category").order_by("order")
-    ]
-
-
 def _post(client, form, action: str, text: str):
     if isinstance(form, TargetSheet):
         url = reverse("target_sheet", args=[form.pk])
         if action in ("save", "submit"):
-            data = grid_post(form, _grid_rows(form), action=action, goal=text)
+            data = grid_post(form, grid_rows(form), action=action, goal=text)
         else:
             data = {"action": action, "reason": "审核意见", "version": form.version}
         return client.post(url, data)
@@ -309,7 +181,7 @@ def test_skipping_draft_to_approved_is_refused(world):
         assert "不能执行“审核通过”" in page
         assert reload(form).state == S.DRAFT
         with pytest.raises(workflow.WorkflowError):
-            _service(form, world.users["admin"], "approve", "")
+            service_action(form, world.users["admin"], "approve", "")
         assert reload(form).state == S.DRAFT
 
 
@@ -330,7 +202,7 @@ def test_reviewer_cannot_edit_the_clerks_values(world):
 
     sheet = put(world.sheet, S.SUBMITTED)
     before = values(sheet)
-    data = grid_post(sheet, _grid_rows(sheet), action="return", goal="审核人改写")
+    data = grid_post(sheet, grid_rows(sheet), action="return", goal="审核人改写")
     data.update(reason="请修改", version=sheet.version)
     data["rows-0-target_value"] = "1"
     assert client.post(reverse("target_sheet", args=[sheet.pk]), data).status_code == 302
@@ -371,9 +243,9 @@ def test_locked_forms_reopen_only_through_return_or_reopen(world, tmp_path):
         assert values(reload(evaluation)) == before
     # the way back: finance reopens, then the clerk edits
     evaluation = put(world.evaluation, S.APPROVED)
-    _service(evaluation, world.users["reviewer"], "reopen", "")
+    service_action(evaluation, world.users["reviewer"], "reopen", "")
     evaluation = reload(evaluation)
-    _service(evaluation, world.users["clerk"], "save", "重新打开后修改")
+    service_action(evaluation, world.users["clerk"], "save", "重新打开后修改")
     assert reload(evaluation).actual_text == "重新打开后修改"
 
 
@@ -409,10 +281,10 @@ def test_head_confirmation_year(world):
     year.require_head_confirmation = True
     year.save()
     sheet = put(world.sheet, S.DRAFT)
-    _service(sheet, world.users["clerk"], "submit", "")
+    service_action(sheet, world.users["clerk"], "submit", "")
     assert reload(sheet).state == S.PENDING_HEAD
     with pytest.raises(workflow.WorkflowError):
-        _service(reload(sheet), world.users["reviewer"], "approve", "")
+        service_action(reload(sheet), world.users["reviewer"], "approve", "")
     sheet = put(sheet, S.DRAFT)
-    _service(sheet, world.users["head"], "submit", "")
+    service_action(sheet, world.users["head"], "submit", "")
     assert reload(sheet).state == S.SUBMITTED

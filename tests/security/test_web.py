@@ -34,12 +34,9 @@ from budgets.models import Department
 from demo.loader import DEMO_PASSWORD
 from tests.factories import PASSWORD, UserFactory
 from tests.report import covered
-from tests.security import dbstate
-from tests.security import test_access_walk as walk
+from tests.security import dbstate, walk
 
 pytestmark = pytest.mark.django_db
-
-victim = walk.victim  # the access walk's data (a pytest fixture)
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,7 +126,7 @@ def all_routes(v: walk.Victim) -> list[Route]:
         elif found.params:
             spec = walk.OBJECT_URLS.get(found.name)
             assert spec is not None, (
-                f"{found.name} takes {sorted(found.params)}: classify it in test_access_walk.py"
+                f"{found.name} takes {sorted(found.params)}: classify it in tests/security/walk.py"
             )
             for target in spec.targets(v):
                 url = reverse(found.name, kwargs=target.kwargs)

@@ -1,0 +1,16 @@
+"""Celery tasks: thin wrappers that take ids and call a service."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+# `services` enqueues these tasks and they call it back: a module import, whose functions are
+# read when a task runs, so either module may be imported first.
+from . import services
+
+# Failures worth another attempt (the database went away for a moment).
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
+def recompute_year(self, year_id: int, request: int) -> str:
+    return services.year_recompute_run(year_id=year_id, request=request)

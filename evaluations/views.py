@@ -135,6 +135,10 @@ def target_sheet(request, pk: int):
         if action.startswith("adjust_"):
             _adjust(request, sheet, action)
             return redirect("target_sheet", pk=sheet.pk)
+        if action == "save":  # a page offers 保存草稿 only while the user may edit
+            raise workflow.WorkflowError(
+                f"表单当前状态为“{sheet.get_state_display()}”，您不能修改，本次未保存。"
+            )
         if action not in workflow.TRANSITIONS:
             raise BadParameter("未知的操作。")
         # a refused or stale transition (WorkflowError, FormConflict) rises to UserErrorMiddleware:

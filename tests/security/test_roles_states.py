@@ -175,8 +175,10 @@ def test_skipping_draft_to_approved_is_refused(world):
     for form in (world.sheet, world.evaluation):
         form = put(form, S.DRAFT)
         name = "target_sheet" if isinstance(form, TargetSheet) else "evaluation"
-        page = client.post(
-            reverse(name, args=[form.pk]), {"action": "approve", "version": form.version}
+        page = client.post(  # refused: the message on the form's page (UserErrorMiddleware)
+            reverse(name, args=[form.pk]),
+            {"action": "approve", "version": form.version},
+            follow=True,
         ).content.decode()
         assert "不能执行“审核通过”" in page
         assert reload(form).state == S.DRAFT

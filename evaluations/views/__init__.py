@@ -1,0 +1,25 @@
+"""The pages of evaluations, one module per page (home, targets, evaluation, review)."""
+
+from .evaluation import (
+    evaluation,
+    evaluation_preview,
+    evidence_delete,
+    evidence_download,
+    evidence_upload,
+)
+from .home import evaluation_start, home, target_sheet_start
+from .review import review_queue
+from .targets import target_sheet
+
+__all__ = [
+    "evaluation",
+    "evaluation_preview",
+    "evaluation_start",
+    "evidence_delete",
+    "evidence_download",
+    "evidence_upload",
+    "home",
+    "review_queue",
+    "target_sheet",
+    "target_sheet_start",
+]

@@ -113,6 +113,20 @@ def gather_evaluations(evaluations: list[SelfEvaluation]) -> dict[int, dict]:
     return data
 
 
+def form_identity(form, department) -> dict:
+    """What names a form on its tables: kind, year, project, department and its 主管部门 (the same
+    for a 绩效目标 and a 绩效自评)."""
+    return {
+        "kind": "project" if form.project_id else "department",
+        "year": form.year.year,
+        "project_code": form.project.code if form.project_id else "",
+        "project_name": form.project.name if form.project_id else "",
+        "department": department.name,
+        "department_code": department.code,
+        "supervising": _supervising(department),
+    }
+
+
 def _supervising(department) -> str:
     node = department
     while node.parent_id is not None and node.parent is not None:
@@ -143,13 +157,7 @@ def gather_one(
             "project": _s(budget.project_final),
         }
     return {
-        "kind": "project" if evaluation.project_id else "department",
-        "year": evaluation.year.year,
-        "project_code": evaluation.project.code if evaluation.project_id else "",
-        "project_name": evaluation.project.name if evaluation.project_id else "",
-        "department": department.name,
-        "department_code": department.code,
-        "supervising": _supervising(department),
+        **form_identity(evaluation, department),
         "funds": funds,
         "expense": expense,
         "execution_weight": _s(evaluation.year.execution_weight),

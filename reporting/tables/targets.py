@@ -12,7 +12,7 @@ from django.utils.timezone import localdate
 from budgets.models import FUND_SOURCES
 from evaluations import scoring
 from evaluations.funds import INCOME_NATURES, _sum
-from evaluations.snapshot import _s, _supervising
+from evaluations.snapshot import _s, form_identity
 
 from .base import Builder, Style, Table
 from .basic_data import put_money
@@ -168,13 +168,7 @@ def gather_sheet(sheet, budget) -> dict:
             }
         )
     return {
-        "kind": "project" if sheet.project_id else "department",
-        "year": sheet.year.year,
-        "project_code": sheet.project.code if sheet.project_id else "",
-        "project_name": sheet.project.name if sheet.project_id else "",
-        "department": department.name,
-        "department_code": department.code,
-        "supervising": _supervising(department),
+        **form_identity(sheet, department),
         "funds": sheet_funds(sheet, budget),
         "goal": sheet.overall_goal,
         "indicators": indicators,

@@ -6,12 +6,7 @@ To make a task run "too long" deterministically, the test holds an exclusive loc
 of departments once the worker has claimed the job: the worker's check of the file waits on it
 for as long as the test likes, well past the tiny limits the worker is started with."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -27,70 +22,11 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 HEADERS = ["单位编码", "单位名称", "上级单位编码"]
 
 
-def _need_worker_setup() -> None:
-    problem = None
-    if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
-        problem = "CELERY_BROKER_URL 未指向 Redis"
-    elif connection.vendor != "postgresql":
-        problem = "需要 PostgreSQL 测试库（工作进程与测试共用数据库）"
-    if problem:
-        if os.environ.get("REQUIRE_WORKER") == "1":
-            pytest.fail(f"REQUIRE_WORKER=1 但{problem}")
-        pytest.skip(f"跳过真实 Celery 工作进程测试：{problem}")
-
-
 @pytest.fixture
-def limited_worker(settings):
-    """A prefork worker (time limits need prefork) on a queue of this test's own, with import
-    time limits of 1 s (soft) and 4 s (hard); stopped at the end."""
-    _need_worker_setup()
-    from config.celery import app
-
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "IMPORT_TASK_SOFT_TIME_LIMIT": "1",
-        "IMPORT_TASK_TIME_LIMIT": "4",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
-    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
-    yield process
-    app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def limited_worker(workers):
+    """A prefork worker (time limits need prefork) with import time limits of 1 s (soft) and
+    4 s (hard)."""
+    return workers("prefork", IMPORT_TASK_SOFT_TIME_LIMIT="1", IMPORT_TASK_TIME_LIMIT="4")
 
 
 def _wait_for(job: ImportJob, states: set[str], seconds: float = 60) -> ImportJob:

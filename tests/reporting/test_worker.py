@@ -22,9 +22,7 @@ import io
 import os
 import signal
 import subprocess
-import sys
 import time
-import uuid
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -32,7 +30,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from budgets.models import FiscalYear
@@ -43,79 +41,6 @@ from tests.factories import UserFactory
 from tests.report import covered
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def need_worker_setup() -> None:
-    broker = os.environ.get("CELERY_BROKER_URL", "")
-    problem = None
-    if not broker.startswith("redis://"):
-        problem = "CELERY_BROKER_URL 未指向 Redis"
-    elif connection.vendor != "postgresql":
-        problem = "需要 PostgreSQL 测试库（工作进程与测试共用数据库）"
-    if problem:
-        if os.environ.get("REQUIRE_WORKER") == "1":
-            pytest.fail(f"REQUIRE_WORKER=1 但{problem}")
-        pytest.skip(f"跳过真实 Celery 工作进程测试：{problem}")
-
-
-@pytest.fixture
-def workers(settings, tmp_path):
-    """Start Celery worker processes on a queue of this test's own, against the test database;
-    all are stopped at the end."""
-    need_worker_setup()
-    from config.celery import app
-
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-    }
-    started: list[subprocess.Popen] = []
-
-    def start(pool: str = "solo") -> subprocess.Popen:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                f"--pool={pool}",
-                "--concurrency=1",
-                "-Q",
-                queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=WARNING",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        started.append(process)
-        return process
-
-    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
-    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
-    yield start
-    app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
-    for process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in started:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ and the form inputs the tests share."""
 from decimal import Decimal
 
 import factory
+import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from budgets.models import Department, DepartmentBudget, FiscalYear, Membership, Project
 from evaluations import services
@@ -225,3 +227,30 @@ def grid_row(
         "basis": "历史标准",
         "explanation": "",
     }
+
+
+# ------------------------------------------------------------- rows as an old database holds them
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="PostgreSQL refuses these values itself (numeric overflow): only SQLite keeps them",
+)
+
+
+def raw(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def unchecked(*statements) -> None:
+    """Write as an old database holds it, before the check constraints: SQLite can be told to
+    ignore CHECK clauses for this connection."""
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        raw("PRAGMA ignore_check_constraints = ON")
+    try:
+        for sql, params in statements:
+            raw(sql, params)
+    finally:
+        if sqlite:
+            raw("PRAGMA ignore_check_constraints = OFF")

@@ -13,32 +13,10 @@ from budgets.models import DepartmentBudget, Project
 from core.models import AuditLog
 from evaluations import services
 from evaluations.models import Indicator, IndicatorResult, SelfEvaluation
-from tests.factories import DepartmentBudgetFactory
+from tests.factories import DepartmentBudgetFactory, raw, sqlite_only, unchecked
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-sqlite_only = pytest.mark.skipif(
-    connection.vendor != "sqlite",
-    reason="PostgreSQL refuses these values itself (numeric overflow): only SQLite keeps them",
-)
-
-
-def raw(sql: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def unchecked(*statements) -> None:
-    """Write as an old database holds it, before the check constraints."""
-    sqlite = connection.vendor == "sqlite"
-    if sqlite:
-        raw("PRAGMA ignore_check_constraints = ON")
-    try:
-        for sql, params in statements:
-            raw(sql, params)
-    finally:
-        if sqlite:
-            raw("PRAGMA ignore_check_constraints = OFF")
 
 
 def command(*args) -> str:

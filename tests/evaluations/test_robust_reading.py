@@ -3,37 +3,13 @@ SQL) no longer breaks pages for everyone: the form, the clerk's home, 审核工�
 admin answer 200 for every department."""
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from budgets.models import Membership
 from evaluations import services
-from tests.factories import UserFactory, member
+from tests.factories import UserFactory, member, sqlite_only, unchecked
 
 pytestmark = pytest.mark.django_db
-sqlite_only = pytest.mark.skipif(
-    connection.vendor != "sqlite",
-    reason="PostgreSQL refuses these values itself (numeric overflow): only SQLite keeps them",
-)
-
-
-def raw(sql: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def unchecked(*statements) -> None:
-    """Write as an old database holds it, before the check constraints: SQLite can be told to
-    ignore CHECK clauses for this connection."""
-    sqlite = connection.vendor == "sqlite"
-    if sqlite:
-        raw("PRAGMA ignore_check_constraints = ON")
-    try:
-        for sql, params in statements:
-            raw(sql, params)
-    finally:
-        if sqlite:
-            raw("PRAGMA ignore_check_constraints = OFF")
 
 
 @pytest.fixture

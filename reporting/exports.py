@@ -10,7 +10,6 @@ import datetime
 import hashlib
 import io
 import logging
-import re
 import time
 import zipfile
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from budgets.models import Department, FiscalYear, Project
 from core.bulk import few_collections
 from evaluations import workflow
 
-from . import tasks
+from . import filenames, tasks
 from .models import ExportJob
 from .tables import plan
 from .tables.base import Table
@@ -81,9 +80,29 @@ def export_request(
             format=fmt,
             department_ids=sorted(scope),
             project_ids=projects,
+            scope=scope_label(kind, scope, projects),
         )
         enqueue(job)
     return job
+
+
+def scope_label(kind: str, department_ids: set[int], project_ids: list[int]) -> str:
+    """What an export holds beyond its year, table and format, in words, as 我的导出 lists it:
+    the unit (or 全部单位 and how many), then the project (编码 名称), or 部门整体 (2 queries)."""
+    unit = f"{filenames.ALL_UNITS}（{len(department_ids)}个）"
+    if len(department_ids) == 1:
+        department = Department.objects.filter(pk__in=department_ids).first()
+        unit = department.name if department else unit
+    parts = [unit]
+    if len(project_ids) == 1:
+        project = Project.objects.filter(pk=project_ids[0]).values_list("code", "name").first()
+        if project:
+            parts.append(" ".join(project))
+    elif project_ids:
+        parts.append(f"{len(project_ids)}个项目")
+    elif kind in (Kind.DEPARTMENT, Kind.BASIC):
+        parts.append(filenames.DEPARTMENT_WIDE)
+    return " · ".join(parts)[:300]
 
 
 def enqueue(job: ExportJob) -> None:
@@ -96,32 +115,37 @@ def export_plan(job: ExportJob) -> list[ExportFile]:
     return plan.files_for(job.kind, job.year, set(job.department_ids), set(job.project_ids))
 
 
-def _safe(name: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\r\n\t]', "_", name).strip() or "未命名"
-
-
 def render_file(tables: list[Table], fmt: str) -> bytes:
     if fmt == ExportJob.Format.PDF:
         return render_pdf(tables)
     return render_xlsx(tables)
 
 
+Progress = Callable[[int, int, int], None]  # (percent, files done, files in all)
+
+
+def _no_progress(percent: int, done: int, total: int) -> None:
+    return None
+
+
 @few_collections()
 def render_files(
-    files: list[ExportFile], fmt: str, progress: Callable[[int], None] = lambda p: None
+    files: list[ExportFile], fmt: str, progress: Progress = _no_progress
 ) -> tuple[bytes, str]:
-    """(content, extension): one file as is, several as a ZIP with their folders."""
-    if len(files) == 1:
+    """(content, extension): one file as is, several as a ZIP with their folders. The names
+    (`filenames`) are unique within the ZIP."""
+    total = len(files)
+    if total == 1:
         content = render_file(files[0].tables, fmt)
-        progress(95)
+        progress(95, 1, 1)
         return content, fmt
     buffer = io.BytesIO()
+    names = filenames.unique([f"{item.path}.{fmt}" for item in files])
     # XLSX and PDF are compressed already: stored, not deflated again
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for index, item in enumerate(files, start=1):
-            parts = [_safe(p) for p in item.path.split("/")]
-            archive.writestr("/".join(parts) + f".{fmt}", render_file(item.tables, fmt))
-            progress(10 + 85 * index // len(files))
+        for index, (item, name) in enumerate(zip(files, names, strict=True), start=1):
+            archive.writestr(name, render_file(item.tables, fmt))
+            progress(10 + 85 * index // total, index, total)
     return buffer.getvalue(), "zip"
 
 
@@ -135,8 +159,12 @@ def _fingerprint(job: ExportJob, files: list[ExportFile]) -> str:
     return hasher.hexdigest()[:32]
 
 
-def _filename(job: ExportJob, ext: str) -> str:
-    return _safe(f"{job.year.year}年度{job.get_kind_display()}") + f".{ext}"
+def _filename(job: ExportJob, files: list[ExportFile], ext: str) -> str:
+    unit = ""
+    if len(job.department_ids) == 1 and len(files) > 1:
+        names = Department.objects.filter(pk=job.department_ids[0]).values_list("name", flat=True)
+        unit = next(iter(names), "")
+    return plan.download_name(job.kind, job.year.year, unit, files, ext)
 
 
 def export_run(*, job_id: int) -> ExportJob | None:
@@ -152,21 +180,24 @@ def export_run(*, job_id: int) -> ExportJob | None:
 
     reported = {"percent": 0, "at": 0.0}
 
-    def progress(percent: int) -> None:
+    def progress(percent: int, done: int = 0, total: int = 0) -> None:
         # one UPDATE per percent or per second at most: a city has thousands of files
         now = time.monotonic()
         if percent - reported["percent"] < 1 and now - reported["at"] < 1:
             return
         reported.update(percent=percent, at=now)
         ExportJob.objects.filter(pk=job.pk).update(
-            progress=min(percent, 99), heartbeat=timezone.now()
+            progress=min(percent, 99),
+            files_done=done,
+            files_total=total,
+            heartbeat=timezone.now(),
         )
 
     try:
         files = export_plan(job)
         if not files:
             return _fail(job, "所选范围内没有可导出的表格（例如尚无绩效自评）。")
-        progress(5)
+        progress(5, 0, len(files))
         fingerprint = _fingerprint(job, files)
         earlier = (
             ExportJob.objects.filter(
@@ -178,15 +209,18 @@ def export_run(*, job_id: int) -> ExportJob | None:
             .first()
         )
         if earlier is not None and earlier.file.storage.exists(earlier.file.name):
-            name, filename = earlier.file.name, earlier.filename
+            name = earlier.file.name
+            filename = _filename(job, files, name.rsplit(".", 1)[-1])
         else:
             content, ext = render_files(files, job.format, progress)
-            filename = _filename(job, ext)
+            filename = _filename(job, files, ext)
             storage = ExportJob._meta.get_field("file").storage
             name = storage.save(f"exports/{job.pk}-{job.attempts}.{ext}", ContentFile(content))
         ExportJob.objects.filter(pk=job.pk).update(
             state=ExportJob.State.DONE,
             progress=100,
+            files_done=len(files),
+            files_total=len(files),
             file=name,
             filename=filename,
             fingerprint=fingerprint,

@@ -45,13 +45,19 @@ class ExportJob(models.Model):
         "状态", max_length=10, choices=State.choices, default=State.QUEUED, db_index=True
     )
     progress = models.PositiveSmallIntegerField("进度", default=0)
+    # what the progress counts: files written of the files to write (a ZIP: one per form or
+    # per department and table); 0 of 0 until the task knows
+    files_done = models.PositiveIntegerField("已生成文件数", default=0)
+    files_total = models.PositiveIntegerField("文件总数", default=0)
+    # what the export holds, in words, as it was asked (年度 · 单位 · 项目 · 表格 · 格式)
+    scope = models.CharField("导出范围", max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField("执行次数", default=0)
     heartbeat = models.DateTimeField("最近进展", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
     expires_at = models.DateTimeField("过期时间", null=True, blank=True)
     fingerprint = models.CharField("内容指纹", max_length=64, blank=True, db_index=True)
     file = models.FileField("文件", upload_to="exports/", blank=True)
-    filename = models.CharField("文件名", max_length=200, blank=True)
+    filename = models.CharField("文件名", max_length=255, blank=True)
     error = models.TextField("失败原因", blank=True)
 
     class Meta:

@@ -80,21 +80,20 @@ def targets_tables(sheets) -> list[Table]:
 
 def targets_by_department(
     year: YearArg, department_ids: set[int] | None, project_ids: set[int] | None = None
-) -> dict[int, list[tuple[str, Table]]]:
-    """{department id: [(file name, table)]}: the department-wide target table first, then one
-    per project by code. With project_ids, only those projects' tables (3 queries)."""
+) -> dict[int, list[tuple[tuple[str, str], Table]]]:
+    """{department id: [((project code, project name), table)]}: the department-wide target
+    table first (("", "")), then one per project by code. With project_ids, only those projects'
+    tables (3 queries)."""
     queryset = target_sheet_queryset().filter(year__year=_year_number(year))
     if department_ids is not None:
         queryset = queryset.filter(department_id__in=department_ids)
     if project_ids:
         queryset = queryset.filter(project_id__in=project_ids)
     sheets = list(queryset.order_by("department__code", F("project__code").asc(nulls_first=True)))
-    result: dict[int, list[tuple[str, Table]]] = defaultdict(list)
+    result: dict[int, list[tuple[tuple[str, str], Table]]] = defaultdict(list)
     for sheet, table in zip(sheets, _targets_tables(sheets), strict=True):
-        name = "部门整体支出绩效目标表"
-        if sheet.project_id:
-            name = f"{sheet.project.code} {sheet.project.name}"
-        result[sheet.department_id].append((name, table))
+        project = (sheet.project.code, sheet.project.name) if sheet.project_id else ("", "")
+        result[sheet.department_id].append((project, table))
     return result
 
 
@@ -134,10 +133,11 @@ def basic_data_tables(year: YearArg, department_ids: set[int] | None = None) -> 
 
 def basic_data_by_department(
     year: YearArg, department_ids: set[int] | None
-) -> dict[int, list[tuple[str, Table]]]:
-    """{department id: [("部门整体支出绩效评价基础数据表", table)]} (1 query)."""
+) -> dict[int, list[tuple[tuple[str, str], Table]]]:
+    """{department id: [(("", ""), table)]}: one 基础数据表, of the department as a whole
+    (1 query)."""
     return {
-        budget.department_id: [("部门整体支出绩效评价基础数据表", _basic_data_of(budget))]
+        budget.department_id: [(("", ""), _basic_data_of(budget))]
         for budget in _budgets(year, department_ids)
     }
 

@@ -18,7 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--department", help="单位编码（默认全部单位）")
         parser.add_argument("--project", help="项目编码")
         parser.add_argument("--format", required=True, choices=["xlsx", "pdf", "html"])
-        parser.add_argument("--output", required=True, help="输出文件路径")
+        parser.add_argument(
+            "--output",
+            required=True,
+            help="输出文件路径；给出目录（已存在或以 / 结尾）时按导出命名规则命名文件",
+        )
 
     def handle(self, *args, **options):
         year = FiscalYear.objects.filter(year=options["year"]).first()
@@ -52,7 +56,9 @@ class Command(BaseCommand):
         else:
             content, ext = render_files(files, fmt)
         output = Path(options["output"])
-        if output.suffix.lstrip(".") != ext:
+        if options["output"].endswith(("/", "\\")) or output.is_dir():
+            output = output / self._name(year, options["table"], departments, files, ext)
+        elif output.suffix.lstrip(".") != ext:
             output = output.with_suffix(f".{ext}")
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(content)
@@ -60,3 +66,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已写入 {output}（{len(content):,} 字节，{len(files)} 个文件，{tables} 张表）"
         )
+
+    @staticmethod
+    def _name(year, table, departments, files, ext: str) -> str:
+        """The name an export of the same scope gets on the web (reporting.filenames)."""
+        names = list(departments.values_list("name", flat=True)[:2])
+        unit = names[0] if len(names) == 1 else ""
+        return plan.download_name(table, year.year, unit, files, ext)

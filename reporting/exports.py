@@ -86,14 +86,23 @@ def export_request(
     return job
 
 
+def unit_of(department_ids) -> str:
+    """The unit an export of these departments is of, in words (1 query): the department; a
+    主管部门 with its 所属单位 when they form one tree; else 全部单位 and how many."""
+    queryset = Department.objects.filter(pk__in=department_ids)
+    rows = list(queryset.values_list("pk", "name", "parent"))
+    roots = [name for pk, name, parent in rows if parent not in department_ids]
+    if len(rows) == 1:
+        return rows[0][1]
+    if len(roots) == 1:
+        return f"{roots[0]}及所属单位"
+    return f"{filenames.ALL_UNITS}（{len(rows)}个）"
+
+
 def scope_label(kind: str, department_ids: set[int], project_ids: list[int]) -> str:
     """What an export holds beyond its year, table and format, in words, as 我的导出 lists it:
-    the unit (or 全部单位 and how many), then the project (编码 名称), or 部门整体 (2 queries)."""
-    unit = f"{filenames.ALL_UNITS}（{len(department_ids)}个）"
-    if len(department_ids) == 1:
-        department = Department.objects.filter(pk__in=department_ids).first()
-        unit = department.name if department else unit
-    parts = [unit]
+    the unit (`unit_of`), then the project (编码 名称), or 部门整体 (2 queries at most)."""
+    parts = [unit_of(department_ids)]
     if len(project_ids) == 1:
         project = Project.objects.filter(pk=project_ids[0]).values_list("code", "name").first()
         if project:
@@ -160,11 +169,14 @@ def _fingerprint(job: ExportJob, files: list[ExportFile]) -> str:
 
 
 def _filename(job: ExportJob, files: list[ExportFile], ext: str) -> str:
-    unit = ""
-    if len(job.department_ids) == 1 and len(files) > 1:
-        names = Department.objects.filter(pk=job.department_ids[0]).values_list("name", flat=True)
-        unit = next(iter(names), "")
+    unit = download_unit(set(job.department_ids)) if len(files) > 1 else ""
     return plan.download_name(job.kind, job.year.year, unit, files, ext)
+
+
+def download_unit(department_ids) -> str:
+    """The 单位 part of a ZIP's name: `unit_of`, or "" (全部单位) for several trees."""
+    unit = unit_of(department_ids)
+    return "" if unit.startswith(filenames.ALL_UNITS) else unit
 
 
 def export_run(*, job_id: int) -> ExportJob | None:

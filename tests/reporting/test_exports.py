@@ -42,13 +42,18 @@ def test_project_tables_of_a_department_as_zip(demo, django_capture_on_commit_ca
         job = request_export(clerk, demo)
     job.refresh_from_db()
     assert (job.state, job.progress) == ("done", 100)
-    assert job.filename == "2021年度项目支出绩效自评表.zip"
+    # named for what it holds: the 主管部门 with its 所属单位, and each file inside likewise
+    assert job.filename == "2021_咸宁市政务服务和大数据管理局及所属单位_项目支出绩效自评表.zip"
+    assert job.scope == "咸宁市政务服务和大数据管理局及所属单位"
+    assert (job.files_done, job.files_total) == (3, 3)
     names = zipfile.ZipFile(job.file.open("rb")).namelist()
-    assert sorted(names) == [
-        "101 咸宁市政务服务和大数据管理局/2021-101-001 政务一体化平台建设.xlsx",
-        "101 咸宁市政务服务和大数据管理局/2021-101-002 大楼运维费.xlsx",
-        "101002 咸宁市12345公共服务热线中心/"
-        "2021-101002-001 市政府12345公共服务热线项目建设及运维费.xlsx",
+    assert names == [
+        "101_咸宁市政务服务和大数据管理局/"
+        "2021_咸宁市政务服务和大数据管理局_2021-101-001_政务一体化平台建设_项目支出绩效自评表.xlsx",
+        "101_咸宁市政务服务和大数据管理局/"
+        "2021_咸宁市政务服务和大数据管理局_2021-101-002_大楼运维费_项目支出绩效自评表.xlsx",
+        "101002_咸宁市12345公共服务热线中心/2021_咸宁市12345公共服务热线中心_2021-101002-001_"
+        "市政府12345公共服务热线项目建设及运维费_项目支出绩效自评表.xlsx",
     ]
     book = load_workbook(io.BytesIO(zipfile.ZipFile(job.file.open("rb")).read(names[0])))
     assert book.active["A1"].value == "项目支出绩效自评表"

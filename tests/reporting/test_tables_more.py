@@ -208,16 +208,16 @@ def test_targets_by_department_names_and_order(demo):
     xianning = Department.objects.get(code="101")
     names = [name for name, _ in tables[xianning.pk]]
     assert names == [
-        "部门整体支出绩效目标表",
-        "2021-101-001 政务一体化平台建设",
-        "2021-101-002 大楼运维费",
-        "2021-101-003 网络及系统运维费",
-        "2021-101-004 咸宁市“一库共享、一证通办”智慧政务3.0改革项目",
-        "2021-101-005 咸宁市工程建设项目审批管理系统建设项目",
+        ("", ""),  # 部门整体
+        ("2021-101-001", "政务一体化平台建设"),
+        ("2021-101-002", "大楼运维费"),
+        ("2021-101-003", "网络及系统运维费"),
+        ("2021-101-004", "咸宁市“一库共享、一证通办”智慧政务3.0改革项目"),
+        ("2021-101-005", "咸宁市工程建设项目审批管理系统建设项目"),
     ]
     one = Project.objects.get(code="2021-101-002")
     only = registry.targets_by_department(year(2021), {xianning.pk}, {one.pk})
-    assert [name for name, _ in only[xianning.pk]] == ["2021-101-002 大楼运维费"]
+    assert [name for name, _ in only[xianning.pk]] == [("2021-101-002", "大楼运维费")]
     assert only[xianning.pk][0][1].title == "项目支出绩效目标表"
 
 
@@ -337,7 +337,8 @@ def test_basic_data_tables_only_for_departments_with_budgets(demo):
     by_department = registry.basic_data_by_department(year(2020), None)
     yiyang = Department.objects.get(code="103")
     assert list(by_department) == [yiyang.pk]
-    assert by_department[yiyang.pk][0][0] == "部门整体支出绩效评价基础数据表"
+    assert by_department[yiyang.pk][0][0] == ("", "")  # of the department as a whole
+    assert by_department[yiyang.pk][0][1].title == "2020年度部门整体支出绩效评价基础数据表"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from budgets.models import Department, FiscalYear, Project
-from reporting.exports import render_files
+from reporting.exports import download_unit, render_files
 from reporting.models import ExportJob
 from reporting.tables import plan
 from reporting.tables.html import standalone_html
@@ -70,6 +70,5 @@ class Command(BaseCommand):
     @staticmethod
     def _name(year, table, departments, files, ext: str) -> str:
         """The name an export of the same scope gets on the web (reporting.filenames)."""
-        names = list(departments.values_list("name", flat=True)[:2])
-        unit = names[0] if len(names) == 1 else ""
+        unit = download_unit(set(departments.values_list("pk", flat=True)))
         return plan.download_name(table, year.year, unit, files, ext)

@@ -221,11 +221,11 @@ def export_run(*, job_id: int) -> ExportJob | None:
             .first()
         )
         if earlier is not None and earlier.file.storage.exists(earlier.file.name):
-            name = earlier.file.name
+            name, size = earlier.file.name, earlier.file_size
             filename = _filename(job, files, name.rsplit(".", 1)[-1])
         else:
             content, ext = render_files(files, job.format, progress)
-            filename = _filename(job, files, ext)
+            filename, size = _filename(job, files, ext), len(content)
             storage = ExportJob._meta.get_field("file").storage
             name = storage.save(f"exports/{job.pk}-{job.attempts}.{ext}", ContentFile(content))
         ExportJob.objects.filter(pk=job.pk).update(
@@ -235,6 +235,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
             files_total=len(files),
             file=name,
             filename=filename,
+            file_size=size,
             fingerprint=fingerprint,
             finished_at=timezone.now(),
             heartbeat=timezone.now(),

@@ -58,6 +58,7 @@ class ExportJob(models.Model):
     fingerprint = models.CharField("内容指纹", max_length=64, blank=True, db_index=True)
     file = models.FileField("文件", upload_to="exports/", blank=True)
     filename = models.CharField("文件名", max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField("文件大小（字节）", null=True, blank=True)
     error = models.TextField("失败原因", blank=True)
 
     class Meta:
@@ -72,3 +73,12 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.year.year} {self.get_format_display()}"
+
+    def progress_label(self) -> str:
+        """The state as 我的导出 and the form's export button show it, with what the progress
+        counts: 生成中 3/12 个文件 · 40%."""
+        if self.state == self.State.RUNNING:
+            if self.files_total > 1:
+                return f"生成中 {self.files_done}/{self.files_total} 个文件 · {self.progress}%"
+            return f"生成中 {self.progress}%"
+        return self.get_state_display()

@@ -5,9 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from budgets.access import visible_departments as access_scope_departments
+from core.errors import UserError
 from core.http import optional_id, optional_int
 from evaluations import consistency, selectors, workflow
 
@@ -59,31 +62,74 @@ def evaluation_table(request, pk: int):
     )
 
 
+def _wants_json(request) -> bool:
+    """The export buttons' script (exports.js) asks for JSON; a plain form post (no script)
+    gets the page."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _request_export(request, all_years) -> ExportJob:
+    year = optional_int(request.POST.get("year"), "年度")
+    fiscal_year = selectors.year_or_current(all_years, year)
+    department = optional_id(request.POST.get("department"))
+    project = optional_id(request.POST.get("project"))
+    if fiscal_year is None:
+        raise workflow.WorkflowError("尚未设置年度。")
+    if year is not None and fiscal_year.year != year:
+        # a request for another year's export must not become one of the current year
+        raise workflow.WorkflowError(f"未找到{year}年度。")
+    return services.export_request(
+        user=request.user,
+        kind=request.POST.get("kind", ""),
+        fmt=request.POST.get("format", ""),
+        year=fiscal_year,
+        department_ids=[department] if department else None,
+        project_ids=[project] if project else None,
+    )
+
+
+def _job_json(job: ExportJob) -> dict:
+    """What the export buttons' script shows of a job (the same on the form and on 我的导出)."""
+    return {
+        "state": job.state,
+        "label": job.progress_label(),
+        "progress": job.progress,
+        "done": job.files_done,
+        "total": job.files_total,
+        "error": job.error,
+        "filename": job.filename if job.state == ExportJob.State.DONE else "",
+        "size": filesizeformat(job.file_size) if job.file_size is not None else "",
+        "status": reverse("export_status", args=[job.pk]),
+        "download": reverse("export_download", args=[job.pk])
+        if job.state == ExportJob.State.DONE and job.file
+        else "",
+    }
+
+
 @login_required
 def exports(request):
-    """Request exports and follow them: progress bars update by themselves (exports.js)."""
+    """Request exports and follow them: progress bars update by themselves (exports.js).
+
+    A post from the buttons' script (on this page or on a form) answers JSON: the job, and its
+    row of 我的导出; the page that posted stays where it is and follows the job. A plain post (no
+    script) comes back to this page with a message. A refusal (WorkflowError) rises to
+    UserErrorMiddleware: the message, this page again; a script gets it as JSON."""
     all_years = selectors.years()
     if request.method == "POST":
-        year = optional_int(request.POST.get("year"), "年度")
-        fiscal_year = selectors.year_or_current(all_years, year)
-        department = optional_id(request.POST.get("department"))
-        project = optional_id(request.POST.get("project"))
-        # a refusal (WorkflowError) rises to UserErrorMiddleware: the message, this page again
-        if fiscal_year is None:
-            raise workflow.WorkflowError("尚未设置年度。")
-        if year is not None and fiscal_year.year != year:
-            # a request for another year's export must not become one of the current year
-            raise workflow.WorkflowError(f"未找到{year}年度。")
-        job = services.export_request(
-            user=request.user,
-            kind=request.POST.get("kind", ""),
-            fmt=request.POST.get("format", ""),
-            year=fiscal_year,
-            department_ids=[department] if department else None,
-            project_ids=[project] if project else None,
-        )
-        messages.success(request, f"已提交导出：{job}。生成后可在下方下载。")
-        return redirect("exports")
+        if not _wants_json(request):
+            job = _request_export(request, all_years)
+            messages.success(request, f"已提交导出：{job.scope or job}。生成后可在下方下载。")
+            return redirect("exports")
+        try:
+            job = _request_export(request, all_years)
+        except UserError as error:
+            return JsonResponse(
+                {"error": str(error)}, status=400, json_dumps_params={"ensure_ascii": False}
+            )
+        job.refresh_from_db()  # with eager Celery (development) the job ran on commit
+        row = render_to_string("reporting/_export_row.html", {"job": job}, request)
+        data = _job_json(job) | {"row": row}
+        return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
     return render(
         request,
@@ -101,21 +147,11 @@ def exports(request):
 
 @login_required
 def export_status(request, pk: int):
+    """One of the user's own jobs as JSON (1 query), polled by exports.js."""
     job = reporting_selectors.export_job_of(request.user, pk)
     if job is None:
         raise Http404("未找到该导出任务。")
-    return JsonResponse(
-        {
-            "state": job.state,
-            "label": job.get_state_display(),
-            "progress": job.progress,
-            "error": job.error,
-            "download": reverse("export_download", args=[job.pk])
-            if job.state == "done" and job.file
-            else "",
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
+    return JsonResponse(_job_json(job), json_dumps_params={"ensure_ascii": False})
 
 
 @login_required

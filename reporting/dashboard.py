@@ -1,9 +1,11 @@
 """The finance dashboard (绩效看板) and the projects beside a department's own self-evaluation.
 
-Reads only, scoped by `budgets.access`. Every figure is aggregated in Python from three queries
-(the year's self-evaluations, the projects and the 部门整体 target sheets without one), so the
-page costs the same number of queries for 3 departments or 300. Scores are the stored totals
-(`SelfEvaluation.total_score`, the 自评总分), flags the stored consistency flags.
+Reads only, scoped by `budgets.access`. Every figure is aggregated in Python from five queries
+(the year's self-evaluations, the projects and the 部门整体 target sheets without one, the
+departments reviewed, the pending 目标调整 requests), so the page costs the same number of
+queries for 3 departments or 300. Scores are the stored totals (`SelfEvaluation.total_score`, the
+自评总分), flags the stored consistency flags. Grades count only forms handed in (已提交, 已审核):
+a draft's grade is work in progress, counted apart (`apart`).
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from budgets.access import Role, access_for
-from budgets.models import FiscalYear, Project
+from budgets.models import Department, FiscalYear, Project
 from core import formatting
 from core.bulk import few_collections
 from evaluations import consistency, workflow
-from evaluations.models import FormState, Grade, SelfEvaluation, TargetSheet
+from evaluations.models import FormState, Grade, SelfEvaluation, TargetAdjustment, TargetSheet
 from evaluations.selectors import score_mean as _mean
 
 from . import charts
@@ -37,6 +39,9 @@ MISMATCH_HIGH = Decimal("0.9")
 WEAKEST = 10
 LIST_LIMIT = 100  # rows of the drill-down lists on the page (the queue has them all)
 GRADES = tuple(Grade.values)
+# the forms whose grade is a result: handed in to finance (the others are counted apart)
+GRADED_STATES = (FormState.SUBMITTED, FormState.APPROVED)
+APART_STATES = tuple(s for s in FormState.values if s not in GRADED_STATES)
 CENT = Decimal("0.01")
 
 
@@ -163,6 +168,7 @@ class DepartmentFigures:
     own: Form | None = None  # the 部门整体 self-evaluation
     evaluations: int = 0  # project self-evaluations started
     not_started: int = 0  # projects without one
+    own_missing: bool = False  # its 部门整体 target sheet has no self-evaluation yet
     scores: list[Decimal] = field(default_factory=list)  # project totals
 
     @cached_property
@@ -199,13 +205,16 @@ def department_rows_html(rows: list[DepartmentFigures]) -> str:
     """The 各单位得分 table body. Built here rather than in a template loop: 300 departments of a
     city cost the template engine ~30 ms, format_html a few."""
     dash = "—"
+    idle = format_html('<div class="muted small">{}</div>', "尚无项目和绩效目标")
 
     def value(v) -> str:
         return dash if v is None else str(v)
 
     def own(row: DepartmentFigures):
         if row.own is None:
-            return dash
+            if row.evaluations or row.not_started or row.own_missing:
+                return format_html('<span class="state state-none">未开始</span>')
+            return format_html('<span class="state state-none">未开始</span>{}', idle)
         score = "未评分" if row.own.total_score is None else row.own.total_score
         return format_html('<a href="{}">{}</a>', row.own.href, score)
 
@@ -254,8 +263,10 @@ class Dashboard:
     counts: dict[str, int]  # self-evaluations per state
     not_started: list[Missing]
     overdue: int
-    grades: dict[str, int]
-    ungraded: int
+    grades: dict[str, int]  # of the forms handed in (GRADED_STATES)
+    ungraded: int  # handed in without a grade (no total yet)
+    grades_by_state: dict[str, dict[str, int]]  # grade → {submitted: n, approved: n}
+    apart: dict[str, int]  # forms not handed in, by state: not in the grades
     departments: list[DepartmentFigures]
     points: list[Point]
     weakest: list[Form]
@@ -266,6 +277,8 @@ class Dashboard:
     grade_chart: charts.Bars | None = None
     scatter: charts.Scatter | None = None
     department_rows: str = ""  # the 各单位得分 rows, as HTML
+    pending_adjustments: int = 0  # 目标调整 requests waiting for finance
+    idle: list[Unit] = field(default_factory=list)  # departments with nothing to evaluate yet
 
     @property
     def started(self) -> int:
@@ -274,6 +287,31 @@ class Dashboard:
     @property
     def expected(self) -> int:
         return self.started + len(self.not_started)
+
+    @property
+    def grade_table(self) -> list[tuple[str, list[tuple[int, str]], int]]:
+        """(grade, [(count, queue link) per handed-in state], total) for the 评价等级 table."""
+        return [
+            (
+                grade,
+                [
+                    (n, queue_url(self.year, grade=grade, state=state))
+                    for state, n in self.grades_by_state[grade].items()
+                ],
+                self.grades[grade],
+            )
+            for grade in GRADES
+        ]
+
+    @property
+    def apart_total(self) -> int:
+        return sum(self.apart.values())
+
+    @property
+    def apart_text(self) -> str:
+        """草稿 2 份、已退回 1 份 (the states with any)."""
+        labels = dict(FormState.choices)
+        return "、".join(f"{labels[s]} {n} 份" for s, n in self.apart.items() if n)
 
     @cached_property
     def mismatches(self) -> list[Point]:
@@ -320,17 +358,48 @@ def _not_started(user, fiscal_year: FiscalYear, units: _Units) -> list[Missing]:
     return missing
 
 
+def _departments(user, units: _Units) -> list[Unit]:
+    """Every active department the user reviews (administrators: all), also those that have
+    nothing yet: the dashboard lists them all."""
+    queryset = Department.objects.filter(is_active=True)
+    access = access_for(user)
+    if not access.is_admin:
+        queryset = queryset.filter(pk__in=access.by_role.get(Role.REVIEWER, frozenset()))
+    return [units.of(*row) for row in queryset.values_list("pk", "code", "name")]
+
+
+def _pending_adjustments(user, fiscal_year: FiscalYear) -> int:
+    """目标调整 requests of the year waiting for a decision (1 query)."""
+    queryset = TargetAdjustment.objects.filter(
+        state=TargetAdjustment.State.PENDING, indicator__sheet__year=fiscal_year
+    )
+    access = access_for(user)
+    if not access.is_admin:
+        reviewed = access.by_role.get(Role.REVIEWER, frozenset())
+        queryset = queryset.filter(indicator__sheet__department_id__in=reviewed)
+    return queryset.count()
+
+
+def adjustments_url(fiscal_year: FiscalYear) -> str:
+    """The 目标调整 requests in 审核工作台 (its `kind=adjustment` filter)."""
+    query = urlencode({"year": fiscal_year.year, "kind": "adjustment"})
+    return f"{reverse('review_queue')}?{query}"
+
+
 @few_collections()
 def dashboard_for(user, fiscal_year: FiscalYear, today=None) -> Dashboard:
     """Every figure of the dashboard for one year across the departments the user reviews.
-    Three queries (after the access check), whatever the number of departments."""
+    Five queries (after the access check), whatever the number of departments."""
     today = today or timezone.localdate()
     units = _Units()
     forms = _forms(user, fiscal_year, units)
     missing = _not_started(user, fiscal_year, units)
+    assigned = _departments(user, units)
 
     counts = {state: 0 for state in FormState.values}
     grades = {grade: 0 for grade in GRADES}
+    grades_by_state = {grade: {state: 0 for state in GRADED_STATES} for grade in GRADES}
+    apart = {state: 0 for state in APART_STATES}
     ungraded = overdue = 0
     flag_counts: Counter = Counter()
     departments: dict[int, DepartmentFigures] = {}
@@ -344,8 +413,11 @@ def dashboard_for(user, fiscal_year: FiscalYear, today=None) -> Dashboard:
 
     for form in forms:
         counts[form.state] += 1
-        if form.grade in grades:
+        if form.state not in GRADED_STATES:
+            apart[form.state] += 1
+        elif form.grade in grades:
             grades[form.grade] += 1
+            grades_by_state[form.grade][form.state] += 1
         else:
             ungraded += 1
         overdue += workflow.is_overdue(form, today)
@@ -367,6 +439,11 @@ def dashboard_for(user, fiscal_year: FiscalYear, today=None) -> Dashboard:
         row = row_of(item.department)
         if item.code:
             row.not_started += 1
+        else:
+            row.own_missing = True
+    idle = [unit for unit in assigned if unit.pk not in departments]
+    for unit in idle:
+        row_of(unit)
 
     scored = [f for f in forms if f.project_code is not None and f.total_score is not None]
     scored.sort(key=lambda f: (f.total_score, f.department.code, f.project_code))
@@ -380,12 +457,16 @@ def dashboard_for(user, fiscal_year: FiscalYear, today=None) -> Dashboard:
         overdue=overdue,
         grades=grades,
         ungraded=ungraded,
+        grades_by_state=grades_by_state,
+        apart=apart,
         departments=sorted(departments.values(), key=lambda r: r.department.code),
         points=points,
         weakest=scored[:WEAKEST],
         flagged=flagged[:LIST_LIMIT],
         flag_counts={code: flag_counts[code] for code in consistency.LABELS if flag_counts[code]},
         flagged_count=len(flagged),
+        pending_adjustments=_pending_adjustments(user, fiscal_year),
+        idle=sorted(idle, key=lambda unit: unit.code),
     )
     _draw(board)
     return board
@@ -402,9 +483,12 @@ def _draw(board: Dashboard) -> None:
         ]
         + [("逾期", board.overdue, queue_url(year, overdue=1), "late")]
     )
+    # a grade's forms are in two states: the bar opens the table of both (each number there
+    # opens the queue filtered to exactly its forms)
     board.grade_chart = charts.bars(
-        [(g, board.grades[g], queue_url(year, grade=g), f"grade-{n}") for n, g in enumerate(GRADES)]
+        [(g, board.grades[g], "#grade-counts", f"grade-{n}") for n, g in enumerate(GRADES)]
         + [("未评分", board.ungraded, "", "grade-none")]
+        + [("未提交·不计入", board.apart_total, "#grade-counts", "grade-apart")]
     )
     board.scatter = charts.scatter(board.points, low=MISMATCH_LOW, high=MISMATCH_HIGH)
     base = queue_url(year)

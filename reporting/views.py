@@ -41,6 +41,7 @@ def dashboard(request):
             "flag_labels": consistency.LABELS,
             "mismatch_low": boards.MISMATCH_LOW,
             "mismatch_high": boards.MISMATCH_HIGH,
+            "adjustments_url": boards.adjustments_url(fiscal_year) if fiscal_year else "",
         },
     )
 

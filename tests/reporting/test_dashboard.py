@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from budgets.access import access_for
 from budgets.models import Membership
-from evaluations.models import FormState, SelfEvaluation, TargetSheet
+from evaluations.models import FormState, SelfEvaluation, TargetAdjustment, TargetSheet
 from reporting import charts, dashboard
 from tests.factories import (
     DepartmentBudgetFactory,
     DepartmentFactory,
+    IndicatorFactory,
     ProjectFactory,
     SelfEvaluationFactory,
     TargetSheetFactory,
@@ -125,7 +126,11 @@ def test_figures_match_the_hand_computed_dataset(data, reviewer, fiscal_year):
     ]
     assert (board.started, board.expected) == (5, 7)
     assert board.overdue == 2  # the draft and the returned form, after the deadline
-    assert board.grades == {"优": 1, "良": 2, "中": 0, "差": 1} and board.ungraded == 1
+    # grades only of the forms handed in: the draft's 良 (p4) and the returned p5 apart
+    assert board.grades == {"优": 1, "良": 1, "中": 0, "差": 1} and board.ungraded == 0
+    assert board.grades_by_state["良"] == {"submitted": 0, "approved": 1}
+    assert board.apart == {"draft": 1, "pending_head": 0, "returned": 1}
+    assert board.idle == [] and board.pending_adjustments == 0
 
     bureau, centre, hotline = board.departments
     assert bureau.department.code == "100" and bureau.own.pk == data["bureau"].pk
@@ -161,7 +166,7 @@ def test_figures_match_the_hand_computed_dataset(data, reviewer, fiscal_year):
 def test_administrator_sees_every_department(data, admin_user, fiscal_year):
     board = dashboard.dashboard_for(admin_user, fiscal_year)
     assert board.counts["submitted"] == 2  # p1 and the other department's
-    assert board.grades["差"] == 2
+    assert board.grades["差"] == 2  # p2 (approved) and the other department's (submitted)
     assert [r.department.code for r in board.departments] == ["100", "100001", "100002", "200"]
 
 
@@ -195,6 +200,7 @@ def test_page_numbers_and_drill_down_to_the_forms_behind_them(client, data, revi
         "overdue": "2",
         "flagged": "1",
         "mismatches": "2",
+        "adjustments": "0",
     }
     assert "学校建设" not in body  # another reviewer's department
 
@@ -208,6 +214,12 @@ def test_page_numbers_and_drill_down_to_the_forms_behind_them(client, data, revi
         assert f'href="{href.replace("&", "&amp;")}"' in body
         queue = client.get(href)
         assert queue.context["page"].paginator.count == value, label
+    # a grade's forms in each handed-in state, each number opening exactly those forms
+    for grade, cells, total in board.grade_table:
+        assert sum(n for n, _ in cells) == total == board.grades[grade]
+        for n, href in cells:
+            assert f'href="{href.replace("&", "&amp;")}"' in body
+            assert client.get(href).context["page"].paginator.count == n, (grade, href)
     # departments link to their forms in the queue; points and lists to the forms themselves
     centre = data["p1"].department
     queue = client.get(dashboard.queue_url(board.year, department=centre.pk))
@@ -262,13 +274,22 @@ def _more_departments(tree, fiscal_year, n: int) -> None:
             state=S.APPROVED,
         )
         SelfEvaluation.objects.create(year=fiscal_year, department=unit, state=S.DRAFT)
+        DepartmentFactory(code=f"100{k:03d}Z", parent=tree["bureau"])  # nothing started
+        TargetAdjustment.objects.create(
+            indicator=IndicatorFactory(sheet=TargetSheet.objects.filter(department=unit).first()),
+            old_value="1",
+            new_value="2",
+            reason="r",
+        )
 
 
 def test_query_budget_does_not_grow_with_departments(
     client, tree, data, reviewer, fiscal_year, django_assert_num_queries
 ):
     access_for(reviewer)  # the access check's two queries, cached on the user
-    with django_assert_num_queries(3):  # evaluations, projects and 部门整体 sheets without one
+    # evaluations, projects and 部门整体 sheets without one, the departments reviewed (also
+    # those with nothing yet), the pending 目标调整 requests
+    with django_assert_num_queries(5):
         dashboard.dashboard_for(reviewer, fiscal_year)
 
     client.force_login(reviewer)
@@ -279,7 +300,9 @@ def test_query_budget_does_not_grow_with_departments(
     with CaptureQueriesContext(connection) as large:
         response = client.get(url, {"year": 2025})
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
-    assert response.context["board"].started == 5 + 30 * 4
+    board = response.context["board"]
+    assert board.started == 5 + 30 * 4
+    assert (len(board.idle), board.pending_adjustments) == (30, 30)
     print(f"\n绩效看板：{len(small)} 次查询（3 个单位）= {len(large)} 次查询（33 个单位）")
 
 
@@ -372,3 +395,40 @@ def test_department_form_shows_common_indicators(client, tree, data, fiscal_year
     # a project's form has none
     page = client.get(reverse("evaluation", args=[data["p1"].pk]))
     assert page.context["common"] is None and 'id="common-indicators"' not in page.content.decode()
+
+
+def test_every_department_listed_drafts_apart_and_adjustments_counted(
+    client, tree, data, reviewer, fiscal_year
+):
+    """A department with nothing started is a row (未开始), not invisible; a draft's grade is not
+    in the 评价等级 chart; pending 目标调整 requests are counted and open 审核工作台."""
+    idle = DepartmentFactory(code="100009", name="市数据资源中心", parent=tree["bureau"])
+    sheet = data["p1"].project.target_sheet
+    indicator = IndicatorFactory(sheet=sheet)
+    TargetAdjustment.objects.create(indicator=indicator, old_value="1", new_value="2", reason="r")
+    TargetAdjustment.objects.create(
+        indicator=IndicatorFactory(sheet=sheet),
+        old_value="1",
+        new_value="2",
+        reason="r",
+        state=TargetAdjustment.State.REJECTED,
+    )
+    other_sheet = data["other"].project.target_sheet  # another reviewer's: not counted
+    TargetAdjustment.objects.create(
+        indicator=IndicatorFactory(sheet=other_sheet), old_value="1", new_value="2", reason="r"
+    )
+    board = dashboard.dashboard_for(reviewer, fiscal_year)
+    assert board.pending_adjustments == 1
+    assert [u.code for u in board.idle] == ["100009"]
+    row = next(r for r in board.departments if r.department.pk == idle.pk)
+    assert (row.evaluations, row.not_started, row.own) == (0, 0, None)
+
+    client.force_login(reviewer)
+    body = client.get(reverse("dashboard"), {"year": 2025}).content.decode()
+    assert 'id="tile-adjustments">1<' in body
+    assert 'href="/review/?year=2025&amp;kind=adjustment"' in body
+    idle_row = re.search(r"<tr><td><a [^>]*>市数据资源中心</a></td>.*?</tr>", body).group(0)
+    assert "未开始" in idle_row and "尚无项目和绩效目标" in idle_row
+    assert "草稿 1 份、已退回 1 份，共 2 份" in body
+    grades = dict(re.findall(r"<tr><td>([优良中差])</td>.*?<b>(\d+)</b>", body))
+    assert grades == {"优": "1", "良": "1", "中": "0", "差": "1"}

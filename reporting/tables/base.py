@@ -31,6 +31,22 @@ class Style(StrEnum):
 
 
 NUMERIC = {Style.MONEY, Style.PERCENT, Style.SCORE, Style.INTEGER}
+
+
+class Missing(str):
+    """A text standing where a number is not (无数据, 超出范围, a blank to fill in by hand):
+    printed as it is on screen and in the PDF; in XLSX the cell is left empty, so that a numeric
+    column holds only numbers, with `note` as the cell's comment. (“—”, not applicable, as the
+    official tables print it, stays text.)"""
+
+    note: str
+
+    def __new__(cls, text: str, note: str = "") -> Missing:
+        value = super().__new__(cls, text)
+        value.note = note
+        return value
+
+
 Value = str | Decimal | int | None
 
 
@@ -86,6 +102,8 @@ class Table:
         for cell in data["cells"]:
             if isinstance(cell["value"], Decimal):
                 cell["value"] = {"d": str(cell["value"])}
+            elif isinstance(cell["value"], Missing):
+                cell["value"] = {"m": str(cell["value"]), "note": cell["value"].note}
         return data
 
     @classmethod
@@ -94,7 +112,7 @@ class Table:
         for raw in data["cells"]:
             value = raw["value"]
             if isinstance(value, dict):
-                value = Decimal(value["d"])
+                value = Missing(value["m"], value["note"]) if "m" in value else Decimal(value["d"])
             cells.append(Cell(**{**raw, "value": value, "style": Style(raw["style"])}))
         return cls(**{**data, "cells": cells})
 
@@ -133,7 +151,8 @@ class Builder:
 FORMULA_PREFIXES = formatting.FORMULA_PREFIXES
 
 
-OUT_OF_RANGE = "超出范围"
+OUT_OF_RANGE = Missing("超出范围", "超出范围：计算结果超出可存储的范围，请核对全年预算数和执行数。")
+NO_DATA = Missing("无数据", "无数据：该数尚未录入（不是0）。")
 
 
 def rate_shown(rate, full, executed):

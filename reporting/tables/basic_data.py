@@ -15,15 +15,15 @@ from evaluations.common_indicators import FIELDS as COMMON_FIELDS
 from evaluations.common_indicators import common_indicators, public_funds
 from evaluations.funds import _sum
 
-from .base import Builder, Style, Table
+from .base import NO_DATA, Builder, Missing, Style, Table
 from .self_evaluation import dec
 
 WIDTHS = [30.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0]
 N = len(WIDTHS)
-MISSING = "无数据"
+MISSING = NO_DATA
 # a cell left to be filled in by hand: a full-width space, so that on screen and in the PDF the
 # row keeps a line's height (an empty cell collapses to its padding)
-BLANK = "\u3000"
+BLANK = Missing("\u3000")
 NOTE = (
     "说明：“项目支出”需要填报基本支出以外的所有项目支出情况，"
     "“公用经费”填报基本支出中的一般商品和服务支出。"
@@ -43,7 +43,7 @@ BUILDING_HEADINGS = (
 
 
 class Shown(str):
-    """A fixed text in a money column ("—", "无数据"), shown as it is."""
+    """A fixed text in a money column ("—": not applicable), shown as it is."""
 
 
 def put_money(b: Builder, col: int, value, **kwargs) -> None:
@@ -108,8 +108,8 @@ def basic_data_table(data: dict) -> Table:
     def money_row(label: str, style: Style, values) -> None:
         b.put(0, label, style)
         for col, value in zip((1, 3, 5), values, strict=True):
-            if isinstance(value, Shown):
-                b.put(col, str(value), Style.CENTER, colspan=2)
+            if isinstance(value, Shown | Missing):
+                b.put(col, value, Style.CENTER, colspan=2)
             else:
                 put_money(b, col, value, colspan=2)
         b.row()
@@ -130,7 +130,7 @@ def basic_data_table(data: dict) -> Table:
     money_row(
         "项目支出",
         Style.LABEL,
-        [Shown(MISSING), figures.get("project_budget"), figures.get("project_final")],
+        [MISSING, figures.get("project_budget"), figures.get("project_final")],
     )
     money_row("公用经费", Style.LABEL, [public_funds(figures, stage) for stage in STAGES])
     money_row("其中：办公经费", Style.TEXT, single("office"))

@@ -130,7 +130,7 @@ def _funds(b: Builder, data: dict, project: bool) -> None:
     b.put(5, dec(data["execution_weight"]), Style.SCORE)
     rate = rate_shown(data["execution_rate"], total["full"], total["executed"])
     if rate == OUT_OF_RANGE:
-        b.put(6, rate, Style.CENTER)
+        b.put(6, OUT_OF_RANGE, Style.CENTER)
     else:
         b.put(6, dec(rate), Style.PERCENT)
     b.put(7, dec(data["execution_score"]), Style.SCORE)

@@ -36,6 +36,11 @@ HEADINGS = (
 DEPARTMENT_WIDE = "部门整体支出"
 NOT_STARTED = "未开始"
 TOTAL_NOTE = "注：合计为各项目之和；部门整体支出已包含本部门的项目支出，不重复计入。"
+LEGEND = (
+    "说明：“无数据”为尚未录入的数（不是0），“超出范围”为超出可存储范围的计算结果，"
+    "空白为尚无此数（如未开始自评的得分）。Excel 文件的数字栏只有数字："
+    "这些单元格留空，“无数据”“超出范围”以批注说明。"
+)
 
 
 def summary_table(year: int, rows: list[dict]) -> Table:
@@ -70,7 +75,7 @@ def summary_table(year: int, rows: list[dict]) -> Table:
             (7, row["review_score"], Style.SCORE),
         ):
             if value == OUT_OF_RANGE:
-                b.put(col, value, Style.CENTER)
+                b.put(col, OUT_OF_RANGE, Style.CENTER)
                 continue
             number_value = dec(value)
             if number_value is None:
@@ -95,6 +100,8 @@ def summary_table(year: int, rows: list[dict]) -> Table:
         b.put(col, "", Style.TOTAL)
     b.row()
     b.span(TOTAL_NOTE, Style.FOOTER)
+    b.row()
+    b.span(LEGEND, Style.FOOTER)
     b.row()
     return table
 

@@ -1,8 +1,10 @@
 """Render Tables as an XLSX workbook: one worksheet per Table, laid out cell for cell as printed.
 
 Numbers stay numbers (a number format says how to show them, as the HTML renderer's `display`
-does); text is written as text, and text that looks like a formula (= + - @ tab CR) carries
-Excel's quote-prefix marker, so it can never run as one and still prints as typed.
+does). Where a number is missing (`Missing`: 无数据, 超出范围) the cell stays empty with the
+reason as its comment, so that a numeric column holds numbers only. Text is written as text, and
+text that looks like a formula (= + - @ tab CR) carries Excel's quote-prefix marker, so it can
+never run as one and still prints as typed.
 Formats are created once per workbook and shared by every cell of the same style.
 XlsxWriter runs in normal mode: `constant_memory` drops vertical merges (ARCHITECTURE.md).
 """
@@ -21,7 +23,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .base import FORMULA_PREFIXES, NUMERIC, Cell, Style, Table
+from .base import FORMULA_PREFIXES, NUMERIC, Cell, Missing, Style, Table
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -43,6 +45,8 @@ NUM_FORMATS = {
 }
 CENTRED = {Style.TITLE, Style.SUBTITLE, Style.HEADER, Style.LABEL, Style.CENTER, Style.TOTAL}
 BOLD = {Style.TITLE, Style.HEADER, Style.LABEL, Style.TOTAL}
+
+COMMENT = {"author": "绩效自评系统", "x_scale": 1.6, "font_name": FONT, "font_size": 9}
 
 # Page setup
 PAPER_A4 = 9
@@ -241,7 +245,11 @@ def _write_sheet(ws: Worksheet, table: Table, formats: _Formats) -> None:
 
 
 def _write_value(ws: Worksheet, row: int, col: int, value, fmt: Format) -> None:
-    if value is None or value == "":
+    if isinstance(value, Missing):  # no number here: an empty cell, the reason as its comment
+        ws.write_blank(row, col, None, fmt)
+        if value.note:
+            ws.write_comment(row, col, value.note, COMMENT)
+    elif value is None or value == "":
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, str):
         ws.write_string(row, col, value, fmt)

@@ -497,7 +497,7 @@ def test_summary_across_departments_with_factories(tree, fiscal_year):
     assert rows[3][5:] == [D("0.75"), D("82.5"), D("78"), "中", "已提交"]
     # 合计 of the three projects (the department-wide row already contains them)
     assert row_values(table, 7)[:4] == ["合计", D("350"), D("275"), D("0.7857")]
-    assert table.n_rows == 9
+    assert table.n_rows == 10  # the note on 合计, the legend of 无数据 / 超出范围 / blank
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,7 +25,9 @@ def queued(monkeypatch) -> list[int]:
     return sent
 
 
-FILENAME = "2021_咸宁市政务服务和大数据管理局_2021-101-001_政务一体化平台建设_项目支出绩效自评表.xlsx"
+FILENAME = (
+    "2021_咸宁市政务服务和大数据管理局_2021-101-001_政务一体化平台建设_项目支出绩效自评表.xlsx"
+)
 
 
 def test_export_from_the_form_stays_there_and_is_named_for_its_project(

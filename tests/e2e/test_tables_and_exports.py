@@ -18,13 +18,12 @@ def test_table_page_and_export_download(page: Page, login, screenshot, tmp_path)
     screenshot(page, "table-01-project-self-evaluation")
 
     page.get_by_role("link", name="← 返回表单").click()
-    page.get_by_role("button", name="导出 Excel").click()
-    expect(page.locator(".messages")).to_contain_text("已提交导出")
-    row = page.locator("tr.job").first
-    expect(row.locator(".job-label")).to_have_text("已完成")
+    page.get_by_role("button", name="导出 Excel").click()  # stays on the form (exports.js)
+    line = page.locator(".export-inline").first
+    expect(line.locator(".job-label")).to_have_text("已完成")
     screenshot(page, "table-02-exports")
     with page.expect_download() as download:
-        row.get_by_role("link", name="下载").click()
+        line.get_by_role("link", name="下载 Excel").click()
     path = tmp_path / "download.xlsx"
     download.value.save_as(path)
     assert download.value.suggested_filename.endswith(".xlsx")

@@ -76,6 +76,9 @@ def test_export_runs_in_a_real_worker(worker, django_capture_on_commit_callbacks
     assert job.progress == 100 and job.attempts == 1
     names = zipfile.ZipFile(job.file.open("rb")).namelist()
     assert len(names) == 3 and all(n.endswith(".xlsx") for n in names)
+    assert (job.files_done, job.files_total) == (3, 3)  # what 我的导出 shows as 3/3 个文件
+    assert job.filename == "2021_全部单位_项目支出绩效自评表.zip"
+    assert all(n.split("/")[-1].startswith("2021_") for n in names)
     assert settings.MEDIA_ROOT
 
 

@@ -62,7 +62,28 @@
       + '<span class="err job-error" hidden></span>';
     job.querySelector(".job-label").textContent = button.textContent.trim() + "：正在生成…";
     box.prepend(job);
+    while (box.children.length > 3) box.lastElementChild.remove();  // the latest three
     return job;
+  };
+
+  // the row of 我的导出 while the post is under way: what was asked, a bar without a figure
+  const pendingRow = (rows, form) => {
+    const row = document.createElement("tr");
+    row.className = "job pending";
+    const chosen = (name) => form.elements[name]?.selectedOptions?.[0]?.textContent.trim() || "";
+    for (const text of ["刚刚", chosen("year"), chosen("department"), chosen("kind"), chosen("format")]) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    const state = document.createElement("td");
+    state.innerHTML = '<div class="progress waiting"><div class="bar"></div></div>'
+      + '<span class="job-label">正在生成…</span>';
+    row.append(state, document.createElement("td"), document.createElement("td"),
+      document.createElement("td"));
+    rows.querySelector(".empty-row")?.remove();
+    rows.prepend(row);
+    return row;
   };
 
   const start = async (form, event) => {
@@ -73,7 +94,7 @@
     const box = form.closest("[data-export-box]")?.querySelector(".export-jobs");
     const problem = form.querySelector(".export-error")
       || form.closest("[data-export-box]")?.querySelector(".export-error");
-    const pending = rows ? null : inlineJob(box, button);
+    const pending = rows ? pendingRow(rows, form) : inlineJob(box, button);
     button.disabled = true;
     button.classList.add("busy");
     if (problem) problem.hidden = true;
@@ -93,23 +114,23 @@
       button.classList.remove("busy");
     }
     if (data.error && !data.status) {
-      if (pending) {
+      if (rows) {
+        pending.remove();
+        if (problem) { problem.textContent = data.error; problem.hidden = false; }
+      } else {
         pending.querySelector(".progress").remove();
         pending.querySelector(".job-label").textContent = "";
         const error = pending.querySelector(".job-error");
         error.textContent = data.error; error.hidden = false;
-      } else if (problem) {
-        problem.textContent = data.error; problem.hidden = false;
       }
       return;
     }
     let job = pending;
     if (rows) {
-      rows.querySelector(".empty-row")?.remove();
       const holder = document.createElement("tbody");
       holder.innerHTML = data.row;
       job = holder.firstElementChild;
-      rows.prepend(job);
+      pending.replaceWith(job);
     } else {
       job.dataset.status = data.status;
       job.dataset.state = data.state;

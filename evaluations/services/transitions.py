@@ -111,13 +111,17 @@ def kind_of(form) -> str:
 
 def _keep_line_comments(form, user, label: str, comments: dict[int, str]) -> None:
     """Keep this round's 本行审核意见 (LineComment) so later rounds still show them. The round is
-    the number of times the form was sent for review (its audited 提交), at least 1."""
+    finance's: 1 + the 退回 and 审核通过 already audited on this form (a submission the unit
+    withdrew before finance acted is no round)."""
     if not comments:
         return
-    submissions = AuditLog.objects.filter(
+    decided = AuditLog.objects.filter(
         object_type=form._meta.label,
         object_id=str(form.pk),
-        action=f"{LABELS[kind_of(form)]}·{workflow.TRANSITIONS['submit'].label}",
+        action__in=[
+            f"{LABELS[kind_of(form)]}·{workflow.TRANSITIONS[name].label}"
+            for name in ("return", "approve")
+        ],
     ).count()
     if isinstance(form, TargetSheet):
         indicators = dict(form.indicators.filter(pk__in=comments).values_list("pk", "pk"))
@@ -127,7 +131,7 @@ def _keep_line_comments(form, user, label: str, comments: dict[int, str]) -> Non
         LineComment(
             kind=kind_of(form),
             indicator_id=indicators[pk],
-            round=max(submissions, 1),
+            round=decided + 1,
             action=label,
             author=user if getattr(user, "is_authenticated", False) else None,
             text=text.strip(),

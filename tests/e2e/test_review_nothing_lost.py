@@ -62,7 +62,6 @@ def test_target_review_keeps_comments_rounds_and_withdraw(
     url = reverse("target_sheet", args=[sheet.pk])
     login(page, "sz_clerk")
     page.goto(url)
-    expect(page.locator("nav.crumbs")).to_have_text(f"首页 › 绩效目标申报 › {TARGET_PROJECT}")
 
     # 提交审核 asks first; "no" keeps the page and what was typed
     grid_row(page, CALLS).get_by_label("年度指标值").fill("46")
@@ -83,8 +82,6 @@ def test_target_review_keeps_comments_rounds_and_withdraw(
     review = other.new_page()
     login(review, "reviewer")
     review.goto(url)
-    crumbs = review.locator("nav.crumbs")
-    expect(crumbs).to_have_text(f"首页 › 审核工作台 › 绩效目标 › {TARGET_PROJECT}")
     sheet_line(review, CALLS).get_by_role("textbox").fill("接听量目标偏低")
     sheet_line(review, SATISFACTION).get_by_role("textbox").fill("满意率的统计口径请说明")
     review.get_by_label("审核意见 / 原因").fill("请按本行意见修改")
@@ -139,8 +136,6 @@ def test_target_review_keeps_comments_rounds_and_withdraw(
     screenshot(page, "p14b-02-targets-round1-clerk")
     screenshot(review, "p14b-03-targets-round1-reviewer")
 
-    review.locator("nav.crumbs").get_by_role("link", name="审核工作台").click()
-    expect(review).to_have_url(re.compile(r"/review/\?year=2023&kind=targets$"))
     other.close()
     sheet.refresh_from_db()
     assert sheet.state == FormState.SUBMITTED
@@ -152,29 +147,17 @@ def test_evaluation_review_keeps_scores_and_sums_live(page: Page, login, screens
     url = reverse("evaluation", args=[evaluation.pk])
     login(page, "xn_clerk")
     page.goto(url)
-    expect(page.locator("nav.crumbs")).to_have_text(f"首页 › 绩效自评 › {EVAL_PROJECT}")
     seen: list[str] = []
     answer_next_dialog(page, True, seen)
     page.get_by_role("button", name="提交审核").click()
     expect_state(page, "已提交")
-    assert "全年执行数、各指标的实际完成值、得分、偏差原因和说明文字将被锁定" in seen[0]
     page.locator("header .userbox").get_by_role("button", name="退出").click()
 
     login(page, "reviewer")
     page.goto(url)
-    page.wait_for_load_state()
-    expect(page.locator("nav.crumbs")).to_have_text(
-        f"首页 › 审核工作台 › 绩效自评 › {EVAL_PROJECT}"
-    )
-    bar = page.locator(".sticky-bar")
-    # opaque: the grid scrolling under it does not show through
-    assert bar.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(243, 245, 248)"
-    expect(page.locator("#bar-review")).to_have_text("—")  # shown before approval
+    page.wait_for_load_state()  # the live 审核总分 (a deferred script) listens from now on
     page.get_by_label(f"{REPAIR}审核得分", exact=True).fill("15")
-    expect(page.locator("#bar-review")).to_have_text(f"{total - 5:.2f}")
     page.get_by_label(f"{SPENDING}审核得分", exact=True).fill("8")
-    expect(page.locator("#bar-review")).to_have_text(f"{total - 7:.2f}")
-    screenshot(page, "p14b-04-evaluation-live-review-total")
 
     # 退回 with no reason and no line comment: refused, the scores stay
     page.get_by_role("button", name="退回", exact=True).click()
@@ -182,7 +165,6 @@ def test_evaluation_review_keeps_scores_and_sums_live(page: Page, login, screens
     expect_state(page, "已提交")
     expect(page.get_by_label(f"{REPAIR}审核得分", exact=True)).to_have_value("15")
     expect(page.get_by_label(f"{SPENDING}审核得分", exact=True)).to_have_value("8")
-    expect(page.locator("#bar-review")).to_have_text(f"{total - 7:.2f}")
     expect_nothing_blamed_on_login(page)
 
     # 审核通过 with a score above the weight: refused, every typed value stays
@@ -195,10 +177,21 @@ def test_evaluation_review_keeps_scores_and_sums_live(page: Page, login, screens
     expect(page.get_by_label(f"{REPAIR}审核意见", exact=True)).to_have_value("维修记录不全")
     expect(page.get_by_label(f"{SPENDING}审核得分", exact=True)).to_have_value("8")
     expect_nothing_blamed_on_login(page)
+    # the live total counts the refused line at its self score (20) and the other at 8
+    expect(page.locator("#bar-review")).to_have_text(f"{total - 2:.2f}")
     screenshot(page, "p14b-05-evaluation-refused-approval-kept")
 
-    # the line comment is the reason of the 退回
+    # 审核总分 live while scoring (before approval)
     page.get_by_label(f"{REPAIR}审核得分", exact=True).fill("15")
+    expect(page.locator("#bar-review")).to_have_text(f"{total - 7:.2f}")
+    page.get_by_label(f"{SPENDING}审核得分", exact=True).fill("")
+    expect(page.locator("#bar-review")).to_have_text(f"{total - 5:.2f}")
+    page.get_by_label(f"{SPENDING}审核得分", exact=True).fill("8")
+    expect(page.locator("#bar-review")).to_have_text(f"{total - 7:.2f}")
+    expect(page.locator("#bar-review-grade")).to_have_text("（优）")
+    screenshot(page, "p14b-04-evaluation-live-review-total")
+
+    # the line comment is the reason of the 退回
     page.get_by_role("button", name="退回", exact=True).click()
     expect_state(page, "已退回")
     evaluation.refresh_from_db()
@@ -220,3 +213,37 @@ def test_evaluation_review_keeps_scores_and_sums_live(page: Page, login, screens
     page.goto(url)
     expect(comment_row(page, REPAIR)).to_contain_text("维修记录不全")
     expect(page.get_by_label(f"{REPAIR}审核意见", exact=True)).to_have_value("")  # a new round
+    # the clerk was asked before each 提交审核 what it locks
+    assert len(seen) == 2 and all(
+        "全年执行数、各指标的实际完成值、得分、偏差原因和说明文字将被锁定" in m for m in seen
+    )
+
+
+def test_breadcrumbs_by_role_and_an_opaque_totals_bar(page: Page, login):
+    """Finance came from 审核工作台 and goes back to it; the unit came from its home page."""
+    sheet = TargetSheet.objects.get(project__name=TARGET_PROJECT, year__year=2023)
+    evaluation = SelfEvaluation.objects.get(project__name=EVAL_PROJECT)
+    target_url = reverse("target_sheet", args=[sheet.pk])
+    evaluation_url = reverse("evaluation", args=[evaluation.pk])
+    login(page, "sz_clerk")
+    page.goto(target_url)
+    expect(page.locator("nav.crumbs")).to_have_text(f"首页 › 绩效目标申报 › {TARGET_PROJECT}")
+    page.locator("header .userbox").get_by_role("button", name="退出").click()
+    login(page, "xn_clerk")
+    page.goto(evaluation_url)
+    expect(page.locator("nav.crumbs")).to_have_text(f"首页 › 绩效自评 › {EVAL_PROJECT}")
+    # opaque: the grid scrolling under the sticky bar does not show through its totals
+    bar = page.locator(".sticky-bar")
+    assert bar.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(243, 245, 248)"
+    page.locator("header .userbox").get_by_role("button", name="退出").click()
+
+    login(page, "reviewer")
+    for url, kind, label, title, year in (
+        (target_url, "targets", "绩效目标", TARGET_PROJECT, 2023),
+        (evaluation_url, "evaluation", "绩效自评", EVAL_PROJECT, 2021),
+    ):
+        page.goto(url)
+        crumbs = page.locator("nav.crumbs")
+        expect(crumbs).to_have_text(f"首页 › 审核工作台 › {label} › {title}")
+        crumbs.get_by_role("link", name="审核工作台").click()
+        expect(page).to_have_url(re.compile(rf"/review/\?year={year}&kind={kind}$"))

@@ -446,3 +446,38 @@ class TargetAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.name}: {self.old_value} → {self.new_value}"
+
+
+class LineComment(models.Model):
+    """A 本行审核意见 as given in one review round (退回 or 审核通过), kept for good: the line's
+    `review_comment` holds only the current round's (cleared on resubmission); these let both the
+    unit and finance see every earlier round's comments under the line."""
+
+    class Kind(models.TextChoices):
+        TARGETS = "targets", "绩效目标"
+        EVALUATION = "evaluation", "绩效自评"
+
+    kind = models.CharField("表单", max_length=10, choices=Kind.choices)
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="三级指标", on_delete=models.CASCADE, related_name="line_comments"
+    )
+    round = models.PositiveSmallIntegerField("审核轮次")
+    action = models.CharField("操作", max_length=16)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    text = models.TextField("本行审核意见")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "本行审核意见（历次）"
+        verbose_name_plural = "本行审核意见（历次）"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["indicator", "kind"])]
+
+    def __str__(self) -> str:
+        return f"第{self.round}轮 {self.text[:30]}"

@@ -12,6 +12,7 @@ from django.db.models import (
     DecimalField,
     F,
     IntegerField,
+    Q,
     QuerySet,
     Sum,
     Value,
@@ -32,6 +33,7 @@ from .models import (
     Grade,
     Indicator,
     IndicatorResult,
+    LineComment,
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
@@ -474,6 +476,24 @@ def history(form: TargetSheet | SelfEvaluation) -> list[AuditLog]:
             object_type=form._meta.label, object_id=str(form.pk)
         ).select_related("actor")[:50]
     )
+
+
+def earlier_line_comments(form: TargetSheet | SelfEvaluation) -> dict[int, list[LineComment]]:
+    """The 本行审核意见 of the review rounds before the form's latest submission, by indicator
+    id, newest first (one query; none before a first submission). The current round's comments
+    are the lines' own `review_comment`."""
+    if form.submitted_at is None:
+        return {}
+    if isinstance(form, TargetSheet):
+        kind, lines = LineComment.Kind.TARGETS, Q(indicator__sheet_id=form.pk)
+    else:
+        kind, lines = LineComment.Kind.EVALUATION, Q(indicator__result__evaluation_id=form.pk)
+    found: dict[int, list[LineComment]] = {}
+    for comment in LineComment.objects.filter(
+        lines, kind=kind, created_at__lt=form.submitted_at
+    ).select_related("author"):
+        found.setdefault(comment.indicator_id, []).append(comment)
+    return found
 
 
 def indicators_of(sheet: TargetSheet) -> list[Indicator]:

@@ -3,7 +3,8 @@ them, in one place. Services call `check` before changing a state; pages call `a
 which buttons to show. The server never trusts the page.
 
 草稿 → (待负责人确认 →) 已提交 → 已审核, with 已退回 back to editing; only finance reopens an
-approved form, with a reason.
+approved form, with a reason. The unit may 撤回 (withdraw) a form back to 草稿 while finance has
+not acted on it (待负责人确认 or 已提交).
 """
 
 import datetime
@@ -15,7 +16,7 @@ from django.utils import timezone
 from budgets.access import Role, can_act
 from core.errors import UserError
 
-from .models import FormState
+from .models import FormState, TargetSheet
 
 S = FormState
 
@@ -31,6 +32,8 @@ class Transition:
     sources: frozenset[str]
     roles: frozenset[str]
     needs_reason: bool = False
+    # 退回: a 本行审核意见 is itself a reason (the overall reason OR at least one line comment)
+    line_comment_is_reason: bool = False
 
 
 EDITABLE = frozenset({S.DRAFT, S.RETURNED})
@@ -46,9 +49,18 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             "head_return", "退回填报人", frozenset({S.PENDING_HEAD}), HEAD, needs_reason=True
         ),
-        Transition("return", "退回", frozenset({S.SUBMITTED}), FINANCE, needs_reason=True),
+        Transition(
+            "return",
+            "退回",
+            frozenset({S.SUBMITTED}),
+            FINANCE,
+            needs_reason=True,
+            line_comment_is_reason=True,
+        ),
         Transition("approve", "审核通过", frozenset({S.SUBMITTED}), FINANCE),
         Transition("reopen", "重新打开", frozenset({S.APPROVED}), FINANCE, needs_reason=True),
+        # until finance acts (退回 or 审核通过 change the state), any unit user may take it back
+        Transition("withdraw", "撤回", frozenset({S.PENDING_HEAD, S.SUBMITTED}), UNIT),
     )
 }
 
@@ -67,12 +79,17 @@ def target_state(transition: Transition, *, require_head: bool, by_head: bool) -
         "return": S.RETURNED,
         "approve": S.APPROVED,
         "reopen": S.RETURNED,
+        "withdraw": S.DRAFT,
     }[transition.name]
 
 
 def may(user, name: str, form) -> bool:
     transition = TRANSITIONS[name]
-    return form.state in transition.sources and acts_as(user, transition.roles, form.department_id)
+    return (
+        form.state in transition.sources
+        and acts_as(user, transition.roles, form.department_id)
+        and (name != "withdraw" or withdraw_refusal(form) is None)
+    )
 
 
 def allowed(user, form) -> list[Transition]:
@@ -80,8 +97,9 @@ def allowed(user, form) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if may(user, t.name, form)]
 
 
-def check(user, name: str, form, reason: str = "") -> Transition:
-    """Raise WorkflowError with a Chinese message unless the transition is allowed."""
+def check(user, name: str, form, reason: str = "", *, line_comments: bool = False) -> Transition:
+    """Raise WorkflowError with a Chinese message unless the transition is allowed.
+    `line_comments`: the action carries at least one 本行审核意见 (a reason for 退回)."""
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise WorkflowError("未知的操作。")
@@ -91,9 +109,48 @@ def check(user, name: str, form, reason: str = "") -> Transition:
         raise WorkflowError(
             f"表单当前状态为“{form.get_state_display()}”，不能执行“{transition.label}”。"
         )
+    if name == "withdraw" and (refusal := withdraw_refusal(form)):
+        raise WorkflowError(refusal)
     if transition.needs_reason and not reason.strip():
-        raise WorkflowError(f"“{transition.label}”须填写原因或意见。")
+        if not transition.line_comment_is_reason:
+            raise WorkflowError(f"“{transition.label}”须填写原因或意见。")
+        if not line_comments:
+            raise WorkflowError(f"“{transition.label}”须填写退回原因，或至少填写一条本行审核意见。")
     return transition
+
+
+def withdraw_refusal(form, today: datetime.date | None = None) -> str | None:
+    """Why the unit may not 撤回 this form although finance has not acted (Chinese), or None: a
+    self-evaluation past its deadline would land in 草稿 where it can be neither edited nor
+    submitted again, so it stays with finance (who may return it)."""
+    if isinstance(form, TargetSheet):
+        return None
+    deadline = deadline_of(form)
+    if deadline is not None and (today or timezone.localdate()) > deadline:
+        return (
+            f"已过填报截止日期（{deadline:%Y年%m月%d日}），撤回后将不能再修改和提交，"
+            "因此不能撤回；如需修改请联系财政部门退回或延期。"
+        )
+    return None
+
+
+def submit_confirmation(user, form) -> str:
+    """What 提交审核 asks before it sends the form (Chinese): what is locked, who acts next,
+    and that the unit may still 撤回 it until finance acts."""
+    kind = "绩效目标" if isinstance(form, TargetSheet) else "绩效自评"
+    if form.year.require_head_confirmation and not can_act(user, Role.HEAD, form.department_id):
+        after = "先由单位负责人确认送审，再由财政部门审核人审核"
+    else:
+        after = "由财政部门审核人审核"
+    locked = (
+        "年度总体目标和全部绩效指标"
+        if kind == "绩效目标"
+        else "全年执行数、各指标的实际完成值、得分、偏差原因和说明文字"
+    )
+    return (
+        f"提交后，本{kind}的{locked}将被锁定，不能再修改；下一步{after}。\n"
+        "在财政部门退回或审核通过之前，您可以“撤回”本表，改回草稿后修改。\n确定提交审核吗？"
+    )
 
 
 def can_edit(user, form) -> bool:

@@ -437,15 +437,16 @@ def evaluation_transition(
         raise workflow.WorkflowError(refusal)
     with transaction.atomic():
         review_changes = {}
+        line_comments = {pk: c for pk, (_, c) in (reviews or {}).items() if c}
         if reviews and action in ("return", "approve"):
-            workflow.check(user, action, evaluation, reason)
+            workflow.check(user, action, evaluation, reason, line_comments=bool(line_comments))
             review_changes = _record_reviews(evaluation, reviews)
         form_transition(
             form=evaluation,
             user=user,
             action=action,
             reason=reason,
-            line_comments={pk: c for pk, (_, c) in (reviews or {}).items() if c},
+            line_comments=line_comments,
             validate=evaluation_validate,
             version=version,
             audit_changes={"results": review_changes} if review_changes else None,
@@ -457,6 +458,21 @@ def evaluation_transition(
             evaluation.snapshot, evaluation.snapshot_hash = None, ""
             SelfEvaluation.objects.filter(pk=evaluation.pk).update(snapshot=None, snapshot_hash="")
     return evaluation
+
+
+def evaluation_review_preview(
+    evaluation: SelfEvaluation,
+    results: list[IndicatorResult],
+    reviews: dict[int, tuple[Decimal | None, str]],
+) -> dict:
+    """The 审核总分 and its grade that the typed 审核得分 (`reviews`, as `parse_reviews` reads
+    them; a line left blank counts its self score) would give, computed as a return or approval
+    stores it (`evaluation_compute`). Nothing is written: the reviewer's live total."""
+    for result in results:
+        result.review_score = reviews.get(result.id, (None, ""))[0]
+    funds = funds_of(evaluation, budget_of(evaluation))
+    evaluation_compute(evaluation, results, funds, policy_for(evaluation.year))
+    return {"review_total": evaluation.review_total_score, "review_grade": evaluation.review_grade}
 
 
 def evaluation_freeze(evaluation: SelfEvaluation) -> None:

@@ -7,9 +7,10 @@ from django.utils import timezone
 from budgets.access import Role, can_act
 from core.audit import audit_record
 from core.errors import UserError
+from core.models import AuditLog
 
 from .. import workflow
-from ..models import FormState, SelfEvaluation, TargetSheet
+from ..models import FormState, LineComment, SelfEvaluation, TargetSheet
 
 
 class FormProblems(UserError):
@@ -65,7 +66,7 @@ def form_transition(
     transition (a reviewer's scores) go into its one audit record. `version`: the version the
     user saw; pages always pass it (views refuse an action without one), None means the version
     of `form` as loaded by the caller (imports, a submit right after the same request's save)."""
-    transition = workflow.check(user, action, form, reason)
+    transition = workflow.check(user, action, form, reason, line_comments=bool(line_comments))
     if action == "submit" and validate is not None:
         validate(form)
     old_state = form.state
@@ -86,6 +87,7 @@ def form_transition(
         bump_version(form, form.version if version is None else version, **changes)
         if action in ("return", "approve"):
             _set_line_comments(form, line_comments or {})
+            _keep_line_comments(form, user, transition.label, line_comments or {})
         elif action == "submit":
             # a new round of review starts clean; earlier line comments stay in the history
             _set_line_comments(form, {})
@@ -105,6 +107,38 @@ def form_transition(
 
 def kind_of(form) -> str:
     return "targets" if isinstance(form, TargetSheet) else "evaluation"
+
+
+def _keep_line_comments(form, user, label: str, comments: dict[int, str]) -> None:
+    """Keep this round's 本行审核意见 (LineComment) so later rounds still show them. The round is
+    finance's: 1 + the 退回 and 审核通过 already audited on this form (a submission the unit
+    withdrew before finance acted is no round)."""
+    if not comments:
+        return
+    decided = AuditLog.objects.filter(
+        object_type=form._meta.label,
+        object_id=str(form.pk),
+        action__in=[
+            f"{LABELS[kind_of(form)]}·{workflow.TRANSITIONS[name].label}"
+            for name in ("return", "approve")
+        ],
+    ).count()
+    if isinstance(form, TargetSheet):
+        indicators = dict(form.indicators.filter(pk__in=comments).values_list("pk", "pk"))
+    else:
+        indicators = dict(form.results.filter(pk__in=comments).values_list("pk", "indicator_id"))
+    LineComment.objects.bulk_create(
+        LineComment(
+            kind=kind_of(form),
+            indicator_id=indicators[pk],
+            round=decided + 1,
+            action=label,
+            author=user if getattr(user, "is_authenticated", False) else None,
+            text=text.strip(),
+        )
+        for pk, text in comments.items()
+        if pk in indicators and text.strip()
+    )
 
 
 def _set_line_comments(form, comments: dict[int, str]) -> None:

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from core.http import keyed_ids, optional_id, optional_int
 
-from .. import services
+from .. import services, workflow
+from ..models import LineComment, TargetSheet
 
 
 def _home(request, *args, **kwargs) -> str:
@@ -51,3 +52,17 @@ def _jsonable(value):
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def _crumbs(user, form) -> list[tuple[str, str]]:
+    """The form page's breadcrumbs, after 首页, as (label, link or ""): finance (and an
+    administrator) came from 审核工作台 and goes back to it, filtered to the form's year and
+    kind; the unit came from its home page."""
+    kind = "targets" if isinstance(form, TargetSheet) else "evaluation"
+    finance = workflow.acts_as(user, workflow.FINANCE, form.department_id) and (
+        user.is_superuser or not workflow.acts_as(user, workflow.UNIT, form.department_id)
+    )
+    if finance:
+        queue = f"{reverse('review_queue')}?year={form.year.year}&kind={kind}"
+        return [("审核工作台", queue), (LineComment.Kind(kind).label, ""), (form.title, "")]
+    return [("绩效目标申报" if kind == "targets" else "绩效自评", ""), (form.title, "")]

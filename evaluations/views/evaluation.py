@@ -21,7 +21,7 @@ from ..forms import (
     qualitative_choices,
 )
 from ..funds import evaluation_funds
-from .common import _evidence_of, _jsonable, _seen_version
+from .common import _crumbs, _evidence_of, _jsonable, _seen_version
 
 
 @login_required
@@ -29,7 +29,7 @@ def evaluation(request, pk: int):
     evaluation = selectors.evaluation_for(request.user, pk)
     results = services.results_of(evaluation)
     refusal = services.editing_refusal(request.user, evaluation)
-    posted, errors, problems = None, {}, None
+    posted, errors, problems, reviewed = None, {}, None, None
     if request.method == "POST":
         action = request.POST.get("action", "save")
         version = optional_int(request.POST.get("version"), "版本")
@@ -67,6 +67,8 @@ def evaluation(request, pk: int):
                 messages.success(request, f"已延期至{until:%Y年%m月%d日}。")
                 return redirect("evaluation", pk=evaluation.pk)
             elif action in workflow.TRANSITIONS:
+                # whatever happens, a refusal shows the reviewer's typed scores and comments again
+                reviewed = request.POST
                 reviews, errors = parse_reviews(request.POST, results)
                 if not errors:
                     services.evaluation_transition(
@@ -102,13 +104,18 @@ def evaluation(request, pk: int):
     return render(
         request,
         "evaluations/evaluation.html",
-        _evaluation_context(request, evaluation, results, refusal, posted, errors, problems),
+        _evaluation_context(
+            request, evaluation, results, refusal, posted, errors, problems, reviewed
+        ),
     )
 
 
-def _evaluation_context(request, evaluation, results, refusal, posted, errors, problems):
+def _evaluation_context(request, evaluation, results, refusal, posted, errors, problems, reviewed):
+    """`posted`: the clerk's values of a refused save; `reviewed`: the POST of a refused
+    workflow action (审核得分, 本行审核意见 and the reason are shown as typed, not as stored)."""
     typed = {line.id: line for line in posted.results} if posted else {}
     evidence = selectors.evidence_by_result(evaluation)
+    earlier = selectors.earlier_line_comments(evaluation)
     lines = []
     for result in results:
         line = typed.get(result.id)
@@ -122,6 +129,13 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
                 "score": request.POST.get(f"score-{result.id}", "") if line else result.score,
                 "reason": line.deviation_reason if line else result.deviation_reason,
                 "auto": result.score is None or result.score == result.suggested_score,
+                "review": reviewed.get(f"review-{result.id}", "")
+                if reviewed
+                else result.review_score,
+                "comment": reviewed.get(f"line-{result.id}", "")
+                if reviewed
+                else result.review_comment,
+                "earlier": earlier.get(result.indicator_id, []),
                 "errors": [
                     errors[k]
                     for k in (
@@ -164,7 +178,15 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         "editable": refusal is None,
         "refusal": refusal if workflow.can_edit(request.user, evaluation) else None,
         "deadline": workflow.deadline_of(evaluation),
-        "actions": [t for t in workflow.allowed(request.user, evaluation) if t.name != "submit"],
+        "actions": [
+            t
+            for t in workflow.allowed(request.user, evaluation)
+            if t.name not in ("submit", "withdraw")
+        ],
+        "can_withdraw": workflow.may(request.user, "withdraw", evaluation),
+        "submit_confirmation": workflow.submit_confirmation(request.user, evaluation),
+        "typed_reason": reviewed.get("reason", "") if reviewed else "",
+        "crumbs": _crumbs(request.user, evaluation),
         "can_review": workflow.may(request.user, "approve", evaluation),
         "can_extend": workflow.extend_refusal(request.user, evaluation) is None,
         "levels": qualitative_choices(),
@@ -180,6 +202,11 @@ def evaluation_preview(request, pk: int):
     nothing; the rules stay in the scoring module, not in JavaScript."""
     evaluation = selectors.evaluation_for(request.user, pk)
     results = services.results_of(evaluation)
+    if request.POST.get("mode") == "review":  # the reviewer's live 审核总分 (review.js)
+        reviews, errors = parse_reviews(request.POST, results)
+        preview = services.evaluation_review_preview(evaluation, results, reviews)
+        preview["errors"] = errors
+        return JsonResponse(_jsonable(preview), json_dumps_params={"ensure_ascii": False})
     data, errors = parse_evaluation_post(
         request.POST, results, with_funds=bool(evaluation.project_id)
     )

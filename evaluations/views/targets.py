@@ -13,7 +13,7 @@ from ..forms import (
     category_map,
 )
 from ..models import FormState
-from .common import _line_comments, _seen_version
+from .common import _crumbs, _line_comments, _seen_version
 
 
 @login_required
@@ -73,8 +73,8 @@ def target_sheet(request, pk: int):
             )
         if action not in workflow.TRANSITIONS:
             raise BadParameter("未知的操作。")
-        # a refused or stale transition (WorkflowError, FormConflict) rises to UserErrorMiddleware:
-        # the message and this page again; only a refused submission shows its problems here
+        # a refused or stale transition shows this page again with the message and what the
+        # reviewer typed (本行审核意见, reason): nothing typed is lost
         try:
             services.target_sheet_transition(
                 sheet=sheet,
@@ -89,6 +89,14 @@ def target_sheet(request, pk: int):
         except services.FormProblems as error:
             problems = error
             messages.error(request, "尚不能提交，请按提示修改：")
+        except (services.FormConflict, workflow.WorkflowError) as error:
+            messages.error(request, f"{error}（您填写的审核意见已保留。）")
+            sheet = selectors.target_sheet_for(request.user, pk)
+            editable = workflow.can_edit(request.user, sheet)
+            form, formset = _target_forms(sheet, categories)
+            return _render_targets(
+                request, sheet, categories, form, formset, editable, None, reviewed=request.POST
+            )
     form, formset = _target_forms(sheet, categories, problems)
     return _render_targets(request, sheet, categories, form, formset, editable, problems)
 
@@ -177,9 +185,18 @@ def _rows_from(formset) -> list:
     return rows
 
 
-def _render_targets(request, sheet, categories, form, formset, editable, problems):
+def _render_targets(request, sheet, categories, form, formset, editable, problems, reviewed=None):
+    """`reviewed`: the POST of a refused workflow action, whose comments are shown as typed."""
     level1 = [c for c in categories.values() if c.parent_id is None]
     rights = services.adjustment_rights(request.user, sheet)
+    indicators = selectors.indicators_of(sheet)
+    earlier = selectors.earlier_line_comments(sheet)
+    for indicator in indicators:
+        indicator.typed_comment = reviewed.get(f"line-{indicator.id}", "") if reviewed else ""
+        indicator.earlier_comments = earlier.get(indicator.id, [])
+    for row_form in formset.forms:  # the grid's rows as loaded (a re-shown POST has none)
+        if indicator := getattr(row_form, "indicator", None):
+            indicator.earlier_comments = earlier.get(indicator.id, [])
     return render(
         request,
         "evaluations/target_sheet.html",
@@ -191,10 +208,18 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
             "problems": problems,
             "level1": level1,
             "level2": [c for c in categories.values() if c.parent_id is not None],
-            "actions": [t for t in workflow.allowed(request.user, sheet) if t.name != "submit"],
+            "actions": [
+                t
+                for t in workflow.allowed(request.user, sheet)
+                if t.name not in ("submit", "withdraw")
+            ],
+            "can_withdraw": workflow.may(request.user, "withdraw", sheet),
+            "submit_confirmation": workflow.submit_confirmation(request.user, sheet),
+            "typed_reason": reviewed.get("reason", "") if reviewed else "",
+            "crumbs": _crumbs(request.user, sheet),
             "can_return": workflow.may(request.user, "return", sheet),
             "history": selectors.history(sheet),
-            "indicators": selectors.indicators_of(sheet),
+            "indicators": indicators,
             "adjustments": selectors.adjustments_of(sheet),
             "can_request_adjustment": rights.may_request,
             "can_decide_adjustment": rights.may_decide,

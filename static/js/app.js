@@ -4,6 +4,13 @@ document.addEventListener("change", (event) => {
   if (el.matches("select[data-autosubmit]")) el.form.submit();
 });
 
+// Buttons that lock or unlock a form (提交审核, 撤回) ask first, saying what will happen. A "no"
+// cancels the click before the form is submitted: the page, and everything typed, stays as is.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});
+
 // Nothing typed is lost, even when the session times out before a save: forms marked
 // data-draft-key keep their typed values in this browser. The stored copy carries the form's
 // version; once the server has saved (the version went up) it is dropped, otherwise the next

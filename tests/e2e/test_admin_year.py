@@ -103,6 +103,7 @@ def test_a_year_created_in_the_admin_takes_targets(page: Page, login, screenshot
     )
     expect(page.locator("#weight-total")).to_have_text("90.00")
     screenshot(page, f"{SHOTS}-02-target-grid")
+    page.once("dialog", lambda dialog: dialog.accept())  # 提交审核 asks first (issue 14)
     page.get_by_role("button", name="提交审核").click()
     expect(page.locator(".form-head .state")).to_have_text("已提交")
     expect(page.locator(".messages")).to_contain_text("已提交，等待审核。")

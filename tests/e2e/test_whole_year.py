@@ -121,6 +121,8 @@ def level2_offered(row: Locator) -> Locator:
 
 
 def submit_form(page: Page) -> None:
+    """提交审核 asks first what will be locked (issue 14); the clerk says yes."""
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="提交审核").click()
 
 

@@ -3,8 +3,9 @@ pages (HTTP POST), against a table written here independently of evaluations/wor
 
 Roles: 单位填报人 (clerk), 单位负责人 (head) of the unit, 财政审核人 (reviewer) assigned to its
 主管部门, and an administrator (who may act in every role). Actions: save (edit the values) and
-the six transitions. Every cell starts from the form put into the state; an allowed cell must
-reach the expected state (and leave one audit record), a refused one must change nothing.
+the seven transitions (撤回 included). Every cell starts from the form put into the state; an
+allowed cell must reach the expected state (and leave one audit record), a refused one must change
+nothing.
 """
 
 from decimal import Decimal
@@ -32,7 +33,7 @@ D = Decimal
 
 STATES = [S.DRAFT, S.PENDING_HEAD, S.SUBMITTED, S.RETURNED, S.APPROVED]
 ROLES = ["clerk", "head", "reviewer", "admin"]
-ACTIONS = ["save", "submit", "confirm", "head_return", "return", "approve", "reopen"]
+ACTIONS = ["save", "submit", "confirm", "head_return", "return", "approve", "reopen", "withdraw"]
 
 UNIT = {"clerk", "head", "admin"}
 HEAD = {"head", "admin"}
@@ -46,6 +47,8 @@ EXPECTED: dict[str, tuple[set[str], set[str], str | None]] = {
     "return": ({S.SUBMITTED}, FINANCE, S.RETURNED),
     "approve": ({S.SUBMITTED}, FINANCE, S.APPROVED),
     "reopen": ({S.APPROVED}, FINANCE, S.RETURNED),
+    # 撤回: the unit takes its form back while finance has not acted (issue 14)
+    "withdraw": ({S.PENDING_HEAD, S.SUBMITTED}, UNIT, S.DRAFT),
 }
 
 

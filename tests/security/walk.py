@@ -309,6 +309,7 @@ def _sheet_posts(v: Victim, t: Target) -> list[dict]:
         {"action": "return", "reason": "攻击者退回", "version": sheet.version},
         {"action": "submit"},
         {"action": "reopen", "reason": "攻击者重开"},
+        {"action": "withdraw", "version": sheet.version},
         {
             "action": "save",
             "overall_goal": "被攻击者改写",
@@ -330,6 +331,7 @@ def _evaluation_posts(v: Victim, t: Target) -> list[dict]:
         {"action": "submit", "version": evaluation.version},
         {"action": "approve", "version": evaluation.version},
         {"action": "return", "reason": "攻击者退回"},
+        {"action": "withdraw", "version": evaluation.version},
         {"action": "extend", "until": "2099-12-31", "reason": "攻击者延期"},
     ]
 

@@ -49,19 +49,36 @@ def titles(context):
 
 def test_reviewer_sees_only_assigned_departments(client, tree, forms):
     client.force_login(member(tree["bureau"], Role.REVIEWER))
-    context = get(client)
+    context = get(client, state="")
     assert "项目d" not in " ".join(titles(context))
     assert context["counts"]["submitted"] == 2  # sheet c, evaluation a
-    assert context["overdue"] == 1  # evaluation b: draft after the deadline
+    assert context["overdue"] == context["overdue_all"] == 1  # evaluation b: draft, too late
+
+
+def test_queue_opens_on_what_waits_and_an_explicit_state_wins(client, tree, forms):
+    """Without a 状态 in the address: the submitted forms only, the other states still counted;
+    an explicit state (or 全部状态: an empty one) wins."""
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    context = get(client)
+    assert context["filters"]["state"] == "submitted"
+    assert titles(context) == ["绩效目标:项目c", "绩效自评:项目a"]
+    assert context["counts"]["approved"] == 2 and context["counts"]["draft"] == 1
+    assert context["overdue"] == 0 and context["overdue_all"] == 1  # b is a draft
+    assert len(titles(get(client, state=""))) == 5
+    assert titles(get(client, state="draft")) == ["绩效自评:项目b"]
+    page = client.get(reverse("review_queue"), {"year": 2025}).content.decode()
+    assert 'id="all-states"' in page and "state=&amp;overdue=1" in page
 
 
 @pytest.mark.parametrize(
     "params,expected",
     [
-        ({"kind": "evaluation"}, ["绩效自评:项目a", "绩效自评:项目b"]),
+        ({"kind": "evaluation", "state": ""}, ["绩效自评:项目a", "绩效自评:项目b"]),
+        ({"kind": "evaluation"}, ["绩效自评:项目a"]),
         ({"state": "submitted"}, ["绩效目标:项目c", "绩效自评:项目a"]),
-        ({"grade": "优"}, ["绩效自评:项目a"]),
-        ({"overdue": "1"}, ["绩效自评:项目b"]),
+        ({"grade": "优", "state": ""}, ["绩效自评:项目a"]),
+        ({"overdue": "1", "state": ""}, ["绩效自评:项目b"]),
+        ({"overdue": "1"}, []),  # nothing waiting for finance is late: only the unit is
         ({"kind": "targets", "state": "approved"}, ["绩效目标:项目a", "绩效目标:项目b"]),
     ],
 )
@@ -72,7 +89,7 @@ def test_filters(client, tree, forms, params, expected):
 
 def test_department_filter_and_sort(client, tree, forms):
     client.force_login(member(tree["bureau"], Role.REVIEWER))
-    context = get(client, department=str(tree["centre"].pk), sort="score")
+    context = get(client, department=str(tree["centre"].pk), sort="score", state="")
     assert titles(context) == ["绩效目标:项目a", "绩效自评:项目a"]
     assert get(client, sort="nonsense", state="bogus")["rows"]
 
@@ -165,17 +182,3 @@ def test_pages_are_sorted_across_both_kinds(client, tree, fiscal_year, monkeypat
     SelfEvaluation.objects.filter(project__name="项目2").update(total_score=Decimal("80"))
     first = get(client, sort="score")["rows"][0]  # scored first; sheets have no score
     assert (first.kind, first.form.title, first.form.total_score) == ("evaluation", "项目2", 80)
-
-
-def test_home_lists_the_first_waiting_forms_and_counts_them_all(client, tree, fiscal_year):
-    from evaluations import selectors
-
-    for n in range(selectors.HOME_QUEUE_SIZE + 2):
-        project = ProjectFactory(department=tree["centre"], year=fiscal_year, code=f"H{n}")
-        TargetSheetFactory(project=project, state=FormState.SUBMITTED, submitted_at=timezone.now())
-    client.force_login(member(tree["bureau"], Role.REVIEWER))
-    response = client.get(reverse("home"), {"year": 2025})
-    queue = response.context["queue"]
-    assert len(queue["waiting"]) == selectors.HOME_QUEUE_SIZE
-    assert queue["total"] == queue["counts"]["submitted"] == selectors.HOME_QUEUE_SIZE + 2
-    assert "state=submitted" in response.content.decode()

@@ -114,8 +114,8 @@ def _unit(fiscal_year: FiscalYear, clerk: frozenset, head: frozenset, today) -> 
     if clerk:
         mine = [f for f in forms if f.department_id in clerk]
         sections += [
-            _to_fill(fiscal_year, clerk, [f for f in mine if f.state == FormState.DRAFT], today),
             _returned([f for f in mine if f.state == FormState.RETURNED], today),
+            _to_fill(fiscal_year, clerk, [f for f in mine if f.state == FormState.DRAFT], today),
             _decided(fiscal_year, clerk),
         ]
     if head:
@@ -221,7 +221,7 @@ def _start_entry(title: str, fields: dict, owner, fiscal_year, today) -> tuple[t
     """A form not started: its target sheet, or (targets approved) its self-evaluation."""
     if not _has_sheet(owner):
         entry = Entry(title, start=("target_sheet_start", fields), tag="绩效目标", note="未开始")
-        return (2, datetime.date.max, title), entry
+        return (2, datetime.date.max, 1, title), entry
     deadline = fiscal_year.evaluation_deadline
     note, late = _deadline_note(deadline, today)
     entry = Entry(
@@ -231,7 +231,7 @@ def _start_entry(title: str, fields: dict, owner, fiscal_year, today) -> tuple[t
         note=" · ".join(filter(None, ["未开始", note])),
         late=late,
     )
-    return (0 if late else 1, deadline or datetime.date.max, title), entry
+    return (0 if late else 1, deadline or datetime.date.max, 1, title), entry
 
 
 def _has_sheet(owner) -> bool:
@@ -246,9 +246,11 @@ def _has_sheet(owner) -> bool:
 
 
 def _order(form, deadline, late) -> tuple:
+    """Self-evaluations first, the most overdue or nearest deadline first; a form already started
+    before one not started; then target sheets."""
     if isinstance(form, SelfEvaluation):
-        return (0 if late else 1, deadline or datetime.date.max, form.title)
-    return (2, datetime.date.max, form.title)
+        return (0 if late else 1, deadline or datetime.date.max, 0, form.title)
+    return (2, datetime.date.max, 0, form.title)
 
 
 def _returned(forms: list, today) -> Section:

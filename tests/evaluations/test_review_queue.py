@@ -182,3 +182,45 @@ def test_pages_are_sorted_across_both_kinds(client, tree, fiscal_year, monkeypat
     SelfEvaluation.objects.filter(project__name="项目2").update(total_score=Decimal("80"))
     first = get(client, sort="score")["rows"][0]  # scored first; sheets have no score
     assert (first.kind, first.form.title, first.form.total_score) == ("evaluation", "项目2", 80)
+
+
+def test_adjustments_are_their_own_kind(client, tree, forms, fiscal_year):
+    """目标调整 requests: counted apart, waiting ones among what waits (as 已提交), a filter of
+    their own, each row leading to the request on its target sheet; another reviewer's
+    departments' requests are not shown."""
+    from evaluations.models import TargetAdjustment, TargetSheet
+    from tests.factories import IndicatorFactory
+
+    made = {}
+    for key, state in [
+        ("a", TargetAdjustment.State.REJECTED),
+        ("b", TargetAdjustment.State.PENDING),
+        ("d", TargetAdjustment.State.PENDING),
+    ]:
+        sheet = TargetSheet.objects.get(project__name=f"项目{key}")
+        made[key] = TargetAdjustment.objects.create(
+            indicator=IndicatorFactory(sheet=sheet, name=f"指标{key}"),
+            old_value="1",
+            new_value="2",
+            reason="调整",
+            state=state,
+        )
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    context = get(client)
+    assert context["adjustments"] == {"pending": 1, "approved": 0, "rejected": 1}
+    assert context["counts"]["submitted"] == 2  # forms only
+    assert titles(context) == ["目标调整:项目b", "绩效目标:项目c", "绩效自评:项目a"]
+    only = get(client, kind="adjustment")
+    (row,) = only["rows"]
+    assert (row.adjustment.pk, row.adjustment.indicator.name) == (made["b"].pk, "指标b")
+    assert row.adjustment.get_state_display() == "待审批"
+    assert titles(get(client, kind="adjustment", state="returned")) == ["目标调整:项目a"]
+    assert len(get(client, kind="adjustment", state="")["rows"]) == 2
+    assert titles(get(client, kind="adjustment", department=str(tree["centre"].pk))) == []
+    page = client.get(reverse("review_queue"), {"year": 2025, "kind": "adjustment"})
+    sheet_url = reverse("target_sheet", args=[made["b"].indicator.sheet_id])
+    assert f'href="{sheet_url}#adjustment-{made["b"].pk}"' in page.content.decode()
+    # and on the sheet: the request, with the reviewer's decision buttons, at that anchor
+    sheet_page = client.get(sheet_url).content.decode()
+    assert f'id="adjustment-{made["b"].pk}"' in sheet_page
+    assert 'value="adjust_approve"' in sheet_page

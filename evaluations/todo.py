@@ -133,7 +133,7 @@ def _unit(fiscal_year: FiscalYear, clerk: frozenset, head: frozenset, today) -> 
                         url=_form_url(f),
                         tag=_kind(f),
                         note=f"{f.department.name}"
-                        + (f" · {f.submitted_at:%Y-%m-%d} 提交" if f.submitted_at else ""),
+                        + (f" · {_local(f.submitted_at):%Y-%m-%d} 提交" if f.submitted_at else ""),
                     )
                     for f in waiting
                 ],
@@ -296,7 +296,8 @@ def _decided(fiscal_year: FiscalYear, ids: frozenset) -> Section:
                 f"{sheet.title} · {a.indicator.name}：{a.old_value} → {a.new_value}",
                 url=reverse("target_sheet", args=[sheet.pk]) + f"#adjustment-{a.pk}",
                 tag="目标调整",
-                note=f"{verdict}（{a.decided_at:%Y-%m-%d}）" + (f"：{comment}" if comment else ""),
+                note=f"{verdict}（{_local(a.decided_at):%Y-%m-%d}）"
+                + (f"：{comment}" if comment else ""),
                 late=a.state == TargetAdjustment.State.REJECTED,
             )
         )
@@ -332,7 +333,7 @@ def _reviewer(user, fiscal_year: FiscalYear) -> list[Section]:
                     f"{row.form.title} · 指标：{a.indicator.name}",
                     url=reverse("target_sheet", args=[row.form.pk]) + f"#adjustment-{a.pk}",
                     tag="目标调整",
-                    note=f"{row.form.department.name} · {since:%Y-%m-%d %H:%M} 申请",
+                    note=f"{row.form.department.name} · {_local(since):%Y-%m-%d %H:%M} 申请",
                 )
             )
         else:
@@ -344,7 +345,10 @@ def _reviewer(user, fiscal_year: FiscalYear) -> list[Section]:
                     note=" · ".join(
                         filter(
                             None,
-                            [row.form.department.name, since and f"{since:%Y-%m-%d %H:%M} 提交"],
+                            [
+                                row.form.department.name,
+                                since and f"{_local(since):%Y-%m-%d %H:%M} 提交",
+                            ],
                         )
                     ),
                 )
@@ -408,6 +412,11 @@ def _years_not_set_up() -> Section:
 
 def _limited(key: str, title: str, entries: list[Entry], more_url: str = "") -> Section:
     return Section(key, title, entries[:LIMIT], total=len(entries), more_url=more_url)
+
+
+def _local(moment: datetime.datetime) -> datetime.datetime:
+    """A stored time as the users read it (the site's time zone, as the templates show it)."""
+    return timezone.localtime(moment)
 
 
 def _kind(form) -> str:

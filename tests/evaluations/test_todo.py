@@ -170,6 +170,8 @@ def test_reviewer_sees_overdue_then_the_longest_waiting(tree, year):
     assert [e.text for e in review.entries] == ["旧", "调整 · 指标：接听量", "新"]
     assert review.entries[1].url.endswith(f"#adjustment-{adjustment.pk}")
     assert review.summary == "表单 2 份，目标调整 1 项" and review.total == 3
+    # times as the users read them (the site's time zone), not as stored (UTC)
+    assert review.entries[2].note.endswith(f"{timezone.localtime(now):%Y-%m-%d %H:%M} 提交")
 
 
 def test_admin_sees_years_not_set_up_and_failed_jobs(tree, fiscal_year):

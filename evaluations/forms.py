@@ -231,6 +231,8 @@ class ReviewFilters(forms.Form):
         "sort": "submitted",
     }
 
+    FILTERS = ("kind", "state", "department", "grade", "overdue")
+
     def clean_department(self) -> int | None:
         return optional_id(self.cleaned_data["department"], "单位")
 
@@ -239,12 +241,13 @@ class ReviewFilters(forms.Form):
 
     def values(self) -> dict:
         """Every filter, valid or its default (the keyword arguments of selectors.review_list).
-        Without a 状态 in the address the queue opens on what waits for finance (已提交); an
-        explicit one wins, an empty one (全部状态) shows every state."""
+        An address without any filter (the menu's link) opens on what waits for finance
+        (已提交); any filter in the address wins, and a 状态 left out or empty (全部状态) is
+        every state — a link to the forms behind a figure (绩效看板) shows all of them."""
         self.is_valid()
         values = {
             name: self.cleaned_data.get(name) or default for name, default in self.DEFAULTS.items()
         }
-        if "state" not in self.data:
+        if not any(name in self.data for name in self.FILTERS):
             values["state"] = FormState.SUBMITTED.value
         return values

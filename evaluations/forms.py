@@ -19,7 +19,7 @@ from .models import (
     IndicatorCategory,
     IndicatorResult,
 )
-from .selectors import QUEUE_SORTS
+from .selectors import QUEUE_KINDS, QUEUE_SORTS
 from .services import EvaluationInput, ResultInput
 
 
@@ -215,9 +215,7 @@ class ReviewFilters(forms.Form):
     a hand-edited address) shows everything for that filter, as a blank choice does; a 单位 that
     is not an id is a bad request (400), one no row can have "not found" (404), as everywhere."""
 
-    kind = forms.ChoiceField(
-        choices=[("", "全部"), ("targets", "绩效目标"), ("evaluation", "绩效自评")], required=False
-    )
+    kind = forms.ChoiceField(choices=[("", "全部"), *QUEUE_KINDS.items()], required=False)
     state = forms.ChoiceField(choices=[("", "全部"), *FormState.choices], required=False)
     department = forms.CharField(required=False)
     grade = forms.ChoiceField(choices=[("", "全部"), *Grade.choices], required=False)
@@ -233,6 +231,8 @@ class ReviewFilters(forms.Form):
         "sort": "submitted",
     }
 
+    FILTERS = ("kind", "state", "department", "grade", "overdue")
+
     def clean_department(self) -> int | None:
         return optional_id(self.cleaned_data["department"], "单位")
 
@@ -240,8 +240,14 @@ class ReviewFilters(forms.Form):
         return self.data.get("overdue") == "1"
 
     def values(self) -> dict:
-        """Every filter, valid or its default (the keyword arguments of selectors.review_list)."""
+        """Every filter, valid or its default (the keyword arguments of selectors.review_list).
+        An address without any filter (the menu's link) opens on what waits for finance
+        (已提交); any filter in the address wins, and a 状态 left out or empty (全部状态) is
+        every state — a link to the forms behind a figure (绩效看板) shows all of them."""
         self.is_valid()
-        return {
+        values = {
             name: self.cleaned_data.get(name) or default for name, default in self.DEFAULTS.items()
         }
+        if not any(name in self.data for name in self.FILTERS):
+            values["state"] = FormState.SUBMITTED.value
+        return values

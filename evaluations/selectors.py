@@ -152,21 +152,6 @@ def _reviewable(model, user, fiscal_year: FiscalYear):
     return queryset.filter(department_id__in=access.by_role.get(Role.REVIEWER, frozenset()))
 
 
-HOME_QUEUE_SIZE = 20
-
-
-def review_queue(user, fiscal_year: FiscalYear) -> dict:
-    """For the reviewer's home: the first forms waiting (submitted, oldest first), how many wait,
-    and counts per state over their departments. The review queue's two queries, whatever the
-    size; the page links to the queue for the rest."""
-    result = review_list(user, fiscal_year, state=FormState.SUBMITTED)
-    waiting = []
-    for row in result["rows"][:HOME_QUEUE_SIZE]:
-        row.form.kind = row.kind
-        waiting.append(row.form)
-    return {"waiting": waiting, "total": result["rows"].count(), "counts": result["counts"]}
-
-
 def target_sheet_for(user, pk: int) -> TargetSheet:
     """One target sheet the user may see (404 otherwise)."""
     return get_visible_or_404(
@@ -181,20 +166,41 @@ def evaluation_for(user, pk: int) -> SelfEvaluation:
     )
 
 
+QUEUE_KINDS = {"targets": "绩效目标", "evaluation": "绩效自评", "adjustment": "目标调整"}
+# q_kind of each part of the queue's UNION (also the tie-break order)
+_KIND_CODES = {"targets": 0, "evaluation": 1, "adjustment": 2}
+
+# A 目标调整 in the queue's state filter and counts: waiting for finance reads as 已提交, its
+# decisions as 已审核 (同意) and 已退回 (驳回); its own words are shown on the row.
+ADJUSTMENT_AS_FORM_STATE = {
+    TargetAdjustment.State.PENDING: FormState.SUBMITTED,
+    TargetAdjustment.State.APPROVED: FormState.APPROVED,
+    TargetAdjustment.State.REJECTED: FormState.RETURNED,
+}
+
+
 @dataclass
 class QueueRow:
-    kind: str  # "targets" | "evaluation"
-    form: TargetSheet | SelfEvaluation
+    kind: str  # "targets" | "evaluation" | "adjustment"
+    form: TargetSheet | SelfEvaluation  # an adjustment's row: the target sheet it changes
     overdue: bool
+    adjustment: TargetAdjustment | None = None  # with .indicator (its name) loaded
 
     @property
     def kind_label(self) -> str:
-        return "绩效目标" if self.kind == "targets" else "绩效自评"
+        return QUEUE_KINDS[self.kind]
+
+    @property
+    def waiting_since(self):
+        """When the row started to wait for finance (submitted, or the request made)."""
+        return self.adjustment.requested_at if self.adjustment else self.form.submitted_at
 
 
-# sort → the columns of the queue query to order by; ties: target sheets first, then by id
+# sort → the columns of the queue query to order by; ties: target sheets first, then by id.
+# By submission: overdue first (a self-evaluation past its deadline still with the unit), then
+# the longest waiting.
 QUEUE_SORTS = {
-    "submitted": ("q_unsubmitted", "q_submitted_at"),
+    "submitted": ("-q_late", "q_unsubmitted", "q_submitted_at"),
     "department": ("q_department_code", "q_title"),
     "state": ("q_state", "q_department_code"),
     "score": ("q_unscored", "q_total_score"),
@@ -203,8 +209,10 @@ _DECIMAL = DecimalField(max_digits=6, decimal_places=2)
 
 
 def _queue_columns(model, late) -> dict:
-    """The columns of one kind of form in the queue query, the same names and types for both
-    kinds (a target sheet has no score, grade or extension: typed NULLs)."""
+    """The columns of one kind of form in the queue query, the same names and types for every
+    kind (a target sheet has no score, grade or extension: typed NULLs)."""
+    if model is TargetAdjustment:
+        return _adjustment_columns()
     evaluation = model is SelfEvaluation
 
     def own(name: str, field):
@@ -242,6 +250,50 @@ def _queue_columns(model, late) -> dict:
         "q_grade": F("grade") if evaluation else Value("", output_field=CharField()),
         "q_deadline_extension": own("deadline_extension", DateField()),
         "q_late": late,
+        "q_sheet_id": F("id") if not evaluation else Cast(Value(None), IntegerField()),
+        "q_indicator_id": Cast(Value(None), IntegerField()),
+        "q_indicator_name": Cast(Value(None), CharField()),
+        "q_adjustment_state": Value("", output_field=CharField()),
+    }
+
+
+def _adjustment_state_q():
+    return Case(
+        *(When(state=a, then=Value(f.value)) for a, f in ADJUSTMENT_AS_FORM_STATE.items()),
+        output_field=CharField(),
+    )
+
+
+def _adjustment_columns() -> dict:
+    """A 目标调整 as a row of the queue: its sheet's department and project, the time it was
+    requested as its submission, its state as the form state it reads as."""
+    sheet = "indicator__sheet__"
+    return {
+        "q_kind": Value(_KIND_CODES["adjustment"], output_field=IntegerField()),
+        "q_id": F("id"),
+        "q_state": _adjustment_state_q(),
+        "q_submitted_at": F("requested_at"),
+        "q_unsubmitted": Value(0, output_field=IntegerField()),
+        "q_department_id": F(sheet + "department_id"),
+        "q_department_code": F(sheet + "department__code"),
+        "q_department_name": F(sheet + "department__name"),
+        "q_project_id": F(sheet + "project_id"),
+        "q_project_name": F(sheet + "project__name"),
+        "q_title": Coalesce(
+            F(sheet + "project__name"),
+            Concat(F(sheet + "department__name"), Value("（部门整体）"), output_field=CharField()),
+            output_field=CharField(),
+        ),
+        "q_total_score": Cast(Value(None), _DECIMAL),
+        "q_unscored": Value(1, output_field=IntegerField()),
+        "q_review_total_score": Cast(Value(None), _DECIMAL),
+        "q_grade": Value("", output_field=CharField()),
+        "q_deadline_extension": Cast(Value(None), DateField()),
+        "q_late": Value(0, output_field=IntegerField()),
+        "q_sheet_id": F(sheet + "id"),
+        "q_indicator_id": F("indicator_id"),
+        "q_indicator_name": F("indicator__name"),
+        "q_adjustment_state": F("state"),
     }
 
 
@@ -270,7 +322,10 @@ class QueueRows:
     def _row(self, v: dict) -> QueueRow:
         """A form as if loaded with .only() the columns read, its department and project
         attached: the page shows it without further queries."""
-        model = SelfEvaluation if v["q_kind"] else TargetSheet
+        kind = {code: name for name, code in _KIND_CODES.items()}[v["q_kind"]]
+        if kind == "adjustment":
+            return self._adjustment_row(v)
+        model = SelfEvaluation if kind == "evaluation" else TargetSheet
         loaded = {
             "id": v["q_id"],
             "year_id": self.fiscal_year.id,
@@ -286,7 +341,37 @@ class QueueRows:
                 "grade": v["q_grade"],
                 "deadline_extension": v["q_deadline_extension"],
             }
-        form = _from_db(model, loaded)
+        return QueueRow(kind, self._attached(_from_db(model, loaded), v), bool(v["q_late"]))
+
+    def _adjustment_row(self, v: dict) -> QueueRow:
+        """A 目标调整: its target sheet (approved: a request is made only on an approved sheet)
+        carries the department, project and link; the request its state, time and indicator."""
+        sheet = _from_db(
+            TargetSheet,
+            {
+                "id": v["q_sheet_id"],
+                "year_id": self.fiscal_year.id,
+                "department_id": v["q_department_id"],
+                "project_id": v["q_project_id"],
+                "state": FormState.APPROVED,
+                "submitted_at": None,
+            },
+        )
+        adjustment = _from_db(
+            TargetAdjustment,
+            {
+                "id": v["q_id"],
+                "indicator_id": v["q_indicator_id"],
+                "state": v["q_adjustment_state"],
+                "requested_at": v["q_submitted_at"],
+            },
+        )
+        adjustment.indicator = _from_db(
+            Indicator, {"id": v["q_indicator_id"], "name": v["q_indicator_name"]}
+        )
+        return QueueRow("adjustment", self._attached(sheet, v), False, adjustment)
+
+    def _attached(self, form, v: dict):
         form.year = self.fiscal_year
         form.department = _from_db(
             Department,
@@ -301,7 +386,7 @@ class QueueRows:
             if v["q_project_id"]
             else None
         )
-        return QueueRow("evaluation" if v["q_kind"] else "targets", form, bool(v["q_late"]))
+        return form
 
 
 def _from_db(model, loaded: dict):
@@ -323,18 +408,26 @@ def review_list(
     sort: str = "submitted",
 ) -> dict:
     """The reviewer's queue with filters, filtered, counted, sorted and paged in the database:
-    one aggregate query for the counts and one query per page (a UNION ALL of both kinds of
-    form), whatever the size. Counts per state are over the filters other than state, so they
-    say what each state holds; "overdue" counts the rows shown (after the state filter)."""
+    one aggregate query for the counts and one query per page (a UNION ALL of the kinds: target
+    sheets, self-evaluations and 目标调整 requests), whatever the size. Counts per state are over
+    the filters other than state, so they say what each state holds, the forms' and the
+    adjustments' apart (`counts`, `adjustments`); "overdue" counts the rows shown (after the state
+    filter), "overdue_all" every state's."""
     late_q = workflow.overdue_q(fiscal_year, timezone.localdate())
     parts = []
-    for model in (SelfEvaluation, TargetSheet):  # the first part types the UNION's columns
-        evaluation = model is SelfEvaluation
-        if kind and kind != ("evaluation" if evaluation else "targets"):
+    for model in (SelfEvaluation, TargetSheet, TargetAdjustment):  # the first types the UNION
+        name = {SelfEvaluation: "evaluation", TargetSheet: "targets"}.get(model, "adjustment")
+        if kind and kind != name:
             continue
-        if (grade or overdue) and not evaluation:
+        if (grade or overdue) and model is not SelfEvaluation:
             continue  # only self-evaluations have a grade or a deadline
         if overdue and late_q is None:
+            continue
+        if model is TargetAdjustment:
+            queryset = _reviewable_adjustments(user, fiscal_year)
+            if department is not None:
+                queryset = queryset.filter(indicator__sheet__department_id=department)
+            parts.append((queryset, Value(0, output_field=IntegerField())))
             continue
         queryset = _reviewable(model, user, fiscal_year).select_related(None).order_by()
         if department is not None:
@@ -345,33 +438,62 @@ def review_list(
             queryset = queryset.filter(late_q)
         late = (
             Case(When(late_q, then=Value(1)), default=Value(0), output_field=IntegerField())
-            if evaluation and late_q is not None
+            if model is SelfEvaluation and late_q is not None
             else Value(0, output_field=IntegerField())
         )
         parts.append((queryset, late))
     counts = {s: 0 for s in FormState.values}
+    adjustments = {s: 0 for s in TargetAdjustment.State.values}
     late_by_state = {s: 0 for s in FormState.values}
+    empty = {"counts": counts, "adjustments": adjustments, "overdue": 0, "overdue_all": 0}
     if not parts:
-        return {"rows": QueueRows(None, 0, fiscal_year), "counts": counts, "overdue": 0}
-    per_state = [q.values("state").annotate(n=Count("id"), late=Sum(late)) for q, late in parts]
-    for row in _combined(per_state):
-        counts[row["state"]] += row["n"]
-        late_by_state[row["state"]] += row["late"] or 0
-    shown = [state] if state else FormState.values
-    columns = [
-        (q.filter(state=state) if state else q).annotate(**_queue_columns(q.model, late))
+        return {"rows": QueueRows(None, 0, fiscal_year), **empty}
+    per_state = [
+        q.annotate(
+            c_kind=Value(_KIND_CODES["adjustment"] if q.model is TargetAdjustment else 0),
+            c_state=F("state"),
+        )
+        .values("c_kind", "c_state")
+        .annotate(n=Count("id"), late=Sum(late))
         for q, late in parts
     ]
+    shown = [state] if state else FormState.values
+    total = 0
+    for row in _combined(per_state):
+        if row["c_kind"] == _KIND_CODES["adjustment"]:
+            adjustments[row["c_state"]] += row["n"]
+            as_form = ADJUSTMENT_AS_FORM_STATE[row["c_state"]]
+        else:
+            counts[row["c_state"]] += row["n"]
+            late_by_state[row["c_state"]] += row["late"] or 0
+            as_form = row["c_state"]
+        total += row["n"] if as_form in shown else 0
+    columns = []
+    for q, late in parts:
+        q = q.annotate(**_queue_columns(q.model, late))
+        columns.append(q.filter(q_state=state) if state else q)
     names = list(_queue_columns(SelfEvaluation, None))
     rows = _combined([q.values(*names) for q in columns]).order_by(
         *QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"]), "q_kind", "q_id"
     )
-    total = sum(counts[s] for s in shown)
     return {
         "rows": QueueRows(rows, total, fiscal_year),
         "counts": counts,
+        "adjustments": adjustments,
         "overdue": sum(late_by_state[s] for s in shown),
+        "overdue_all": sum(late_by_state.values()),
     }
+
+
+def _reviewable_adjustments(user, fiscal_year: FiscalYear) -> QuerySet:
+    """The 目标调整 requests of the year's target sheets in the departments this user reviews."""
+    queryset = TargetAdjustment.objects.filter(indicator__sheet__year=fiscal_year).order_by()
+    access = access_for(user)
+    if access.is_admin:
+        return queryset
+    return queryset.filter(
+        indicator__sheet__department_id__in=access.by_role.get(Role.REVIEWER, frozenset())
+    )
 
 
 def _combined(querysets: list[QuerySet]) -> QuerySet:

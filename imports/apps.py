@@ -13,3 +13,10 @@ class ImportsConfig(AppConfig):
         from .kinds_users import Users
 
         KINDS.setdefault(Users.key, Users())
+
+        # The administrator's 待办 lists failed imports (evaluations may not import this app).
+        from evaluations.todo import register_admin_source
+
+        from .todo import failed_imports
+
+        register_admin_source("imports", failed_imports)

@@ -7,3 +7,11 @@ class ReportingConfig(AppConfig):
 
     name = "reporting"
     verbose_name = "报表与导出"
+
+    def ready(self):
+        # The administrator's 待办 lists failed exports (evaluations may not import this app).
+        from evaluations.todo import register_admin_source
+
+        from .todo import failed_exports
+
+        register_admin_source("reporting", failed_exports)

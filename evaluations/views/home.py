@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from budgets.access import access_for
 from core.errors import back_to
 
-from .. import selectors, services
+from .. import selectors, services, todo
 from .common import _home, _start
 
 
@@ -23,7 +23,7 @@ def home(request):
         "access": access,
         "roles": access.roles(),
         "overview": [],
-        "queue": None,
+        "todo": todo.todo_for(request.user, fiscal_year),
     }
     if fiscal_year is not None:
         context["overview"], context["page"] = selectors.clerk_overview(
@@ -32,8 +32,6 @@ def home(request):
         params = request.GET.copy()
         params.pop("page", None)
         context["query"] = params.urlencode()
-        if access.is_admin or "reviewer" in context["roles"]:
-            context["queue"] = selectors.review_queue(request.user, fiscal_year)
     return render(request, "evaluations/home.html", context)
 
 

@@ -29,7 +29,7 @@ def review_queue(request):
     result = (
         selectors.review_list(request.user, fiscal_year, **filters)
         if fiscal_year
-        else {"rows": [], "counts": {}, "overdue": 0}
+        else {"rows": [], "counts": {}, "adjustments": {}, "overdue": 0, "overdue_all": 0}
     )
     page = Paginator(result.pop("rows"), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.attach_flags([row.form for row in page.object_list])
@@ -48,6 +48,7 @@ def review_queue(request):
             "query": params.urlencode(),
             "departments": access_scope_departments(request.user),
             "states": FormState.choices,
+            "kinds": list(selectors.QUEUE_KINDS.items()),
             "grades": Grade.values,
         },
     )

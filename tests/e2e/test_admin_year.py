@@ -112,10 +112,8 @@ def test_a_year_created_in_the_admin_takes_targets(page: Page, login, screenshot
     # ---- 3. A reviewer approves it ----------------------------------------------------------
     login(page, "reviewer")
     home(page)
-    queue = page.locator("section.card").filter(
-        has=page.get_by_role("heading", name=re.compile("^待审核"))
-    )
-    queue.locator("tbody tr").filter(has_text=PROJECT).get_by_role("link", name=PROJECT).click()
+    queue = page.locator('#todo [data-todo="review"]')
+    queue.locator("li").filter(has_text=PROJECT).get_by_role("link", name=PROJECT).click()
     page.get_by_role("button", name="审核通过").click()
     expect(page.locator(".form-head .state")).to_have_text("已审核")
     screenshot(page, f"{SHOTS}-03-targets-approved")

@@ -49,19 +49,37 @@ def titles(context):
 
 def test_reviewer_sees_only_assigned_departments(client, tree, forms):
     client.force_login(member(tree["bureau"], Role.REVIEWER))
-    context = get(client)
+    context = get(client, state="")
     assert "项目d" not in " ".join(titles(context))
     assert context["counts"]["submitted"] == 2  # sheet c, evaluation a
-    assert context["overdue"] == 1  # evaluation b: draft after the deadline
+    assert context["overdue"] == context["overdue_all"] == 1  # evaluation b: draft, too late
+
+
+def test_queue_opens_on_what_waits_and_an_explicit_state_wins(client, tree, forms):
+    """Without a 状态 in the address: the submitted forms only, the other states still counted;
+    an explicit state (or 全部状态: an empty one) wins."""
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    context = get(client)
+    assert context["filters"]["state"] == "submitted"
+    assert titles(context) == ["绩效目标:项目c", "绩效自评:项目a"]
+    assert context["counts"]["approved"] == 2 and context["counts"]["draft"] == 1
+    assert context["overdue"] == 0 and context["overdue_all"] == 1  # b is a draft
+    assert len(titles(get(client, state=""))) == 5
+    assert titles(get(client, state="draft")) == ["绩效自评:项目b"]
+    page = client.get(reverse("review_queue"), {"year": 2025}).content.decode()
+    assert 'id="all-states"' in page and "year=2025&amp;overdue=1" in page
 
 
 @pytest.mark.parametrize(
     "params,expected",
     [
+        # any filter in the address: a state left out is every state (绩效看板's links)
         ({"kind": "evaluation"}, ["绩效自评:项目a", "绩效自评:项目b"]),
+        ({"kind": "evaluation", "state": "submitted"}, ["绩效自评:项目a"]),
         ({"state": "submitted"}, ["绩效目标:项目c", "绩效自评:项目a"]),
         ({"grade": "优"}, ["绩效自评:项目a"]),
         ({"overdue": "1"}, ["绩效自评:项目b"]),
+        ({"overdue": "1", "state": "submitted"}, []),  # nothing waiting for finance is late
         ({"kind": "targets", "state": "approved"}, ["绩效目标:项目a", "绩效目标:项目b"]),
     ],
 )
@@ -72,7 +90,7 @@ def test_filters(client, tree, forms, params, expected):
 
 def test_department_filter_and_sort(client, tree, forms):
     client.force_login(member(tree["bureau"], Role.REVIEWER))
-    context = get(client, department=str(tree["centre"].pk), sort="score")
+    context = get(client, department=str(tree["centre"].pk), sort="score", state="")
     assert titles(context) == ["绩效目标:项目a", "绩效自评:项目a"]
     assert get(client, sort="nonsense", state="bogus")["rows"]
 
@@ -167,15 +185,47 @@ def test_pages_are_sorted_across_both_kinds(client, tree, fiscal_year, monkeypat
     assert (first.kind, first.form.title, first.form.total_score) == ("evaluation", "项目2", 80)
 
 
-def test_home_lists_the_first_waiting_forms_and_counts_them_all(client, tree, fiscal_year):
-    from evaluations import selectors
+def test_adjustments_are_their_own_kind(client, tree, forms, fiscal_year):
+    """目标调整 requests: counted apart, waiting ones among what waits (as 已提交), a filter of
+    their own, each row leading to the request on its target sheet; another reviewer's
+    departments' requests are not shown."""
+    from evaluations.models import TargetAdjustment, TargetSheet
+    from tests.factories import IndicatorFactory
 
-    for n in range(selectors.HOME_QUEUE_SIZE + 2):
-        project = ProjectFactory(department=tree["centre"], year=fiscal_year, code=f"H{n}")
-        TargetSheetFactory(project=project, state=FormState.SUBMITTED, submitted_at=timezone.now())
+    made = {}
+    for key, state in [
+        ("a", TargetAdjustment.State.REJECTED),
+        ("b", TargetAdjustment.State.PENDING),
+        ("d", TargetAdjustment.State.PENDING),
+    ]:
+        sheet = TargetSheet.objects.get(project__name=f"项目{key}")
+        made[key] = TargetAdjustment.objects.create(
+            indicator=IndicatorFactory(sheet=sheet, name=f"指标{key}"),
+            old_value="1",
+            new_value="2",
+            reason="调整",
+            state=state,
+        )
     client.force_login(member(tree["bureau"], Role.REVIEWER))
-    response = client.get(reverse("home"), {"year": 2025})
-    queue = response.context["queue"]
-    assert len(queue["waiting"]) == selectors.HOME_QUEUE_SIZE
-    assert queue["total"] == queue["counts"]["submitted"] == selectors.HOME_QUEUE_SIZE + 2
-    assert "state=submitted" in response.content.decode()
+    context = get(client)
+    assert context["adjustments"] == {"pending": 1, "approved": 0, "rejected": 1}
+    assert context["counts"]["submitted"] == 2  # forms only
+    assert titles(context) == ["目标调整:项目b", "绩效目标:项目c", "绩效自评:项目a"]
+    only = get(client, kind="adjustment", state="submitted")
+    (row,) = only["rows"]
+    assert (row.adjustment.pk, row.adjustment.indicator.name) == (made["b"].pk, "指标b")
+    assert row.adjustment.get_state_display() == "待审批"
+    assert titles(get(client, kind="adjustment", state="returned")) == ["目标调整:项目a"]
+    assert len(get(client, kind="adjustment")["rows"]) == 2
+    assert titles(get(client, kind="adjustment", department=str(tree["centre"].pk))) == [
+        "目标调整:项目a"
+    ]
+    page = client.get(
+        reverse("review_queue"), {"year": 2025, "kind": "adjustment", "state": "submitted"}
+    )
+    sheet_url = reverse("target_sheet", args=[made["b"].indicator.sheet_id])
+    assert f'href="{sheet_url}#adjustment-{made["b"].pk}"' in page.content.decode()
+    # and on the sheet: the request, with the reviewer's decision buttons, at that anchor
+    sheet_page = client.get(sheet_url).content.decode()
+    assert f'id="adjustment-{made["b"].pk}"' in sheet_page
+    assert 'value="adjust_approve"' in sheet_page

@@ -1,0 +1,428 @@
+"""待办: what waits for this user, by role, at the top of the home page.
+
+- 单位填报人: forms to fill (targets not submitted, self-evaluations not started or draft, each with
+  its deadline), returned forms with the reason, 目标调整 decided in the last days.
+- 单位负责人: forms waiting for his confirmation (待负责人确认).
+- 财政审核人: self-evaluations past their deadline (to chase or extend), then forms and 目标调整
+  waiting for him, the longest waiting first — the 审核工作台's own query.
+- 系统管理员: years not set up, and what the higher apps report (failed import and export jobs):
+  `imports` and `reporting` sit above this app, so they register a source here in their
+  AppConfig.ready() instead of being imported (the layer rule).
+
+A fixed number of queries whatever the number of forms; each list shows its first LIMIT entries
+and links to the rest.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from budgets.access import Role, access_for
+from budgets.models import Department, FiscalYear, Project
+
+from . import selectors, workflow
+from .models import FormState, IndicatorCategory, SelfEvaluation, TargetAdjustment, TargetSheet
+
+LIMIT = 10
+# A decided 目标调整 stays on the clerk's list this long (the decision is also on the sheet).
+DECIDED_SHOWN_DAYS = 30
+# A failed job stays on the administrator's list this long (the job lists keep them all).
+FAILED_SHOWN_DAYS = 7
+
+
+@dataclass
+class Entry:
+    text: str  # what to do, on what
+    url: str = ""  # where it is done (a page), or
+    start: tuple[str, dict] | None = None  # a form to start: (url name, hidden fields) posted
+    note: str = ""  # the reason, the deadline, the decision
+    late: bool = False
+    tag: str = ""  # a short label before the text (绩效目标, 目标调整, …)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    entries: list[Entry]
+    total: int = 0  # how many there are (entries holds the first LIMIT)
+    more_url: str = ""  # where all of them are
+    summary: str = ""
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.entries)
+
+
+@dataclass
+class Todo:
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not any(s.entries for s in self.sections)
+
+
+# The administrator's sources from the higher apps: each takes the user and returns sections
+# (one query each, whatever the number of jobs).
+AdminSource = Callable[[object], list[Section]]
+ADMIN_SOURCES: dict[str, AdminSource] = {}
+
+
+def register_admin_source(key: str, source: AdminSource) -> None:
+    ADMIN_SOURCES[key] = source
+
+
+def todo_for(user, fiscal_year: FiscalYear | None, today: datetime.date | None = None) -> Todo:
+    today = today or timezone.localdate()
+    access = access_for(user)
+    todo = Todo()
+    if access.is_admin:
+        todo.sections.append(_years_not_set_up())
+        for source in ADMIN_SOURCES.values():
+            todo.sections.extend(source(user))
+    if fiscal_year is None:
+        return todo
+    clerk = access.by_role.get(Role.CLERK, frozenset())
+    head = access.by_role.get(Role.HEAD, frozenset())
+    if clerk or head:
+        todo.sections.extend(_unit(fiscal_year, clerk, head, today))
+    if Role.REVIEWER in access.roles():
+        todo.sections.extend(_reviewer(user, fiscal_year))
+    return todo
+
+
+# --- the unit: clerk and head
+
+
+def _unit(fiscal_year: FiscalYear, clerk: frozenset, head: frozenset, today) -> list[Section]:
+    ids = clerk | head
+    states = [FormState.DRAFT, FormState.RETURNED, FormState.PENDING_HEAD]
+    forms: list[TargetSheet | SelfEvaluation] = []
+    for model in (TargetSheet, SelfEvaluation):
+        forms += model.objects.filter(
+            year=fiscal_year, department_id__in=ids, state__in=states
+        ).select_related("department", "project")
+    for form in forms:
+        form.year = fiscal_year  # deadline_of reads the year's deadline
+    sections = []
+    if clerk:
+        mine = [f for f in forms if f.department_id in clerk]
+        sections += [
+            _returned([f for f in mine if f.state == FormState.RETURNED], today),
+            _to_fill(fiscal_year, clerk, [f for f in mine if f.state == FormState.DRAFT], today),
+            _decided(fiscal_year, clerk),
+        ]
+    if head:
+        waiting = [
+            f for f in forms if f.department_id in head and f.state == FormState.PENDING_HEAD
+        ]
+        waiting.sort(key=lambda f: (f.submitted_at or timezone.now(), f.pk))
+        sections.append(
+            _limited(
+                "confirm",
+                "待您确认送审",
+                [
+                    Entry(
+                        f.title,
+                        url=_form_url(f),
+                        tag=_kind(f),
+                        note=f"{f.department.name}"
+                        + (f" · {_local(f.submitted_at):%Y-%m-%d} 提交" if f.submitted_at else ""),
+                    )
+                    for f in waiting
+                ],
+            )
+        )
+    return sections
+
+
+def _to_fill(fiscal_year: FiscalYear, ids: frozenset, drafts: list, today) -> Section:
+    """Drafts, and the forms not started yet: a project's or a department's target sheet, and
+    its self-evaluation once the targets are approved and the year's self-evaluation is open.
+    Self-evaluations first, the nearest deadline (or the most overdue) first."""
+    entries: list[tuple[tuple, Entry]] = []
+    for form in drafts:
+        entries.append(_fill_entry(form, fiscal_year, today))
+    evaluation_open = fiscal_year.evaluation_open
+    approved = Q(target_sheet__state=FormState.APPROVED)
+    for project in (
+        Project.objects.filter(year=fiscal_year, department_id__in=ids)
+        .filter(
+            Q(target_sheet__isnull=True)
+            | (approved & Q(self_evaluation__isnull=True) if evaluation_open else Q(pk=None))
+        )
+        .select_related("department", "target_sheet")
+        .order_by("department__code", "code")
+    ):
+        entries.append(
+            _start_entry(project.name, {"project": project.pk}, project, fiscal_year, today)
+        )
+    sheets = TargetSheet.objects.filter(
+        year=fiscal_year, project=None, department_id=OuterRef("pk")
+    )
+    for department in (
+        Department.objects.filter(id__in=ids, is_active=True)
+        .annotate(
+            has_sheet=Exists(sheets),
+            approved=Exists(sheets.filter(state=FormState.APPROVED)),
+            has_evaluation=Exists(
+                SelfEvaluation.objects.filter(
+                    year=fiscal_year, project=None, department_id=OuterRef("pk")
+                )
+            ),
+        )
+        .filter(Q(has_sheet=False) | Q(approved=True, has_evaluation=False))
+        .order_by("code")
+    ):
+        if department.has_sheet and not evaluation_open:
+            continue
+        fields = {"department": department.pk, "year": fiscal_year.pk}
+        title = f"{department.name}（部门整体）"
+        entries.append(_start_entry(title, fields, department, fiscal_year, today))
+    entries.sort(key=lambda pair: pair[0])
+    return _limited("fill", "待填报", [entry for _, entry in entries], more_url="#overview")
+
+
+def _deadline_note(deadline: datetime.date | None, today: datetime.date) -> tuple[str, bool]:
+    if deadline is None:
+        return "", False
+    days = (deadline - today).days
+    if days < 0:
+        return f"截止 {deadline:%Y-%m-%d}，已逾期 {-days} 天", True
+    if days == 0:
+        return f"截止 {deadline:%Y-%m-%d}，今天截止", False
+    return f"截止 {deadline:%Y-%m-%d}，还剩 {days} 天", False
+
+
+def _fill_entry(form, fiscal_year: FiscalYear, today) -> tuple[tuple, Entry]:
+    note, late = "", False
+    deadline = None
+    if isinstance(form, SelfEvaluation):
+        deadline = workflow.deadline_of(form)
+        note, _ = _deadline_note(deadline, today)
+        late = workflow.is_overdue(form, today)
+    entry = Entry(
+        form.title,
+        url=_form_url(form),
+        tag=_kind(form),
+        note=" · ".join(filter(None, ["草稿", note])),
+        late=late,
+    )
+    return _order(form, deadline, late), entry
+
+
+def _start_entry(title: str, fields: dict, owner, fiscal_year, today) -> tuple[tuple, Entry]:
+    """A form not started: its target sheet, or (targets approved) its self-evaluation."""
+    if not _has_sheet(owner):
+        entry = Entry(title, start=("target_sheet_start", fields), tag="绩效目标", note="未开始")
+        return (2, datetime.date.max, 1, title), entry
+    deadline = fiscal_year.evaluation_deadline
+    note, late = _deadline_note(deadline, today)
+    entry = Entry(
+        title,
+        start=("evaluation_start", fields),
+        tag="绩效自评",
+        note=" · ".join(filter(None, ["未开始", note])),
+        late=late,
+    )
+    return (0 if late else 1, deadline or datetime.date.max, 1, title), entry
+
+
+def _has_sheet(owner) -> bool:
+    """Whether a project (target sheet selected with it) or an annotated department has its
+    target sheet: then what is left to start is its self-evaluation."""
+    if isinstance(owner, Project):
+        try:
+            return owner.target_sheet is not None
+        except TargetSheet.DoesNotExist:
+            return False
+    return owner.has_sheet
+
+
+def _order(form, deadline, late) -> tuple:
+    """Self-evaluations first, the most overdue or nearest deadline first; a form already started
+    before one not started; then target sheets."""
+    if isinstance(form, SelfEvaluation):
+        return (0 if late else 1, deadline or datetime.date.max, 0, form.title)
+    return (2, datetime.date.max, 0, form.title)
+
+
+def _returned(forms: list, today) -> Section:
+    forms.sort(key=lambda f: (f.updated_at, f.pk), reverse=True)
+    entries = []
+    for form in forms:
+        note, late = "", False
+        if isinstance(form, SelfEvaluation):
+            note, late = _deadline_note(workflow.deadline_of(form), today)
+            late = workflow.is_overdue(form, today)
+        reason = form.review_comment.strip() or "（未写原因）"
+        entries.append(
+            Entry(
+                form.title,
+                url=_form_url(form),
+                tag=_kind(form),
+                note=" · ".join(filter(None, [f"退回原因：{reason}", note])),
+                late=late,
+            )
+        )
+    return _limited("returned", "被退回，待修改后重新提交", entries, more_url="#overview")
+
+
+def _decided(fiscal_year: FiscalYear, ids: frozenset) -> Section:
+    since = timezone.now() - datetime.timedelta(days=DECIDED_SHOWN_DAYS)
+    adjustments = (
+        TargetAdjustment.objects.filter(
+            indicator__sheet__year=fiscal_year,
+            indicator__sheet__department_id__in=ids,
+            decided_at__gte=since,
+        )
+        .exclude(state=TargetAdjustment.State.PENDING)
+        .select_related("indicator__sheet__department", "indicator__sheet__project")
+        .order_by("-decided_at", "-id")
+    )
+    entries = []
+    for a in adjustments:
+        sheet = a.indicator.sheet
+        verdict = a.get_state_display()
+        comment = a.decision_comment.strip()
+        entries.append(
+            Entry(
+                f"{sheet.title} · {a.indicator.name}：{a.old_value} → {a.new_value}",
+                url=reverse("target_sheet", args=[sheet.pk]) + f"#adjustment-{a.pk}",
+                tag="目标调整",
+                note=f"{verdict}（{_local(a.decided_at):%Y-%m-%d}）"
+                + (f"：{comment}" if comment else ""),
+                late=a.state == TargetAdjustment.State.REJECTED,
+            )
+        )
+    return _limited("decided", f"目标调整已审批（近{DECIDED_SHOWN_DAYS}天）", entries)
+
+
+# --- finance
+
+
+def _reviewer(user, fiscal_year: FiscalYear) -> list[Section]:
+    """The 审核工作台's default view (one count query, one query for the first rows) and the
+    self-evaluations past their deadline, counted by the same query."""
+    result = selectors.review_list(user, fiscal_year, state=FormState.SUBMITTED)
+    queue = reverse("review_queue")
+    year = {"year": fiscal_year.year}
+    sections = []
+    if result["overdue_all"]:
+        late = Entry(
+            f"{result['overdue_all']} 份绩效自评已过截止日期仍未提交",
+            url=f"{queue}?{urlencode({**year, 'state': '', 'overdue': 1})}",
+            tag="逾期",
+            note="催办，或为单位延期",
+            late=True,
+        )
+        sections.append(Section("overdue", "逾期未提交", [late], total=1))
+    entries = []
+    for row in result["rows"][:LIMIT]:
+        since = row.waiting_since
+        if row.adjustment is not None:
+            a = row.adjustment
+            entries.append(
+                Entry(
+                    f"{row.form.title} · 指标：{a.indicator.name}",
+                    url=reverse("target_sheet", args=[row.form.pk]) + f"#adjustment-{a.pk}",
+                    tag="目标调整",
+                    note=f"{row.form.department.name} · {_local(since):%Y-%m-%d %H:%M} 申请",
+                )
+            )
+        else:
+            entries.append(
+                Entry(
+                    row.form.title,
+                    url=_form_url(row.form),
+                    tag=row.kind_label,
+                    note=" · ".join(
+                        filter(
+                            None,
+                            [
+                                row.form.department.name,
+                                since and f"{_local(since):%Y-%m-%d %H:%M} 提交",
+                            ],
+                        )
+                    ),
+                )
+            )
+    counts = result["counts"]
+    sections.append(
+        Section(
+            "review",
+            "待审核",
+            entries,
+            total=result["rows"].count(),
+            more_url=f"{queue}?{urlencode(year)}",
+            summary=f"表单 {counts[FormState.SUBMITTED]} 份，"
+            f"目标调整 {result['adjustments']['pending']} 项",
+        )
+    )
+    return sections
+
+
+# --- the administrator
+
+
+def _years_not_set_up() -> Section:
+    """A year is set up when it has an active indicator classification, a 自评截止日期 and at
+    least one project. Only the current year and later ones are checked: a past year is what it
+    was. One query."""
+    current = FiscalYear.objects.filter(is_current=True).values("year")[:1]
+    years = (
+        FiscalYear.objects.filter(Q(year__gte=Subquery(current)) | ~Exists(current))
+        .annotate(
+            has_categories=Exists(
+                IndicatorCategory.objects.filter(year=OuterRef("pk"), is_active=True)
+            ),
+            has_projects=Exists(Project.objects.filter(year=OuterRef("pk"))),
+        )
+        .order_by("year")
+    )
+    entries = []
+    for year in years:
+        missing = []
+        if not year.has_categories:
+            missing.append("指标分类")
+        if year.evaluation_deadline is None:
+            missing.append("自评截止日期")
+        if not year.has_projects:
+            missing.append("项目")
+        if missing:
+            entries.append(
+                Entry(
+                    f"{year.year}年度未设置完整",
+                    url=reverse("admin:budgets_fiscalyear_change", args=[year.pk]),
+                    tag="年度",
+                    note="缺少：" + "、".join(missing),
+                )
+            )
+    return _limited("years", "年度设置", entries)
+
+
+# --- shared
+
+
+def _limited(key: str, title: str, entries: list[Entry], more_url: str = "") -> Section:
+    return Section(key, title, entries[:LIMIT], total=len(entries), more_url=more_url)
+
+
+def _local(moment: datetime.datetime) -> datetime.datetime:
+    """A stored time as the users read it (the site's time zone, as the templates show it)."""
+    return timezone.localtime(moment)
+
+
+def _kind(form) -> str:
+    return "绩效自评" if isinstance(form, SelfEvaluation) else "绩效目标"
+
+
+def _form_url(form) -> str:
+    name = "evaluation" if isinstance(form, SelfEvaluation) else "target_sheet"
+    return reverse(name, args=[form.pk])

@@ -381,8 +381,9 @@ def _pending_adjustments(user, fiscal_year: FiscalYear) -> int:
 
 
 def adjustments_url(fiscal_year: FiscalYear) -> str:
-    """The 目标调整 requests in 审核工作台 (its `kind=adjustment` filter)."""
-    query = urlencode({"year": fiscal_year.year, "kind": "adjustment"})
+    """The pending 目标调整 requests in 审核工作台 (its `kind=adjustment` filter; a pending request
+    reads as 已提交 there)."""
+    query = urlencode({"year": fiscal_year.year, "kind": "adjustment", "state": "submitted"})
     return f"{reverse('review_queue')}?{query}"
 
 

@@ -53,7 +53,7 @@ def test_grades_of_handed_in_forms_every_department_and_adjustments(page: Page, 
     screenshot(page, "dashboard-honest-01")
 
     page.get_by_role("link", name=re.compile("目标调整待审批")).click()
-    expect(page).to_have_url(re.compile(r"/review/\?year=2021&kind=adjustment$"))
+    expect(page).to_have_url(re.compile(r"/review/\?year=2021&kind=adjustment&state=submitted$"))
 
 
 def test_summary_xlsx_numeric_cells_are_numbers(page: Page, login, screenshot, tmp_path):

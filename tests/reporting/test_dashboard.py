@@ -426,7 +426,7 @@ def test_every_department_listed_drafts_apart_and_adjustments_counted(
     client.force_login(reviewer)
     body = client.get(reverse("dashboard"), {"year": 2025}).content.decode()
     assert 'id="tile-adjustments">1<' in body
-    assert 'href="/review/?year=2025&amp;kind=adjustment"' in body
+    assert 'href="/review/?year=2025&amp;kind=adjustment&amp;state=submitted"' in body
     idle_row = re.search(r"<tr><td><a [^>]*>市数据资源中心</a></td>.*?</tr>", body).group(0)
     assert "未开始" in idle_row and "尚无项目和绩效目标" in idle_row
     assert "草稿 1 份、已退回 1 份，共 2 份" in body

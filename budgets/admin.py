@@ -18,6 +18,7 @@ from .models import (
 admin.site.site_header = "绩效自评系统 · 系统管理"
 admin.site.site_title = "绩效自评系统"
 admin.site.index_title = "系统设置"
+admin.site.site_url = None  # the header links 返回系统首页 (templates/admin/base_site.html)
 
 
 # Every decimal of the admin is read by the one number rule (core.numbers), with the model

@@ -5,9 +5,11 @@ Money is stored in 万元 as exact decimals with up to 4 places (sources give 86
 tables show 2 places.
 """
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
@@ -174,6 +176,52 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.department} · {self.get_role_display()}"
+
+
+PHONE_PATTERN = re.compile(
+    r"^\+?[0-9][0-9 \-]{2,23}(?:\s*(?:转|分机|ext\.?|x)\s*[0-9]{1,6})?$", re.I
+)
+PHONE_MESSAGE = (
+    "联系电话只能由数字、“-”、“+”、空格和分机号组成，如 0715-8256789 转 801 或 13800000000。"
+)
+
+
+def validate_phone(value: str) -> None:
+    if value and not PHONE_PATTERN.match(value.strip()):
+        raise ValidationError(PHONE_MESSAGE, code="phone")
+
+
+class Profile(models.Model):
+    """What the standard tables print about a person beside the name (User.first_name, 姓名):
+    the 联系电话 of their 填表人 line, and a 职务. Edited by the user on 个人信息."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="profile",
+    )
+    phone = models.CharField("联系电话", max_length=40, blank=True, validators=[validate_phone])
+    title = models.CharField("职务", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "个人信息"
+        verbose_name_plural = "个人信息"
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+def contact_of(user) -> tuple[str, str]:
+    """(姓名, 联系电话) of a user for a 填表人 line; blanks for none. `user` should come with its
+    profile (select_related("…__profile")): no query then."""
+    if user is None:
+        return "", ""
+    try:
+        phone = user.profile.phone
+    except Profile.DoesNotExist:
+        phone = ""
+    return (user.get_full_name() or user.get_username()), phone
 
 
 FUND_SOURCES = (("current", "本年财政拨款"), ("carryover", "上年结转资金"), ("other", "其他资金"))

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from budgets import login
+from budgets import profile as profile_views
 from evaluations import views as evaluation_views
 from reporting import views as reporting_views
 
@@ -35,6 +36,7 @@ urlpatterns = [
     path("exports/<int:pk>/download/", reporting_views.export_download, name="export_download"),
     path("review/", evaluation_views.review_queue, name="review_queue"),
     path("dashboard/", reporting_views.dashboard, name="dashboard"),
+    path("profile/", profile_views.profile, name="profile"),
     path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("imports.urls")),

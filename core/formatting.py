@@ -37,6 +37,26 @@ def score(value, places: int = 2, *, missing: str = MISSING) -> str:
     return fixed(value, places)
 
 
+def as_number(value) -> Decimal | None:
+    """`value` as a finite Decimal when it is one (a Decimal, an int, or text such as "60.00"
+    as the audit log stores numbers), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (ArithmeticError, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def plain(value) -> str:
+    """A number without its storage's trailing zeros or an exponent: "0.0000" → "0",
+    "60.50" → "60.5", Decimal("1E+2") → "100"."""
+    number = Decimal(value)
+    text = format(number.normalize(), "f")
+    return "0" if number.is_zero() else text
+
+
 # The first characters that make a spreadsheet read text as a formula: an exported text cell
 # starting with one is written as text with a quote prefix (reporting), and such a quote is taken
 # off again on import (imports). One list for both directions.

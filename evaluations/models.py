@@ -115,6 +115,17 @@ class WorkflowForm(models.Model):
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     approved_at = models.DateTimeField("审核时间", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # 填表人 of the standard tables: whoever last submitted the form, else last saved it (a
+    # unit's user; set by the save and submit services, never by a reviewer's action)
+    filled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="填表人",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         abstract = True

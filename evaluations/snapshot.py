@@ -11,7 +11,7 @@ import hashlib
 import json
 from decimal import Decimal
 
-from budgets.models import DepartmentBudget
+from budgets.models import DepartmentBudget, contact_of
 
 from .funds import evaluation_funds
 from .models import IndicatorResult, SelfEvaluation, TargetSheet
@@ -22,7 +22,9 @@ def _s(value) -> str | None:
 
 
 def evaluation_queryset():
-    return SelfEvaluation.objects.select_related("year", "department__parent__parent", "project")
+    return SelfEvaluation.objects.select_related(
+        "year", "department__parent__parent", "project", "filled_by__profile"
+    )
 
 
 # An indicator line as the tables show it, read as plain values: a city has 45,000 of them, and
@@ -115,8 +117,12 @@ def gather_evaluations(evaluations: list[SelfEvaluation]) -> dict[int, dict]:
 
 def form_identity(form, department) -> dict:
     """What names a form on its tables: kind, year, project, department and its 主管部门 (the same
-    for a 绩效目标 and a 绩效自评)."""
+    for a 绩效目标 and a 绩效自评), and its 填表人 with their 联系电话 (`filled_by`, with its
+    profile selected)."""
+    filler, phone = contact_of(form.filled_by)
     return {
+        "filler": filler,
+        "phone": phone,
         "kind": "project" if form.project_id else "department",
         "year": form.year.year,
         "project_code": form.project.code if form.project_id else "",

@@ -110,6 +110,11 @@ def import_job(request, pk: int):
             "rows": shown,
             "more": max(0, len(job.preview) - len(shown)),
             "error_count": len(job.errors),
+            # the error workbook holds these rows only; nothing of the file was imported
+            "failed_rows": (job.counts or {}).get("error", 0),
+            "passed_rows": sum(
+                (job.counts or {}).get(k, 0) for k in ("new", "update", "unchanged")
+            ),
             "back": reverse("evaluation", args=[job.evaluation_id]) if job.evaluation_id else None,
             "first_login": _first_login(request, job),
         },

@@ -18,7 +18,7 @@ from ..models import FormState, Indicator, IndicatorResult, SelfEvaluation, Targ
 from ..selectors import policy_for
 from ..snapshot import content_hash, evaluation_queryset, gather_evaluations
 from .common import COMPUTED_EVALUATION_FIELDS, evaluation_compute, funds_of, id_chunks
-from .transitions import FormProblems, bump_version, form_transition
+from .transitions import FormProblems, bump_version, form_transition, person
 
 
 @dataclass
@@ -404,7 +404,7 @@ def evaluation_save(
     if refusal:
         raise workflow.WorkflowError(refusal)
     with transaction.atomic():
-        bump_version(evaluation, version)
+        bump_version(evaluation, version, filled_by=person(user))
         results = results_of(evaluation)
         if refused := input_problems(evaluation, results, data):
             raise refused  # inside the transaction: the version bump is rolled back too
@@ -418,8 +418,31 @@ def evaluation_save(
             fill_blank_scores=True,
             result_fields=(*RESULT_FIELDS, "suggested_score"),
         )
-        audit_record(actor=user, action="绩效自评·保存", obj=evaluation, changes=changes)
+        changes = _as_stored(changes, results)
+        if changes:  # a save that changed nothing leaves no empty 保存 row in the history
+            audit_record(actor=user, action="绩效自评·保存", obj=evaluation, changes=changes)
     return evaluation
+
+
+def _as_stored(changes: dict, results: list[IndicatorResult]) -> dict:
+    """The audit diff with each line's score as stored: a blank score was filled with the
+    suggestion by `evaluation_refresh` (the record said “得分 13.95 → 空” when 14.25 was
+    stored); a line whose score ends where it was is no change."""
+    by_name = {r.indicator.name: r for r in results}
+    lines = {}
+    for name, fields in changes.get("results", {}).items():
+        fields = dict(fields)
+        if "score" in fields and (result := by_name.get(name)) is not None:
+            old = fields["score"][0]
+            new = result.score
+            if (None if old is None else Decimal(old)) == new:
+                del fields["score"]
+            else:
+                fields["score"] = [old, _s(new)]
+        if fields:
+            lines[name] = fields
+    rest = {k: v for k, v in changes.items() if k != "results"}
+    return {**rest, "results": lines} if lines else rest
 
 
 def evaluation_transition(

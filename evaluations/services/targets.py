@@ -13,7 +13,7 @@ from core.http import as_id
 from .. import rules, scoring, workflow
 from ..models import Indicator, IndicatorCategory, TargetSheet
 from ..selectors import policy_for
-from .transitions import FormProblems, bump_version, form_transition
+from .transitions import FormProblems, bump_version, form_transition, person
 
 
 @dataclass
@@ -110,7 +110,7 @@ def target_sheet_save(
         )
     with transaction.atomic():
         old_goal = sheet.overall_goal
-        bump_version(sheet, version, overall_goal=overall_goal)
+        bump_version(sheet, version, overall_goal=overall_goal, filled_by=person(user))
         existing = {i.id: i for i in sheet.indicators.all()}
         kept, created, changed = set(), [], {}
         for order, row in enumerate(rows, start=1):
@@ -153,7 +153,8 @@ def target_sheet_save(
             changes["removed"] = [i.name for i in removed]
         if changed:
             changes["changed"] = changed
-        audit_record(actor=user, action="绩效目标·保存", obj=sheet, changes=changes)
+        if changes:  # a save that changed nothing leaves no empty 保存 row in the history
+            audit_record(actor=user, action="绩效目标·保存", obj=sheet, changes=changes)
     return sheet
 
 

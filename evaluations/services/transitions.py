@@ -47,6 +47,11 @@ def bump_version(form: TargetSheet | SelfEvaluation, version: int, **changes) ->
         setattr(form, name, value)
 
 
+def person(user):
+    """The user to store as a form's 填表人: a signed-in account, else nobody (command line)."""
+    return user if getattr(user, "is_authenticated", False) else None
+
+
 LABELS = {"targets": "绩效目标", "evaluation": "绩效自评"}
 
 
@@ -79,6 +84,8 @@ def form_transition(
     changes: dict = {"state": new_state}
     if new_state in (FormState.SUBMITTED, FormState.PENDING_HEAD):
         changes["submitted_at"] = now
+    if action == "submit":
+        changes["filled_by"] = person(user)  # the tables' 填表人 (a head's confirmation is not)
     if new_state == FormState.APPROVED:
         changes["approved_at"] = now
     if action in ("return", "approve", "reopen", "head_return"):

@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from core import formatting
-from core.errors import back_to
+from core.errors import UserError, back_to
 from core.http import BadParameter, as_id, optional_id, optional_int
 
 from .. import consistency, selectors, services, workflow
@@ -232,6 +233,27 @@ def evaluation_preview(request, pk: int):
     return JsonResponse(_jsonable(preview), json_dumps_params={"ensure_ascii": False})
 
 
+def _wants_json(request) -> bool:
+    """The page's script (static/js/evidence.js) asks for JSON; a plain form post (no script)
+    gets the redirect and message as before."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _evidence_answer(request, call) -> JsonResponse | None:
+    """Run `call()` (a service) for the script: its refusal is an answer the page shows beside
+    the line (200, ok false; the page is not reloaded), not a failure. None for a form post."""
+    if not _wants_json(request):
+        return None
+    try:
+        payload = call()
+    except UserError as error:
+        return JsonResponse({"ok": False, "error": str(error)}, json_dumps_params=_CHINESE)
+    return JsonResponse({"ok": True, **payload}, json_dumps_params=_CHINESE)
+
+
+_CHINESE = {"ensure_ascii": False}
+
+
 @login_required
 @require_POST
 @back_to(_evidence_of)
@@ -239,9 +261,19 @@ def evidence_upload(request, pk: int):
     evaluation = selectors.evaluation_for(request.user, pk)
     result = selectors.result_on(evaluation, optional_id(request.POST.get("result")))
     upload = request.FILES.get("file")
-    if result is None or upload is None:
-        raise workflow.WorkflowError("请选择指标和要上传的文件。")
-    services.evidence_add(result=result, user=request.user, upload=upload)
+
+    def add() -> dict:
+        if result is None or upload is None:
+            raise workflow.WorkflowError("请选择指标和要上传的文件。")
+        evidence = services.evidence_add(result=result, user=request.user, upload=upload)
+        html = render_to_string(
+            "evaluations/_evidence_file.html", {"f": evidence, "editable": True}, request
+        )
+        return {"result": result.pk, "name": evidence.original_name, "html": html}
+
+    if (answer := _evidence_answer(request, add)) is not None:
+        return answer
+    add()
     messages.success(request, f"已上传：{upload.name}")
     return redirect(f"{reverse('evaluation', args=[evaluation.pk])}#evidence")
 
@@ -251,8 +283,15 @@ def evidence_upload(request, pk: int):
 def evidence_delete(request, pk: int):
     evidence = selectors.evidence_for(request.user, pk)
     evaluation_pk = evidence.result.evaluation_id
+
+    def remove() -> dict:
+        services.evidence_remove(evidence=evidence, user=request.user)
+        return {"result": evidence.result_id, "name": evidence.original_name}
+
+    if (answer := _evidence_answer(request, remove)) is not None:
+        return answer
     # a refusal goes back to the same evaluation (UserErrorMiddleware, the page's Referer)
-    services.evidence_remove(evidence=evidence, user=request.user)
+    remove()
     messages.success(request, f"已删除：{evidence.original_name}")
     return redirect(f"{reverse('evaluation', args=[evaluation_pk])}#evidence")
 

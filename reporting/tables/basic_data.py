@@ -160,9 +160,9 @@ def basic_data_table(data: dict) -> Table:
     _common_indicators(b, indicators)
     b.span(NOTE, Style.FOOTER)
     b.row()
-    b.put(0, "填表人：", Style.FOOTER)
+    b.put(0, f"填表人：{data.get('filler') or ''}", Style.FOOTER)
     b.put(1, "填报日期：", Style.FOOTER, colspan=2)
-    b.put(3, "联系电话：", Style.FOOTER, colspan=2)
+    b.put(3, f"联系电话：{data.get('phone') or ''}", Style.FOOTER, colspan=2)
     b.put(5, "单位负责人签字：", Style.FOOTER, colspan=2)
     b.row()
     return table
@@ -212,8 +212,13 @@ def budget_figures(budget) -> dict:
     return figures
 
 
-def basic_data(year: int, department, budget, percent_places: int = 2) -> dict:
+def basic_data(
+    year: int, department, budget, percent_places: int = 2, contact: tuple[str, str] = ("", "")
+) -> dict:
+    """`contact`: (填表人, 联系电话), those of the department's 部门整体 self-evaluation."""
     return {
+        "filler": contact[0],
+        "phone": contact[1],
         "year": year,
         "department": department.name,
         "department_code": department.code,

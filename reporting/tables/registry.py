@@ -25,7 +25,7 @@ from collections import defaultdict  # noqa: E402
 
 from django.db.models import F, Prefetch  # noqa: E402
 
-from budgets.models import Department, DepartmentBudget, FiscalYear  # noqa: E402
+from budgets.models import Department, DepartmentBudget, FiscalYear, contact_of  # noqa: E402
 from evaluations.models import Indicator, TargetSheet  # noqa: E402
 
 from . import basic_data, narrative, summary, targets  # noqa: E402
@@ -39,7 +39,7 @@ def _year_number(year: YearArg) -> int:
 
 def target_sheet_queryset():
     return TargetSheet.objects.select_related(
-        "year", "department__parent__parent", "project"
+        "year", "department__parent__parent", "project", "filled_by__profile"
     ).prefetch_related(
         Prefetch(
             "indicators",
@@ -103,9 +103,21 @@ def basic_data_table(department: Department, year: YearArg) -> Table:
     if not isinstance(year, FiscalYear):
         year = FiscalYear.objects.get(year=int(year))
     budget = DepartmentBudget.objects.filter(year=year, department=department).first()
+    contact = _contacts(year.year, {department.pk}).get(department.pk, ("", ""))
     return basic_data.basic_data_table(
-        basic_data.basic_data(year.year, department, budget, year.percent_places)
+        basic_data.basic_data(year.year, department, budget, year.percent_places, contact)
     )
+
+
+def _contacts(year: int, department_ids: set[int] | None) -> dict[int, tuple[str, str]]:
+    """{department id: (填表人, 联系电话)} of the departments' 部门整体 self-evaluations, whose
+    基础数据表 goes with them (1 query)."""
+    queryset = SelfEvaluation.objects.filter(
+        year__year=year, project__isnull=True, filled_by__isnull=False
+    ).select_related("filled_by__profile")
+    if department_ids is not None:
+        queryset = queryset.filter(department_id__in=department_ids)
+    return {e.department_id: contact_of(e.filled_by) for e in queryset}
 
 
 def _budgets(year: YearArg, department_ids: set[int] | None) -> list[DepartmentBudget]:
@@ -117,27 +129,33 @@ def _budgets(year: YearArg, department_ids: set[int] | None) -> list[DepartmentB
     return list(queryset.order_by("department__code"))
 
 
-def _basic_data_of(budget: DepartmentBudget) -> Table:
+def _basic_data_of(budget: DepartmentBudget, contacts: dict[int, tuple[str, str]]) -> Table:
     return basic_data.basic_data_table(
         basic_data.basic_data(
-            budget.year.year, budget.department, budget, budget.year.percent_places
+            budget.year.year,
+            budget.department,
+            budget,
+            budget.year.percent_places,
+            contacts.get(budget.department_id, ("", "")),
         )
     )
 
 
 def basic_data_tables(year: YearArg, department_ids: set[int] | None = None) -> list[Table]:
     """基础数据表 of every department (of `department_ids`, None = all) that has a budget row for
-    the year, by department code (1 query)."""
-    return [_basic_data_of(budget) for budget in _budgets(year, department_ids)]
+    the year, by department code (2 queries: the budgets, the 填表人)."""
+    contacts = _contacts(_year_number(year), department_ids)
+    return [_basic_data_of(budget, contacts) for budget in _budgets(year, department_ids)]
 
 
 def basic_data_by_department(
     year: YearArg, department_ids: set[int] | None
 ) -> dict[int, list[tuple[tuple[str, str], Table]]]:
     """{department id: [(("", ""), table)]}: one 基础数据表, of the department as a whole
-    (1 query)."""
+    (2 queries)."""
+    contacts = _contacts(_year_number(year), department_ids)
     return {
-        budget.department_id: [(("", ""), _basic_data_of(budget))]
+        budget.department_id: [(("", ""), _basic_data_of(budget, contacts))]
         for budget in _budgets(year, department_ids)
     }
 

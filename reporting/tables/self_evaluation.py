@@ -76,9 +76,9 @@ def self_evaluation_table(data: dict, *, snapshot_hash: str = "") -> Table:
         b.put(6, dec(data["review_total"]), Style.SCORE, bold=True)
         b.put(7, f"审核等级：{data['review_grade'] or '—'}", Style.TOTAL)
         b.row()
-    b.put(0, "填表人：", Style.FOOTER, colspan=2)
+    b.put(0, f"填表人：{data.get('filler') or ''}", Style.FOOTER, colspan=2)
     b.put(2, f"填报日期：{data.get('submitted') or ''}", Style.FOOTER, colspan=2)
-    b.put(4, "联系电话：", Style.FOOTER, colspan=2)
+    b.put(4, f"联系电话：{data.get('phone') or ''}", Style.FOOTER, colspan=2)
     b.put(6, "单位负责人签字：", Style.FOOTER, colspan=2)
     b.row()
     if snapshot_hash:

@@ -61,9 +61,9 @@ def targets_table(data: dict) -> Table:
     b.put(1, data["goal"], Style.TEXT, colspan=7)
     b.row()
     _indicators(b, data["indicators"])
-    b.put(0, "填表人：", Style.FOOTER, colspan=2)
+    b.put(0, f"填表人：{data.get('filler') or ''}", Style.FOOTER, colspan=2)
     b.put(2, f"填报日期：{data.get('submitted') or ''}", Style.FOOTER, colspan=2)
-    b.put(4, "联系电话：", Style.FOOTER, colspan=2)
+    b.put(4, f"联系电话：{data.get('phone') or ''}", Style.FOOTER, colspan=2)
     b.put(6, "单位负责人签字：", Style.FOOTER, colspan=2)
     b.row()
     return table

@@ -300,7 +300,7 @@ def test_whole_year(page: Page, login, screenshot):
     screenshot(page, "year-07-admin-year-opened")
     fiscal_year = FiscalYear.objects.get(year=int(YEAR))
     assert fiscal_year.evaluation_open and fiscal_year.evaluation_deadline == deadline
-    page.get_by_role("link", name="查看站点").click()  # back to the application's pages
+    page.get_by_role("link", name="返回系统首页").first.click()  # back to the application's pages
     logout(page)
 
     # ---- 5. The clerk records the results ------------------------------------------------------

@@ -383,6 +383,8 @@ NO_OBJECT_URLS: dict[str, str] = {
     # the user is named by a one-time token, not an id one may guess
     "account_activate": "tests/imports/test_users.py::test_activation_needs_a_valid_token",
     "logout": "test_login_and_logout_take_no_object",
+    # the signed-in user's own profile: no id in the address
+    "profile": "tests/budgets/test_profile.py::test_profile_edits_only_ones_own",
 }
 
 # Patterns whose parameters are a one-time token (and the id it is bound to), not an object one

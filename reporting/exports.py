@@ -15,6 +15,7 @@ import time
 import zipfile
 from collections.abc import Callable
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -23,6 +24,7 @@ from django.utils import timezone
 from budgets.access import access_for
 from budgets.models import Department, FiscalYear, Project
 from core.bulk import few_collections
+from core.formatting import duration
 from evaluations import workflow
 
 from . import tasks
@@ -197,6 +199,13 @@ def export_run(*, job_id: int) -> ExportJob | None:
         _remove_attempt_files(job, keep=name)
     except tasks.TRANSIENT:
         raise  # the task retries; the sweep catches a job whose retries ran out
+    except SoftTimeLimitExceeded:
+        shown = duration(settings.EXPORT_TASK_SOFT_TIME_LIMIT)
+        return _fail(
+            job,
+            f"导出超过时限（{shown}）已停止。请缩小范围（例如按单位分别导出）后重试，"
+            "或联系系统管理员。",
+        )
     except Exception as error:  # noqa: BLE001  (any other failure is reported, not retried)
         log.exception("export %s failed", job.pk)
         return _fail(job, f"导出失败：{type(error).__name__}。请稍后重试，或联系系统管理员。")

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
+from core import health
+
 
 class SecurityHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -42,4 +44,26 @@ class MethodNotAllowedPageMiddleware:
             response["Content-Type"] = "text/html; charset=utf-8"
             if response.has_header("Content-Length"):  # set by CommonMiddleware for the empty body
                 response["Content-Length"] = str(len(response.content))
+        return response
+
+
+class HealthCheckMiddleware:
+    """`/healthz` for a load balancer, answered first: no login, session, host check or HTTPS
+    redirect (a balancer probes a backend by its address, over plain HTTP). 200 "ok" when the
+    database and the cache answer, else 503 "unavailable"; nothing else is said. The broker and
+    the workers are `manage.py health`'s: a web server serves its pages without them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info != "/healthz":
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
+        ok = health.alive()
+        response = HttpResponse(
+            "ok" if ok else "unavailable", status=200 if ok else 503, content_type="text/plain"
+        )
+        response["Cache-Control"] = "no-store"
         return response

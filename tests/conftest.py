@@ -126,6 +126,8 @@ def workers(settings):
                 "--concurrency=1",
                 "-Q",
                 ",".join(prefix + queue for queue in queues),
+                # a name of its own: two workers of one host named alike answer as one
+                f"--hostname={prefix}{len(started) + 1}@%h",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",

@@ -12,7 +12,6 @@ import uuid
 from dataclasses import asdict, dataclass
 
 from celery import current_app
-from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage

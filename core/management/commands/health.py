@@ -13,7 +13,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--json", action="store_true", dest="as_json", help="以 JSON 输出 (machine-readable)")
+            "--json", action="store_true", dest="as_json", help="以 JSON 输出 (machine-readable)"
+        )
         parser.add_argument(
             "--timeout",
             type=float,

@@ -6,6 +6,8 @@ X-Frame-Options: DENY from XFrameOptionsMiddleware). HSTS, nosniff, Referrer-Pol
 come from Django's SecurityMiddleware (settings.SECURE_*).
 """
 
+import contextlib
+import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
@@ -67,3 +69,23 @@ class HealthCheckMiddleware:
         )
         response["Cache-Control"] = "no-store"
         return response
+
+
+class ProxiedClientAddressMiddleware:
+    """Behind nginx every request comes from the proxy's address, so the login throttle (per name
+    and address, budgets/login.py) would count every client as one. A request from one of
+    settings.TRUSTED_PROXIES gets REMOTE_ADDR from the X-Real-IP header the proxy sets (nginx:
+    `proxy_set_header X-Real-IP $remote_addr`, which replaces any the client sent). From any
+    other address the header is ignored: a client cannot choose its address."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        proxies = settings.TRUSTED_PROXIES
+        if proxies and request.META.get("REMOTE_ADDR") in proxies:
+            real = request.META.get("HTTP_X_REAL_IP", "").strip()
+            # no header, or not an address: the proxy's own stays
+            with contextlib.suppress(ValueError):
+                request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(real))
+        return self.get_response(request)

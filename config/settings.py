@@ -35,6 +35,9 @@ def _dev_secret() -> str:
 SECRET_KEY = env("SECRET_KEY") if PRODUCTION else env("SECRET_KEY", default=None) or _dev_secret()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The reverse proxies (nginx) whose X-Real-IP header gives the client's address
+# (config/middleware.py); none by default: REMOTE_ADDR as the server saw it.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.HealthCheckMiddleware",  # /healthz, before anything else
+    "config.middleware.ProxiedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "config.middleware.MethodNotAllowedPageMiddleware",

@@ -153,8 +153,14 @@ def export_run(*, job_id: int) -> ExportJob | None:
         job.save(update_fields=["state", "attempts", "heartbeat", "progress", "error"])
 
     reported = {"percent": 0, "at": 0.0}
+    # Celery's soft limit is a signal raised wherever the task happens to be, and library code
+    # that catches every exception (WeasyPrint fetching a font) can swallow it: checked here too,
+    # between files, so that a long export stops with its reason all the same.
+    deadline = time.monotonic() + settings.EXPORT_TASK_SOFT_TIME_LIMIT
 
     def progress(percent: int) -> None:
+        if time.monotonic() > deadline:
+            raise SoftTimeLimitExceeded()
         # one UPDATE per percent or per second at most: a city has thousands of files
         now = time.monotonic()
         if percent - reported["percent"] < 1 and now - reported["at"] < 1:

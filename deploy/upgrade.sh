@@ -37,7 +37,7 @@ if [ "$INSTALL" = 1 ]; then
     "$PYTHON" -m pip install --disable-pip-version-check -q -r requirements.txt
 fi
 step "检查配置 check --deploy"
-"$PYTHON" manage.py check --deploy --fail-level ERROR
+"$PYTHON" manage.py check --deploy --fail-level WARNING
 if [ "$MIGRATE" = 1 ]; then
     step "迁移数据库 migrate"
     "$PYTHON" manage.py migrate --noinput

@@ -1,6 +1,7 @@
-"""An export past its soft time limit, in a real prefork worker: the job fails with the reason
-in Chinese, at once (no sweep), and leaves no file. Skipped without Redis and PostgreSQL (a
-failure with REQUIRE_WORKER=1)."""
+"""An export past its soft time limit fails its job with the reason in Chinese, at once (no
+sweep), and leaves no file: in a real prefork worker (Celery's signal; skipped without Redis and
+PostgreSQL, a failure with REQUIRE_WORKER=1), and in-process (the check between files, for a
+signal that library code swallowed)."""
 
 import io
 import time
@@ -12,12 +13,27 @@ from django.core.management import call_command
 
 from budgets.models import FiscalYear
 from reporting import exports
+from reporting.models import ExportJob
 from tests.factories import UserFactory
 from tests.report import covered
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+def test_the_soft_limit_is_also_checked_between_files(db, settings):
+    call_command("load_demo", stdout=io.StringIO())
+    admin = UserFactory(username="root", is_superuser=True)
+    year = FiscalYear.objects.get(year=2021)
+    settings.EXPORT_TASK_SOFT_TIME_LIMIT = 0  # past it at the first file
+    job = exports.export_request(user=admin, kind="project-self-evaluation", fmt="xlsx", year=year)
+    job = exports.export_run(job_id=job.pk)
+    assert job.state == "failed" and job.error.startswith("导出超过时限（0秒）已停止"), job.error
+    assert not job.file and job.progress < 100
+    settings.EXPORT_TASK_SOFT_TIME_LIMIT = 600
+    ExportJob.objects.filter(pk=job.pk).update(state="queued")
+    assert exports.export_run(job_id=job.pk).state == "done"
 
 
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
 def test_an_export_past_its_soft_limit_fails_its_job_with_the_reason(workers, monkeypatch):
     from reporting.tasks import run_export
 

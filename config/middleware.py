@@ -68,6 +68,7 @@ class HealthCheckMiddleware:
             "ok" if ok else "unavailable", status=200 if ok else 503, content_type="text/plain"
         )
         response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
         return response
 
 

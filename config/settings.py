@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -34,6 +35,9 @@ def _dev_secret() -> str:
 SECRET_KEY = env("SECRET_KEY") if PRODUCTION else env("SECRET_KEY", default=None) or _dev_secret()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The reverse proxies (nginx) whose X-Real-IP header gives the client's address
+# (config/middleware.py); none by default: REMOTE_ADDR as the server saw it.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -53,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.HealthCheckMiddleware",  # /healthz, before anything else
+    "config.middleware.ProxiedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "config.middleware.MethodNotAllowedPageMiddleware",
@@ -180,18 +186,50 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Celery: eager (in-process) unless a broker is configured.
+# Celery: eager (in-process) unless a broker is configured (`make run` needs no broker).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL.startswith("memory")
 )
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_RESULT_BACKEND = None
+CELERY_TIMEZONE = TIME_ZONE
+# Three queues, so that each machine can be given its kind of work (deploy/, README “部署”):
+# `imports`, `exports` and `default` (recompute, sweeps). Every task is routed here by name and
+# nowhere else (tests/test_celery_config.py fails for a task without a route). A worker started
+# without -Q takes all three. CELERY_QUEUE_PREFIX namespaces them (several instances on one Redis
+# database; the tests' workers).
+CELERY_QUEUE_PREFIX = env("CELERY_QUEUE_PREFIX", default="")
+QUEUES = ("imports", "exports", "default")
+CELERY_TASK_QUEUES = [Queue(CELERY_QUEUE_PREFIX + name) for name in QUEUES]
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE_PREFIX + "default"
+CELERY_TASK_ROUTES = {
+    task: {"queue": CELERY_QUEUE_PREFIX + queue}
+    for task, queue in {
+        "imports.tasks.import_preview": "imports",
+        "imports.tasks.import_commit": "imports",
+        "reporting.tasks.run_export": "exports",
+        "evaluations.tasks.recompute_year": "default",
+        "imports.tasks.sweep_imports": "default",
+        "reporting.tasks.sweep_exports": "default",
+    }.items()
+}
+# Long tasks: a worker takes one message at a time and acknowledges it when done, so a worker
+# that dies gives its message back instead of losing it (the jobs' heartbeats catch the rest).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TIMEZONE = TIME_ZONE
+# Time limits (seconds; they need the prefork pool): the soft one stops the task and its job
+# fails with the reason in Chinese, the hard one kills a task that did not stop. Imports above;
+# exports (a city's PDFs take ~9 minutes on one worker); recompute (a city's year: seconds).
+EXPORT_TASK_SOFT_TIME_LIMIT = env.int("EXPORT_TASK_SOFT_TIME_LIMIT", default=30 * 60)
+EXPORT_TASK_TIME_LIMIT = env.int("EXPORT_TASK_TIME_LIMIT", default=31 * 60)
+RECOMPUTE_TASK_SOFT_TIME_LIMIT = env.int("RECOMPUTE_TASK_SOFT_TIME_LIMIT", default=10 * 60)
+RECOMPUTE_TASK_TIME_LIMIT = env.int("RECOMPUTE_TASK_TIME_LIMIT", default=11 * 60)
+# every other task (the sweeps)
+CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+CELERY_TASK_TIME_LIMIT = 5 * 60
+# The beat schedule, in this one place (run one `celery beat` for the whole site: deploy/).
 CELERY_BEAT_SCHEDULE = {
     "sweep-exports": {"task": "reporting.tasks.sweep_exports", "schedule": 300.0},
     "sweep-imports": {"task": "imports.tasks.sweep_imports", "schedule": 300.0},

@@ -57,6 +57,11 @@ def plain(value) -> str:
     return "0" if number.is_zero() else text
 
 
+def duration(seconds: int) -> str:
+    """A time limit as a message states it: 600 → "10分钟", 90 → "1.5分钟", 1 → "1秒"."""
+    return f"{seconds / 60:g}分钟" if seconds >= 60 else f"{seconds}秒"
+
+
 # The first characters that make a spreadsheet read text as a formula: an exported text cell
 # starting with one is written as text with a quote prefix (reporting), and such a quote is taken
 # off again on import (imports). One list for both directions.

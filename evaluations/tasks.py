@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers that take ids and call a service."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 # `services` enqueues these tasks and they call it back: a module import, whose functions are
@@ -11,6 +12,14 @@ from . import services
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3, acks_late=True)
+@shared_task(
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+    soft_time_limit=settings.RECOMPUTE_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.RECOMPUTE_TASK_TIME_LIMIT,
+)
 def recompute_year(self, year_id: int, request: int) -> str:
     return services.year_recompute_run(year_id=year_id, request=request)

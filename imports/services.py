@@ -27,6 +27,7 @@ from budgets.models import FiscalYear
 from core.audit import audit_record
 from core.bulk import few_collections
 from core.errors import UserError
+from core.formatting import duration
 from evaluations.services.transitions import FormConflict, FormProblems
 from evaluations.workflow import WorkflowError
 
@@ -194,8 +195,7 @@ def _fail(job: ImportJob, message: str) -> ImportJob:
 def _failure_message(job: ImportJob, exc: Exception, phase: str) -> str:
     """The reason a run stopped, as the importer reads it; unexpected errors are logged."""
     if isinstance(exc, SoftTimeLimitExceeded):
-        limit = settings.IMPORT_TASK_SOFT_TIME_LIMIT
-        shown = f"{limit / 60:g}分钟" if limit >= 60 else f"{limit}秒"
+        shown = duration(settings.IMPORT_TASK_SOFT_TIME_LIMIT)
         return (
             f"{phase}超过时限（{shown}）已停止，未写入任何数据。"
             "请拆分文件后重新上传，或联系系统管理员。"

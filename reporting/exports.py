@@ -14,6 +14,7 @@ import time
 import zipfile
 from collections.abc import Callable
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -22,6 +23,7 @@ from django.utils import timezone
 from budgets.access import access_for
 from budgets.models import Department, FiscalYear, Project
 from core.bulk import few_collections
+from core.formatting import duration
 from evaluations import workflow
 
 from . import filenames, tasks
@@ -191,8 +193,14 @@ def export_run(*, job_id: int) -> ExportJob | None:
         job.save(update_fields=["state", "attempts", "heartbeat", "progress", "error"])
 
     reported = {"percent": 0, "at": 0.0}
+    # Celery's soft limit is a signal raised wherever the task happens to be, and library code
+    # that catches every exception (WeasyPrint fetching a font) can swallow it: checked here too,
+    # between files, so that a long export stops with its reason all the same.
+    deadline = time.monotonic() + settings.EXPORT_TASK_SOFT_TIME_LIMIT
 
     def progress(percent: int, done: int = 0, total: int = 0) -> None:
+        if time.monotonic() > deadline:
+            raise SoftTimeLimitExceeded()
         # one UPDATE per percent or per second at most: a city has thousands of files
         now = time.monotonic()
         if percent - reported["percent"] < 1 and now - reported["at"] < 1:
@@ -244,6 +252,13 @@ def export_run(*, job_id: int) -> ExportJob | None:
         _remove_attempt_files(job, keep=name)
     except tasks.TRANSIENT:
         raise  # the task retries; the sweep catches a job whose retries ran out
+    except SoftTimeLimitExceeded:
+        shown = duration(settings.EXPORT_TASK_SOFT_TIME_LIMIT)
+        return _fail(
+            job,
+            f"导出超过时限（{shown}）已停止。请缩小范围（例如按单位分别导出）后重试，"
+            "或联系系统管理员。",
+        )
     except Exception as error:  # noqa: BLE001  (any other failure is reported, not retried)
         log.exception("export %s failed", job.pk)
         return _fail(job, f"导出失败：{type(error).__name__}。请稍后重试，或联系系统管理员。")

@@ -92,24 +92,28 @@ def need_worker_setup() -> None:
 
 @pytest.fixture
 def workers(settings):
-    """Start Celery worker processes (`workers(pool, **environment)`) on a queue of this test's
-    own, against the test database; all are stopped at the end. Needs Redis and PostgreSQL."""
+    """Start Celery worker processes (`workers(pool, queues=…, **environment)`) against the test
+    database, on queues of this test's own: the site's queues (settings.QUEUES; a worker takes
+    all of them unless given `queues`) under a prefix of this test (CELERY_QUEUE_PREFIX), so
+    that the routes are the site's. All are stopped at the end. Needs Redis and PostgreSQL."""
     need_worker_setup()
     from config.celery import app
 
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"test-{uuid.uuid4().hex[:8]}-"
     db = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
         f"{db['PORT'] or 5432}/{db['NAME']}",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_QUEUE_PREFIX": prefix,
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }
     started: list[subprocess.Popen] = []
 
-    def start(pool: str = "solo", **settings_env: str) -> subprocess.Popen:
+    def start(
+        pool: str = "solo", queues: tuple[str, ...] = settings.QUEUES, **settings_env: str
+    ) -> subprocess.Popen:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -121,7 +125,9 @@ def workers(settings):
                 f"--pool={pool}",
                 "--concurrency=1",
                 "-Q",
-                queue,
+                ",".join(prefix + queue for queue in queues),
+                # a name of its own: two workers of one host named alike answer as one
+                f"--hostname={prefix}{len(started) + 1}@%h",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -135,10 +141,21 @@ def workers(settings):
         started.append(process)
         return process
 
-    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
-    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
+    start.prefix, start.env = prefix, env
+    # this process sends to the same prefixed queues, by the site's own routes
+    saved = {
+        key: app.conf[key] for key in ("task_always_eager", "task_default_queue", "task_routes")
+    }
+    app.conf.update(
+        task_always_eager=False,
+        task_default_queue=prefix + settings.CELERY_TASK_DEFAULT_QUEUE,
+        task_routes={
+            task: {"queue": prefix + route["queue"]}
+            for task, route in settings.CELERY_TASK_ROUTES.items()
+        },
+    )
     yield start
-    app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
+    app.conf.update(saved)
     for process in started:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

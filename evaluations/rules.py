@@ -209,3 +209,12 @@ def start_refusal(*, evaluation_open: bool, may_start: bool, targets_approved: b
     if not targets_approved:
         return "绩效目标尚未批复，不能开始自评。"
     return None
+
+
+def budget_locked_refusal(state_label: str) -> str:
+    """Why the 部门整体预算数据 of a department-year may not change: its 部门整体 self-evaluation
+    is with finance or approved (the page and the import say the same)."""
+    return (
+        f"该单位的部门整体绩效自评当前为“{state_label}”，"
+        "不能修改部门整体预算数据（须先退回或重新打开）"
+    )

@@ -312,6 +312,8 @@ def _optional_money(verbose_name: str) -> models.DecimalField:
     return money_field(verbose_name, null=True, blank=True)
 
 
+INCOME_NATURE_KEYS = ("public", "fund", "special", "other")
+
 DEPARTMENT_MONEY = (
     *(
         f"income_{n}_{s}"
@@ -368,6 +370,13 @@ class DepartmentBudget(models.Model):
     income_other_initial = _optional_money("其他资金·年初预算数")
     income_other_full = _optional_money("其他资金·全年预算数")
     income_other_executed = _optional_money("其他资金·全年执行数")
+
+    # 无此项收入: the department has no income of this nature (its figures stay empty and
+    # count as 0 in the totals), told apart from a figure not yet given (empty: 无数据).
+    income_public_absent = models.BooleanField("一般公共预算·无此项收入", default=False)
+    income_fund_absent = models.BooleanField("政府性基金·无此项收入", default=False)
+    income_special_absent = models.BooleanField("纳入专户管理的非税收入·无此项收入", default=False)
+    income_other_absent = models.BooleanField("其他资金·无此项收入", default=False)
 
     # 支出 by nature (按支出性质分)
     basic_personnel_budget = _optional_money("基本支出·人员经费·预算数")
@@ -426,11 +435,80 @@ class DepartmentBudget(models.Model):
                 name="department_budget_money_in_column",
                 violation_error_message="部门整体预算数据的金额须在0至999999999999.9999万元之间",
             ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"income_{n}_absent": False})
+                    | Q(
+                        **{f"income_{n}_{s}__isnull": True for s in ("initial", "full", "executed")}
+                    ),
+                    name=f"department_budget_{n}_absent_is_empty",
+                    violation_error_message="标为“无此项收入”的收入不能再填写金额",
+                )
+                for n in INCOME_NATURE_KEYS
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.department}"
 
+    def income_absent(self, nature: str) -> bool:
+        return bool(getattr(self, f"income_{nature}_absent", False))
+
+    def income(self, nature: str, stage: str) -> Decimal | None:
+        """One income figure: 0 where the department has no such income (无此项收入), None
+        where it is not given (无数据)."""
+        if self.income_absent(nature):
+            return Decimal("0")
+        return getattr(self, f"income_{nature}_{stage}")
+
+    def income_total(self, stage: str) -> Decimal | None:
+        """The stage's total over the four income natures, only when every nature is known
+        (a figure, or 无此项收入): a missing figure is never taken as 0."""
+        parts = [self.income(nature, stage) for nature in INCOME_NATURE_KEYS]
+        if any(part is None for part in parts):
+            return None
+        return sum(parts, Decimal("0"))
+
+    def missing_income(self, stage: str) -> list[str]:
+        """The labels of the income figures of a stage that are not given."""
+        return [
+            str(self._meta.get_field(f"income_{nature}_{stage}").verbose_name)
+            for nature in INCOME_NATURE_KEYS
+            if self.income(nature, stage) is None
+        ]
+
     @classmethod
     def money_fields(cls) -> list[str]:
         return [f.name for f in cls._meta.get_fields() if isinstance(f, models.DecimalField)]
+
+
+INCOME_STAGE_KEYS = ("initial", "full", "executed")
+
+
+def income_label(nature: str) -> str:
+    """一般公共预算, 政府性基金, … (the verbose name before its ·)."""
+    field = DepartmentBudget._meta.get_field(f"income_{nature}_absent")
+    return str(field.verbose_name).split("·")[0]
+
+
+def settle_income_absence(values: dict, budget: DepartmentBudget | None) -> dict[str, str]:
+    """Apply the 无此项收入 rule to `values` (field → value about to be set on `budget`; the
+    page gives every field, an import only its non-blank cells), in place; returns the
+    problems by field. A nature marked 无此项收入 holds no figure: its figures are emptied, and
+    a figure other than 0 given with the mark is refused. A figure given for a nature without
+    the mark (an import leaving the mark's column blank) means the income exists: it goes."""
+    problems: dict[str, str] = {}
+    for nature in INCOME_NATURE_KEYS:
+        flag = f"income_{nature}_absent"
+        figures = [f"income_{nature}_{stage}" for stage in INCOME_STAGE_KEYS]
+        # 0 agrees with 无此项收入 (a form shows the zeros an import left); any other figure not
+        given = [name for name in figures if values.get(name)]
+        stored = budget is not None and budget.income_absent(nature)
+        if values.get(flag) is True and given:
+            label = income_label(nature)
+            problems[flag] = f"{label}已标为“无此项收入”，不能同时填写{label}的金额"
+        elif given and flag not in values and stored:
+            values[flag] = False  # a figure given means the income exists
+        elif values.get(flag, stored):
+            values.update(dict.fromkeys(figures))
+    return problems

@@ -35,6 +35,11 @@ urlpatterns = [
     path("exports/<int:pk>/status/", reporting_views.export_status, name="export_status"),
     path("exports/<int:pk>/download/", reporting_views.export_download, name="export_download"),
     path("review/", evaluation_views.review_queue, name="review_queue"),
+    path(
+        "budgets/department/<int:pk>/",
+        evaluation_views.department_budget,
+        name="department_budget",
+    ),
     path("dashboard/", reporting_views.dashboard, name="dashboard"),
     path("profile/", profile_views.profile, name="profile"),
     path("login/", login.LoginView.as_view(), name="login"),

@@ -220,6 +220,7 @@ class ResultAdminForm(forms.ModelForm):
             comparator=indicator.comparator,
             weight=indicator.weight,
             actual_value=data.get("actual_value") or "",
+            unit=indicator.unit,
             level=data.get("level") or "",
             score=data.get("score"),
             deviation_reason=data.get("deviation_reason") or "",

@@ -17,7 +17,8 @@ The formulas (documented with examples in docs/common-indicators.md):
 * 三公经费控制率 ``three_public_control`` = 本年三公经费决算数 ÷ 本年三公经费预算数
   (the same four parts, *_final vs *_budget).
 * 预算完成率 ``budget_completion`` = 全年执行数 ÷ 全年预算数, each the total over the four
-  income natures (income_{public,fund,special,other}_executed / _full).
+  income natures (income_{public,fund,special,other}_executed / _full); a nature marked
+  无此项收入 (income_*_absent) counts as 0, not as missing.
 * 预算调整率 ``budget_adjustment`` = (全年预算数 − 年初预算数) ÷ 年初预算数
   (income_*_full vs income_*_initial, totals over the four natures).
 * 支付进度率 ``payment_progress`` = 支出决算数 ÷ 支出预算数, where 支出 = 基本支出·人员经费
@@ -203,9 +204,13 @@ def _three_public(read, stage: str) -> _Term:
 
 
 def _income(read, stage: str) -> _Term:
+    """The income total of a stage; a nature marked 无此项收入 (``income_*_absent``) counts as
+    0, not as missing (budgets.models.DepartmentBudget.income_total: the same rule)."""
     stage_label = INCOME_STAGES[stage]
     parts = [
-        (f"income_{nature}_{stage}", f"{name}·{stage_label}") for nature, name in INCOME_NATURES
+        (f"income_{nature}_{stage}", f"{name}·{stage_label}")
+        for nature, name in INCOME_NATURES
+        if not read(f"income_{nature}_absent")
     ]
     return _sum(read, stage_label, parts)
 
@@ -386,6 +391,7 @@ FIELDS: tuple[str, ...] = (
     ("staff_quota", "staff_actual")
     + tuple(f"{p}_{s}" for p, _ in THREE_PUBLIC_PARTS for s in THREE_PUBLIC_STAGES)
     + tuple(f"income_{n}_{s}" for n, _ in INCOME_NATURES for s in INCOME_STAGES)
+    + tuple(f"income_{n}_absent" for n, _ in INCOME_NATURES)
     + tuple(f"{p}_{s}" for p, _ in EXPENDITURE_PARTS for s in EXPENDITURE_STAGES)
     + ("carryover_balance", "procurement_budget", "procurement_actual")
     + ("operating_budget", "operating_final")

@@ -142,7 +142,7 @@ def line_flags(result, policy: scoring.Policy) -> list[Flag]:
     indicator = result.indicator
     flags: list[Flag] = []
     target = indicator.target_number if indicator.comparator in ("≥", ">") else None
-    actual = scoring.parse_number(result.actual_value)
+    actual = scoring.actual_number(result.actual_value, indicator.unit)
     known = target is not None and actual is not None and target > 0
     if known and actual > target * OVER_TARGET_RATIO:
         unit = indicator.unit

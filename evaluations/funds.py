@@ -23,6 +23,7 @@ class FundRow:
     executed: Decimal | str | None  # str: what the clerk typed, shown back after an error
     is_total: bool = False
     source: str = ""  # editable 全年执行数 of this project fund source
+    absent: bool = False  # 部门整体: the department has no income of this nature (无此项收入)
 
 
 def _sum(values) -> Decimal | None:
@@ -59,20 +60,23 @@ def evaluation_funds(
         return [total, *rows]
     if budget is None:
         return [FundRow("年度资金总额", None, None, None, is_total=True)]
+    # an income the department does not have (无此项收入) is blank on its row and 0 in the
+    # total; a figure not given (无数据) makes the total 无数据 (budgets.models.income_total)
     rows = [
         FundRow(
             label,
             getattr(budget, f"income_{key}_initial"),
             getattr(budget, f"income_{key}_full"),
             getattr(budget, f"income_{key}_executed"),
+            absent=budget.income_absent(key),
         )
         for key, label in INCOME_NATURES
     ]
     total = FundRow(
         "年度资金总额",
-        _sum(r.initial for r in rows),
-        _sum(r.full for r in rows),
-        _sum(r.executed for r in rows),
+        budget.income_total("initial"),
+        budget.income_total("full"),
+        budget.income_total("executed"),
         is_total=True,
     )
     return [total, *rows]

@@ -94,6 +94,7 @@ class ResultLine:
     comparator: str
     weight: Decimal
     actual_value: str = ""
+    unit: str = ""  # the indicator's 计量单位: the one unit an actual value may carry
     level: str = ""
     score: Decimal | None = None
     suggested_score: Decimal | None = None
@@ -104,12 +105,31 @@ class ResultLine:
         return self.comparator == scoring.QUALITATIVE
 
 
+def actual_words(unit: str) -> str:
+    """The refusal of a quantitative 实际完成值 that is not a number in the line's unit: one
+    message for every path (form, live preview, offline table, results import, admin)."""
+    unit = unit.strip()
+    if unit:
+        return (
+            f"实际完成值须为数字，可带计量单位“{unit}”（如：96{unit}），"
+            "文字说明请写在偏差原因分析中"
+        )
+    return "实际完成值须为数字，文字说明请写在偏差原因分析中"
+
+
 def actual_value_problem(line: ResultLine) -> str | None:
-    """A quantitative line's 实际完成值 that no computation can use (words are allowed: they are
-    shown, not scored, and leave the suggestion blank)."""
-    if line.is_qualitative:
+    """A quantitative line's 实际完成值 that is not a number (optionally followed by the
+    line's own 计量单位: "96", "96%", "1200 人"), or one no computation can use (too many
+    digits). Blank is no problem here (a draft may leave it; submission asks for it). A
+    qualitative line keeps free text."""
+    if line.is_qualitative or not line.actual_value.strip():
         return None
-    return numbers.value_problem(line.actual_value, "实际完成值")
+    too_long = numbers.value_problem(line.actual_value, "实际完成值")
+    if too_long:
+        return too_long
+    if scoring.actual_number(line.actual_value, line.unit) is None:
+        return actual_words(line.unit)
+    return None
 
 
 def score_refusal(score: Decimal | None, weight: Decimal, label: str = "得分") -> str | None:
@@ -189,3 +209,12 @@ def start_refusal(*, evaluation_open: bool, may_start: bool, targets_approved: b
     if not targets_approved:
         return "绩效目标尚未批复，不能开始自评。"
     return None
+
+
+def budget_locked_refusal(state_label: str) -> str:
+    """Why the 部门整体预算数据 of a department-year may not change: its 部门整体 self-evaluation
+    is with finance or approved (the page and the import say the same)."""
+    return (
+        f"该单位的部门整体绩效自评当前为“{state_label}”，"
+        "不能修改部门整体预算数据（须先退回或重新打开）"
+    )

@@ -8,6 +8,7 @@ fiscal year can change them without touching code.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -311,6 +312,36 @@ def parse_number(text: str | None) -> Decimal | None:
         stripped = stripped[:-1]
     try:
         value = numbers.parse(stripped)
+    except numbers.NumberRefused:
+        return None
+    if value is None or not numbers.fits(value, numbers.INDICATOR_VALUE):
+        return None
+    return value
+
+
+def _unit_key(text: str) -> str:
+    # 计量单位 compared as people see them: full-width "％" is "%", spaces do not count.
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def actual_number(text: str | None, unit: str = "") -> Decimal | None:
+    """The number of a quantitative 实际完成值, or None: a number as `parse_number` reads it,
+    optionally followed by the line's own 计量单位 ("96", "96%" and "96 %" when the unit is %,
+    "1200人" when it is 人). Words ("九十六", "约九成七") and another unit ("96万元" on a % line)
+    are not numbers. The suffix is matched on the whole unit, so "96元" is not read as 96 on a
+    万元 line, and the number part keeps the one number rule (no "%" unless % is the unit)."""
+    if not isinstance(text, str):
+        return None
+    stripped = text.strip()
+    key = _unit_key(unit or "")
+    number = stripped
+    if key:
+        for cut in range(len(stripped) - 1, -1, -1):
+            if _unit_key(stripped[cut:]) == key:
+                number = stripped[:cut]
+                break
+    try:
+        value = numbers.parse(number)
     except numbers.NumberRefused:
         return None
     if value is None or not numbers.fits(value, numbers.INDICATOR_VALUE):

@@ -19,7 +19,14 @@ from functools import cached_property
 from django.db.models import F, Max, Q
 
 from budgets.access import Role, access_for
-from budgets.models import FUND_SOURCES, FUND_STAGES, Department, DepartmentBudget, FiscalYear
+from budgets.models import (
+    FUND_SOURCES,
+    FUND_STAGES,
+    Department,
+    DepartmentBudget,
+    FiscalYear,
+    settle_income_absence,
+)
 from budgets.models import Project as ProjectModel
 from core import numbers
 from evaluations import rules, scoring, workflow
@@ -400,12 +407,35 @@ BUDGET_FIELDS = [
 ]
 
 
+ABSENT_CHOICES = ((True, "是"), (False, "否"))
+
+
+def _budget_column(f) -> Column:
+    kind = f.get_internal_type()
+    label = str(f.verbose_name)
+    aliases = (label.replace("·", ""),)
+    if kind == "BooleanField":  # 无此项收入
+        return Column(
+            label,
+            f.name,
+            "choice",
+            choices=ABSENT_CHOICES,
+            note="填“是”：本单位没有这项收入（不是缺数据），该项金额留空；空白表示不修改",
+            aliases=aliases,
+        )
+    if kind == "PositiveIntegerField":
+        return Column(label, f.name, "int", note="人", aliases=aliases)
+    return Column(label, f.name, "decimal", field=f, note="万元", aliases=aliases)
+
+
 class DepartmentBudgets:
     key = "department-budgets"
     label = "部门整体预算数据"
     instructions = [
         "每行一个单位一个年度的部门整体数据，按“年度 + 单位编码”匹配。",
         "金额单位为万元。没有的数据请留空：空白表示“无数据”，不会按0计算；已有数据时，空白表示不修改。",
+        "本单位没有某项收入（如没有政府性基金）时，在该项的“无此项收入”列填“是”，其金额留空："
+        "合计和预算完成率按0计算，表中该项留空；与“无数据”（尚未提供）不同。",
         "部门整体绩效自评已提交或审核通过后，不能再通过导入修改。",
     ]
 
@@ -414,17 +444,7 @@ class DepartmentBudgets:
             year_column(ctx),
             Column(DEPT_CODE, "department", required=True, required_header=True, max_length=32),
             Column("单位名称", "department_name", reference=True, note="参考，导入时不读取"),
-            *(
-                Column(
-                    str(f.verbose_name),
-                    f.name,
-                    "int" if f.get_internal_type() == "PositiveIntegerField" else "decimal",
-                    field=f if f.get_internal_type() == "DecimalField" else None,
-                    note="人" if f.get_internal_type() == "PositiveIntegerField" else "万元",
-                    aliases=(str(f.verbose_name).replace("·", ""),),
-                )
-                for f in BUDGET_FIELDS
-            ),
+            *(_budget_column(f) for f in BUDGET_FIELDS),
         ]
 
     def resolve(self, plan: Plan, ctx: Context) -> None:
@@ -453,6 +473,10 @@ class DepartmentBudgets:
             row.label = f"{fiscal_year.year} {department.code} {department.name}"
             values = {k: row.values[k] for k in headers if k in row.values}
             budget = existing.get((fiscal_year.id, department.id))
+            for key, problem in settle_income_absence(values, budget).items():
+                row.error(headers[key], problem)
+            if row.errors:
+                continue
             if budget is None:
                 row.target = DepartmentBudget(year=fiscal_year, department=department, **values)
                 row.status = NEW
@@ -460,11 +484,7 @@ class DepartmentBudgets:
             compare(row, budget, headers, values)
             state = locked.get((fiscal_year.id, department.id))
             if state and row.changes:
-                row.error(
-                    "",
-                    f"该单位的部门整体绩效自评当前为“{FormState(state).label}”，"
-                    "不能通过导入修改（须先退回或重新打开）",
-                )
+                row.error("", rules.budget_locked_refusal(FormState(state).label))
                 continue
             for key, value in values.items():
                 setattr(budget, key, value)

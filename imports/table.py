@@ -79,8 +79,9 @@ def _actual(text: str, indicator) -> tuple[str, str]:
     if match and match.group(2).strip() in LEVEL_BY_LABEL:
         text, level = match.group(1).strip(), LEVEL_BY_LABEL[match.group(2).strip()]
     if not indicator.is_qualitative and indicator.unit and text.endswith(indicator.unit):
+        # the unit the table printed after a bare number (48 → 48万件) is taken off again
         stripped = text[: -len(indicator.unit)].strip()
-        if scoring.parse_number(stripped) is not None:
+        if scoring.actual_number(stripped) is not None:
             text = stripped
     return text, level
 

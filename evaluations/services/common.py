@@ -76,7 +76,7 @@ def evaluation_compute(
                 indicator.comparator,
                 indicator.weight,
                 indicator.target_number,
-                scoring.parse_number(result.actual_value),
+                scoring.actual_number(result.actual_value, indicator.unit),
                 result.level or None,
                 policy,
             ),

@@ -267,6 +267,7 @@ def input_problems(
             comparator=result.indicator.comparator,
             weight=result.indicator.weight,
             actual_value=line.actual_value,
+            unit=result.indicator.unit,
             score=line.score,
         )
         for problem in (
@@ -363,6 +364,7 @@ def result_line(result: IndicatorResult) -> rules.ResultLine:
         comparator=indicator.comparator,
         weight=indicator.weight,
         actual_value=result.actual_value,
+        unit=indicator.unit,
         level=result.level or "",
         score=result.score,
         suggested_score=result.suggested_score,

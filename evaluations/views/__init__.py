@@ -1,5 +1,6 @@
 """The pages of evaluations, one module per page (home, targets, evaluation, review)."""
 
+from .budget import department_budget
 from .evaluation import (
     evaluation,
     evaluation_preview,
@@ -12,6 +13,7 @@ from .review import review_queue
 from .targets import target_sheet
 
 __all__ = [
+    "department_budget",
     "evaluation",
     "evaluation_preview",
     "evaluation_start",

@@ -22,6 +22,7 @@ from ..forms import (
     qualitative_choices,
 )
 from ..funds import evaluation_funds
+from ..services import budgets as budget_services
 from .common import _crumbs, _evidence_of, _jsonable, _seen_version
 
 
@@ -164,6 +165,15 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
     return {
         "evaluation": evaluation,
         "flags": consistency.groups(evaluation.flags),
+        "budget_notice": None
+        if evaluation.project_id
+        else budget_services.budget_notice(
+            request.user,
+            evaluation.department_id,
+            evaluation.year.year,
+            budget,
+            ("full", "executed"),
+        ),
         "common": None
         if evaluation.project_id
         else common_indicators(budget, places=evaluation.year.percent_places + 2),

@@ -13,6 +13,7 @@ from ..forms import (
     category_map,
 )
 from ..models import FormState
+from ..services import budgets as budget_services
 from .common import _crumbs, _line_comments, _seen_version
 
 
@@ -225,5 +226,14 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
             "can_decide_adjustment": rights.may_decide,
             # why an approved sheet shows no adjustment buttons: its self-evaluation was submitted
             "adjustment_refusal": rights.refusal if sheet.state == FormState.APPROVED else None,
+            "budget_notice": None
+            if sheet.project_id
+            else budget_services.budget_notice(
+                request.user,
+                sheet.department_id,
+                sheet.year.year,
+                budget_services.budget_of(sheet.department, sheet.year),
+                ("initial", "full"),
+            ),
         },
     )

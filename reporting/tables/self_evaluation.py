@@ -35,10 +35,11 @@ def target_text(row: dict) -> str:
 
 def actual_text(row: dict) -> str:
     actual = row.get("actual") or ""
+    # a bare number gets its unit (96 → 96%); one typed with it ("96%", "1200 人") is kept
     if (
         actual
         and row["comparator"] != scoring.QUALITATIVE
-        and scoring.parse_number(actual) is not None
+        and scoring.actual_number(actual) is not None
     ):
         actual += row["unit"]
     if row.get("level"):

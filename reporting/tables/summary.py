@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from budgets.models import DepartmentBudget, Project
 from evaluations import scoring
-from evaluations.funds import INCOME_NATURES, _sum
 from evaluations.models import SelfEvaluation, TargetSheet
 from evaluations.snapshot import _s, evaluation_queryset, gather_evaluations
 
@@ -198,10 +197,8 @@ def gather_summary(year: int, department_ids: set[int] | None) -> list[dict]:
             row = evaluation_row(evaluation, data[evaluation.pk])
         else:
             budget = budgets.get(department_id)
-            full = _sum(getattr(budget, f"income_{k}_full", None) for k, _ in INCOME_NATURES)
-            executed = _sum(
-                getattr(budget, f"income_{k}_executed", None) for k, _ in INCOME_NATURES
-            )
+            full = budget.income_total("full") if budget else None
+            executed = budget.income_total("executed") if budget else None
             row = _not_started("department", department, DEPARTMENT_WIDE, full, executed)
         keyed.append(((department.code, 0, ""), row))
     for project in projects:

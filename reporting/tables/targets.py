@@ -11,7 +11,7 @@ from django.utils.timezone import localdate
 
 from budgets.models import FUND_SOURCES
 from evaluations import scoring
-from evaluations.funds import INCOME_NATURES, _sum
+from evaluations.funds import INCOME_NATURES
 from evaluations.snapshot import _s, form_identity
 
 from .base import Builder, Style, Table
@@ -142,7 +142,10 @@ def sheet_funds(sheet, budget) -> list[dict]:
             }
             for n, (key, label) in enumerate(INCOME_NATURES)
         ]
-        total = {stage: _s(_sum(dec(r[stage]) for r in rows)) for stage in ("initial", "full")}
+        total = {
+            stage: _s(budget.income_total(stage) if budget else None)
+            for stage in ("initial", "full")
+        }
     return [{"label": "年度资金总额", **total, "is_total": True}, *rows]
 
 

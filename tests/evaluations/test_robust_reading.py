@@ -105,6 +105,10 @@ def test_a_computed_figure_that_does_not_fit_is_stored_as_none_and_shown(client,
         department=tree["centre"],
         income_public_full=1,
         income_public_executed=100000,
+        # its only income (issue 14: the others are 无此项收入, not missing)
+        income_fund_absent=True,
+        income_special_absent=True,
+        income_other_absent=True,
     )
     sheet = TargetSheetFactory(
         year=open_year, department=tree["centre"], project=None, state="approved"

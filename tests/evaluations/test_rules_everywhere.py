@@ -153,6 +153,23 @@ RESULT_CASES = {
         "30",
         "“未达成年度指标且效果较差”的得分须在0.00分至18.00分（不含）之间",
     ),
+    # issue 14: quantitative actual values are numbers, with at most the line's own unit
+    "words as a quantitative actual value": (
+        "群众满意率",
+        "约九成七",
+        "",
+        "",
+        "",
+        "实际完成值须为数字，可带计量单位“%”（如：96%），文字说明请写在偏差原因分析中",
+    ),
+    "another unit on a quantitative actual value": (
+        "群众满意率",
+        "96 万元",
+        "",
+        "",
+        "",
+        "实际完成值须为数字，可带计量单位“%”（如：96%），文字说明请写在偏差原因分析中",
+    ),
     "quantitative actual value too long": (
         "话务平台接听量",
         "4" * 40,
@@ -270,3 +287,43 @@ def test_evaluations_start_refuses_them_all_by_the_single_rule(tree, open_year, 
     reviewer = member(tree["bureau"], "reviewer")
     with pytest.raises(workflow.WorkflowError, match="只有本单位填报人可以开始绩效自评。"):
         services.evaluations_start(user=reviewer, sheet_ids=[good.pk])
+
+
+WORDS = "实际完成值须为数字，可带计量单位“%”（如：96%），文字说明请写在偏差原因分析中"
+
+
+def test_the_live_preview_refuses_words_with_the_same_message(client, clerk, evaluation):
+    """The form's live preview (static/js/evaluation.js posts to it) shows the line's refusal
+    as the save would, and writes nothing."""
+    client.force_login(clerk)
+    data = post_data(evaluation, {"群众满意率": ("九十六", "", "", "")}, action="save")
+    response = client.post(reverse("evaluation_preview", args=[evaluation.pk]), data)
+    result = next(r for r in services.results_of(evaluation) if r.indicator.name == "群众满意率")
+    line = response.json()["lines"][str(result.pk)]
+    assert WORDS in line["problems"]
+    assert line["suggested"] is None
+    result.refresh_from_db()
+    assert result.actual_value == ""
+
+
+@pytest.mark.parametrize("typed", ["96", "96%", "96 ％", " 96.5 % "])
+def test_a_number_with_the_lines_own_unit_is_saved_and_scored(client, clerk, evaluation, typed):
+    client.force_login(clerk)
+    data = post_data(evaluation, {"群众满意率": (typed, "", "", "")}, action="save")
+    response = client.post(reverse("evaluation", args=[evaluation.pk]), data)
+    assert response.status_code == 302
+    result = next(r for r in services.results_of(evaluation) if r.indicator.name == "群众满意率")
+    assert result.actual_value == typed.strip()
+    assert result.suggested_score == 10  # ≥ 95 with weight 10
+
+
+def test_a_stored_word_value_cannot_be_submitted(client, clerk, evaluation):
+    """A line written before the rule (an old database) holds words: the form refuses its
+    submission with the message on the line, and the state does not change."""
+    result = next(r for r in services.results_of(evaluation) if r.indicator.name == "群众满意率")
+    type(result).objects.filter(pk=result.pk).update(actual_value="九十六", score=10)
+    with pytest.raises(services.FormProblems) as refused:
+        services.evaluation_validate(evaluation)
+    assert WORDS in refused.value.lines[result.pk]
+    evaluation.refresh_from_db()
+    assert evaluation.state == FormState.DRAFT

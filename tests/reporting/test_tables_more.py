@@ -482,6 +482,10 @@ def test_summary_across_departments_with_factories(tree, fiscal_year):
         department=bureau,
         income_public_full=D("400"),
         income_public_executed=D("380"),
+        # its only income: the others are 无此项收入, not missing (issue 14)
+        income_fund_absent=True,
+        income_special_absent=True,
+        income_other_absent=True,
     )
     ProjectFactory(year=fiscal_year, department=tree["other"], code="Z1")
     table = registry.summary_table(fiscal_year, {bureau.pk, centre.pk})

@@ -348,6 +348,18 @@ def _upload_posts(v: Victim, t: Target) -> list[dict]:
     return [{"result": line.pk, "file": pdf()}]
 
 
+def _departments(v: Victim) -> list[Target]:
+    unit = v.unit_evaluation.department_id
+    return [
+        Target("咸宁的部门整体预算数据", v.bureau.id, {"pk": v.bureau.pk}),
+        Target("所属单位（热线中心）的部门整体预算数据", unit, {"pk": unit}),
+    ]
+
+
+def _budget_posts(v: Victim, t: Target) -> list[dict]:
+    return [{"year": v.year.year, "income_public_full": "1", "income_fund_absent": "on"}]
+
+
 def _plain_posts(v: Victim, t: Target) -> list[dict]:
     return [{}, {"action": "delete"}]
 
@@ -367,6 +379,7 @@ OBJECT_URLS: dict[str, ObjectURL] = {
     "import_confirm": ObjectURL(_imports, _plain_posts, get_allowed=False),
     "import_failed": ObjectURL(_imports, _plain_posts),
     "evaluation_import": ObjectURL(_evaluations, _table_upload_posts, get_allowed=False),
+    "department_budget": ObjectURL(_departments, _budget_posts),
 }
 
 # Patterns that take no object → the test that checks them.

@@ -330,13 +330,15 @@ def actual_number(text: str | None, unit: str = "") -> Decimal | None:
     "1200人" when it is 人). Words ("九十六", "约九成七") and another unit ("96万元" on a % line)
     are not numbers. The suffix is matched on the whole unit, so "96元" is not read as 96 on a
     万元 line, and the number part keeps the one number rule (no "%" unless % is the unit)."""
-    if not isinstance(text, str):
-        return None
+    if not isinstance(text, str) or len(text) > numbers.MAX_TEXT:
+        return None  # no number a person types is longer (and a 10⁶-character cell costs nothing)
     stripped = text.strip()
     key = _unit_key(unit or "")
     number = stripped
     if key:
-        for cut in range(len(stripped) - 1, -1, -1):
+        # only suffixes about as long as the unit (spaces, full-width forms) can be it
+        shortest = max(len(stripped) - 2 * len(key) - 8, 0)
+        for cut in range(len(stripped) - 1, shortest - 1, -1):
             if _unit_key(stripped[cut:]) == key:
                 number = stripped[:cut]
                 break

@@ -327,3 +327,16 @@ def test_a_stored_word_value_cannot_be_submitted(client, clerk, evaluation):
     assert WORDS in refused.value.lines[result.pk]
     evaluation.refresh_from_db()
     assert evaluation.state == FormState.DRAFT
+
+
+def test_a_huge_actual_value_is_refused_at_once():
+    """A 10⁶-character value (the fuzzer's) is refused without trying every suffix as a unit."""
+    import time
+    from decimal import Decimal
+
+    from evaluations import rules
+
+    started = time.monotonic()
+    line = rules.ResultLine("≥", Decimal("10"), "9" * 10**6, unit="%")
+    assert rules.actual_value_problem(line) == WORDS
+    assert time.monotonic() - started < 1

@@ -203,6 +203,17 @@ class Indicator(models.Model):
     adjustment_reason = models.TextField("调整原因", blank=True)
     review_comment = models.TextField("审核意见（本行）", blank=True)
     order = models.PositiveSmallIntegerField("排序", default=0)
+    # The line of last year's sheet this one was carried from (open_year): the grid shows its
+    # 指标值 and 实际完成值 beside this one.
+    previous = models.ForeignKey(
+        "self",
+        verbose_name="上年指标",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "三级指标"

@@ -245,6 +245,17 @@ class Indicator(models.Model):
         return self.adjusted_target_value or self.target_value
 
     @property
+    def previous_result(self) -> "IndicatorResult | None":
+        """Last year's result of the line this one was carried from (loaded with it by
+        selectors.indicators_of), None when there is none."""
+        if self.previous_id is None:
+            return None
+        try:
+            return self.previous.result
+        except IndicatorResult.DoesNotExist:
+            return None
+
+    @property
     def target_number(self) -> Decimal | None:
         return None if self.is_qualitative else scoring.parse_number(self.effective_target)
 

@@ -183,9 +183,7 @@ def opening_figures(city) -> list[tuple[str, str, str, str]]:
 
     delete_year(YEAR + 1)
     with CaptureQueriesContext(connection) as queries:
-        seconds, opening = timed(
-            lambda: year_open(year=YEAR + 1, previous=YEAR, actor=None)
-        )
+        seconds, opening = timed(lambda: year_open(year=YEAR + 1, previous=YEAR, actor=None))
     delete_year(YEAR + 1)
     return [
         (

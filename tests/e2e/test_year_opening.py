@@ -65,9 +65,7 @@ def test_open_2022_from_2021_and_see_last_years_values(page: Page, login, screen
     # saved: the line keeps its link to last year's, so the values stay beside it
     expect(line.locator("[data-previous-year]")).to_contain_text("上年实际完成值：52 项")
 
-    carried = Indicator.objects.get(
-        sheet__year__year=2022, name="鄂汇办旗舰店便民服务应用入驻数"
-    )
+    carried = Indicator.objects.get(sheet__year__year=2022, name="鄂汇办旗舰店便民服务应用入驻数")
     assert carried.target_value == "60" and carried.previous.target_value == "50"
     assert carried.sheet.state == FormState.DRAFT
     assert not TargetSheet.objects.filter(year__year=2022, project__code="2021-101-003").exists()

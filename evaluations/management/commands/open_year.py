@@ -53,8 +53,8 @@ class Command(BaseCommand):
                 ("已结束、不结转的项目", opening.ended),
             ):
                 self.stdout.write(f"{title}（{len(projects)}个）：")
-                for project in projects:
-                    self.stdout.write(f"  {project.department.name}  {project.code}  {project.name}")
+                for p in projects:
+                    self.stdout.write(f"  {p.department.name}  {p.code}  {p.name}")
         self.stdout.write(opening.summary())
 
     def _open(self, year: int) -> None:

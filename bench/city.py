@@ -229,7 +229,18 @@ def _users(bureaus: list[Department]) -> None:
     )
 
 
+def delete_year(number: int) -> None:
+    """Remove a year the bench opened (its projects and targets hang on the city's units)."""
+    year = FiscalYear.objects.filter(year=number).first()
+    if year is not None:
+        Indicator.objects.filter(sheet__year=year).delete()
+        TargetSheet.objects.filter(year=year).delete()
+        Project.objects.filter(year=year).delete()
+        year.delete()
+
+
 def _delete_city() -> None:
+    delete_year(YEAR + 1)
     year = FiscalYear.objects.filter(year=YEAR).first()
     if year is not None:
         IndicatorResult.objects.filter(evaluation__year=year).delete()

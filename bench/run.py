@@ -175,6 +175,27 @@ def recompute_figures(city) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def opening_figures(city) -> list[tuple[str, str, str, str]]:
+    """Opening the next year from the city's (open_year --from): time and queries; the opened
+    year is removed afterwards."""
+    from bench.city import delete_year
+    from evaluations.services import year_open
+
+    delete_year(YEAR + 1)
+    with CaptureQueriesContext(connection) as queries:
+        seconds, opening = timed(lambda: year_open(year=YEAR + 1, previous=YEAR, actor=None))
+    delete_year(YEAR + 1)
+    return [
+        (
+            f"open {YEAR + 1} from {YEAR} (open_year --from)",
+            f"{seconds:.1f} s",
+            f"{len(opening.projects):,} projects, {opening.sheets:,} target sheets, "
+            f"{opening.indicators:,} indicators copied; queries: {len(queries)}",
+            "one transaction, bulk inserts",
+        )
+    ]
+
+
 def page_figures(city) -> list[tuple[str, str, str, str]]:
     from django.contrib.auth import get_user_model
 
@@ -274,6 +295,7 @@ def main(scale: float = 1.0, output: Path | None = ROOT / "bench" / "RESULTS.md"
     rows += import_figures(YEAR, scale)
     rows += export_figures(city)
     rows += recompute_figures(city)
+    rows += opening_figures(city)
     rows += page_figures(city)
     commit = (
         subprocess.run(

@@ -132,8 +132,9 @@ class ProjectAdmin(AuditedAdmin):
         "department",
         "full_total_display",
         "executed_total_display",
+        "ended",
     ]
-    list_filter = ["year"]
+    list_filter = ["year", "ended"]
     search_fields = ["code", "name", "department__name"]
     list_select_related = ["year", "department"]
     autocomplete_fields = ["department"]

@@ -240,6 +240,19 @@ class Project(models.Model):
     code = models.CharField("项目编码", max_length=64)
     name = models.CharField("项目名称", max_length=200)
     category = models.CharField("项目类别", max_length=50, blank=True)
+    # 已结束: not carried into the next year when it is opened from this one (open_year).
+    ended = models.BooleanField("已结束", default=False)
+    # The same project's row of the year it was carried from (same code): the identity across
+    # years, set by open_year; empty for a project first entered this year.
+    previous = models.ForeignKey(
+        "self",
+        verbose_name="上年项目",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     initial_current = money_field("年初预算数·本年财政拨款", default=Decimal("0"))
     initial_carryover = money_field("年初预算数·上年结转资金", default=Decimal("0"))

@@ -1,6 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 
 from budgets.admin import NUMBER_RULE, AuditedAdmin
@@ -21,9 +25,11 @@ from .services import (
     COMPUTED_EVALUATION_FIELDS,
     POLICY_FIELDS,
     YEAR_FIELDS,
+    YearOpeningRefused,
     evaluation_refresh,
     fiscal_year_create,
     fiscal_year_update,
+    year_open,
 )
 
 
@@ -34,6 +40,27 @@ class FiscalYearAdminForm(forms.ModelForm):
         exclusions = super()._get_validation_exclusions()
         exclusions.add("is_current")
         return exclusions
+
+
+class YearOpeningForm(forms.Form):
+    year = forms.IntegerField(
+        label="新年度",
+        min_value=2000,
+        max_value=2099,
+        error_messages={
+            "required": "请填写新年度。",
+            "invalid": "新年度须为四位数字年份，如 2027。",
+            "min_value": "年度须在2000至2099之间。",
+            "max_value": "年度须在2000至2099之间。",
+        },
+    )
+    previous = forms.TypedChoiceField(
+        label="从上一年度", coerce=int, error_messages={"required": "请选择上一年度。"}
+    )
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["previous"].choices = [(y, f"{y}年度") for y in years]
 
 
 @admin.register(FiscalYear)
@@ -94,6 +121,48 @@ class FiscalYearAdmin(AuditedAdmin):
 
     def save_related(self, request, form, formsets, change):
         """No inlines; the year's own row was written by the service."""
+
+    change_list_template = "admin/evaluations/fiscalyear/change_list.html"
+
+    def get_urls(self):
+        opening = path(
+            "open/",
+            self.admin_site.admin_view(self.open_view),
+            name="budgets_fiscalyear_open",
+        )
+        return [opening, *super().get_urls()]
+
+    def open_view(self, request):
+        """从上一年度开设新年度: 预览 (a dry run listing what would be copied), then 确认开设,
+        both through evaluations.services.year_open."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        years = list(FiscalYear.objects.values_list("year", flat=True))  # newest first
+        data = request.POST if request.method == "POST" else None
+        initial = {"previous": years[0], "year": years[0] + 1} if years else {}
+        form = YearOpeningForm(data, initial=initial, years=years)
+        opening = None
+        if data is not None and form.is_valid():
+            year, previous = form.cleaned_data["year"], form.cleaned_data["previous"]
+            confirm = request.POST.get("action") == "confirm"
+            try:
+                opening = year_open(
+                    year=year, previous=previous, actor=request.user, dry_run=not confirm
+                )
+            except YearOpeningRefused as error:
+                form.add_error(None, str(error))
+            else:
+                if confirm:
+                    messages.success(request, opening.summary())
+                    return redirect("admin:budgets_fiscalyear_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "从上一年度开设新年度",
+            "form": form,
+            "opening": opening,
+        }
+        return TemplateResponse(request, "admin/evaluations/fiscalyear/open_year.html", context)
 
 
 @admin.register(IndicatorCategory)

@@ -203,6 +203,17 @@ class Indicator(models.Model):
     adjustment_reason = models.TextField("调整原因", blank=True)
     review_comment = models.TextField("审核意见（本行）", blank=True)
     order = models.PositiveSmallIntegerField("排序", default=0)
+    # The line of last year's sheet this one was carried from (open_year): the grid shows its
+    # 指标值 and 实际完成值 beside this one.
+    previous = models.ForeignKey(
+        "self",
+        verbose_name="上年指标",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "三级指标"
@@ -232,6 +243,17 @@ class Indicator(models.Model):
     @property
     def effective_target(self) -> str:
         return self.adjusted_target_value or self.target_value
+
+    @property
+    def previous_result(self) -> "IndicatorResult | None":
+        """Last year's result of the line this one was carried from (loaded with it by
+        selectors.indicators_of), None when there is none."""
+        if self.previous_id is None:
+            return None
+        try:
+            return self.previous.result
+        except IndicatorResult.DoesNotExist:
+            return None
 
     @property
     def target_number(self) -> Decimal | None:

@@ -619,7 +619,9 @@ def earlier_line_comments(form: TargetSheet | SelfEvaluation) -> dict[int, list[
 
 
 def indicators_of(sheet: TargetSheet) -> list[Indicator]:
-    return list(sheet.indicators.select_related("category__parent"))
+    """The sheet's lines with, for a line carried from last year (open_year), last year's line,
+    its result and that result's self-evaluation: joined, no query more."""
+    return list(sheet.indicators.select_related("category__parent", "previous__result__evaluation"))
 
 
 def _own_evaluation(project: Project) -> SelfEvaluation | None:

@@ -85,7 +85,7 @@ def _department(d: Department) -> dict:
 
 def _project(p: Project) -> dict:
     row = {"year": p.year.year, "department": p.department.code, "code": p.code}
-    row.update(name=p.name, category=p.category)
+    row.update(name=p.name, category=p.category, ended="是" if p.ended else "否")
     row.update({c.key: getattr(p, c.key) for c in FUND_COLUMNS})
     return row
 

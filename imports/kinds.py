@@ -278,6 +278,10 @@ FUND_COLUMNS = [
 LOCKED_EVALUATION = frozenset(FormState.values) - workflow.EDITABLE
 
 
+ENDED = "已结束"
+YES_NO = (("是", "是"), ("否", "否"))
+
+
 class Projects:
     key = "projects"
     label = "项目及资金"
@@ -287,6 +291,7 @@ class Projects:
         "空单元格表示不修改（新建项目时为0）。",
         "项目的绩效自评已提交或审核通过后，不能再通过导入修改其资金。",
         "财政审核人只能导入其负责单位的项目；系统管理员可以导入所有单位的项目。",
+        "“已结束”填“是”的项目，从本年度开设下一年度时不结转（空或“否”为继续实施）。",
     ]
 
     def columns(self, ctx):
@@ -303,6 +308,13 @@ class Projects:
             Column(PROJECT_CODE, "code", required=True, required_header=True, max_length=64),
             Column("项目名称", "name", required=True, required_header=True, max_length=200),
             Column("项目类别", "category", max_length=50),
+            Column(
+                ENDED,
+                "ended",
+                "choice",
+                choices=YES_NO,
+                note="是：项目已结束，开设下一年度时不结转",
+            ),
             *FUND_COLUMNS,
         ]
 
@@ -336,6 +348,8 @@ class Projects:
             row.label = f"{fiscal_year.year} {row.values['code']} {row.values['name']}"
             project = existing.get((fiscal_year.id, row.values["code"]))
             values = {k: row.values[k] for k in ("name", "category", *fund_keys) if k in row.values}
+            if row.values.get("ended"):
+                values["ended"] = row.values["ended"] == "是"
             values["department_id"] = department.id
             if refusal := numbers.execution_refusal(*_totals(project, values)):
                 row.error("", refusal)
@@ -352,6 +366,8 @@ class Projects:
             compare(row, project, self._headers(), values)
             if "实施单位" in row.changes:
                 row.changes["实施单位"] = [project.department.code, department.code]
+            if ENDED in row.changes:
+                row.changes[ENDED] = ["是" if v else "否" for v in row.changes[ENDED]]
             state = locked.get(project.id)
             if state and any(h in row.changes for h in (c.header for c in FUND_COLUMNS)):
                 row.error(
@@ -366,7 +382,12 @@ class Projects:
 
     @staticmethod
     def _headers() -> dict[str, str]:
-        headers = {"name": "项目名称", "category": "项目类别", "department_id": "实施单位"}
+        headers = {
+            "name": "项目名称",
+            "category": "项目类别",
+            "department_id": "实施单位",
+            "ended": ENDED,
+        }
         headers.update({c.key: c.header for c in FUND_COLUMNS})
         return headers
 
@@ -374,7 +395,7 @@ class Projects:
         new = [r.target for r in plan.rows if r.status == NEW]
         ProjectModel.objects.bulk_create(new, batch_size=BATCH)
         changed = [r.target for r in plan.rows if r.status == UPDATE]
-        fields = ["name", "category", "department", *(c.key for c in FUND_COLUMNS)]
+        fields = ["name", "category", "department", "ended", *(c.key for c in FUND_COLUMNS)]
         ProjectModel.objects.bulk_update(changed, fields, batch_size=BATCH)
         refresh_evaluations(Q(project__in=[p.id for p in changed]))
 

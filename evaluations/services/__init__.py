@@ -16,6 +16,7 @@ from .common import (
     year_recompute,
 )
 from .evidence import evidence_add, evidence_problem, evidence_remove
+from .opening import YearOpening, YearOpeningRefused, year_open
 from .results import (
     EvaluationInput,
     InputRefused,
@@ -57,6 +58,9 @@ from .years import (
 )
 
 __all__ = [
+    "YearOpening",
+    "YearOpeningRefused",
+    "year_open",
     "evidence_add",
     "evidence_problem",
     "evidence_remove",

@@ -91,14 +91,16 @@ def indicator_tree_seed(*, fiscal_year: FiscalYear, actor: Any = _UNAUDITED) -> 
 
 
 def fiscal_year_create(
-    *, year: int, actor=None, is_current: bool = False, **policy: Any
+    *, year: int, actor=None, is_current: bool = False, seed: bool = True, **policy: Any
 ) -> FiscalYear:
-    """Create a year with the default policy and the standard indicator classification."""
+    """Create a year with the default policy and the standard indicator classification (without
+    `seed`, the caller gives it one: opening a year from the last copies the last one's)."""
     with transaction.atomic():
         if is_current:
             FiscalYear.objects.filter(is_current=True).update(is_current=False)
         fiscal_year = FiscalYear.objects.create(year=year, is_current=is_current, **policy)
-        indicator_tree_seed(fiscal_year=fiscal_year)
+        if seed:
+            indicator_tree_seed(fiscal_year=fiscal_year)
         audit_record(
             actor=actor,
             action="创建年度",

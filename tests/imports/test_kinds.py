@@ -462,3 +462,20 @@ def test_department_budgets_scope(tree, fiscal_year):
     )
     assert [message(*e) for e in job.errors] == ["第3行 单位编码：您无权导入单位“200”的数据"]
     assert not DepartmentBudget.objects.exists()
+
+
+def test_projects_ended_column_marks_and_clears(tree, fiscal_year):
+    def ended(value):
+        row = [2025, "100001", "P-1", "一次性项目", value]
+        headers = ["年度", "单位编码", "项目编码", "项目名称", "已结束"]
+        return run("projects", csv_bytes(headers, [row]), name="projects.csv")
+
+    job = ended("是")
+    assert job.state == DONE, errors(job)
+    assert Project.objects.get(code="P-1").ended
+    job = ended("")  # blank keeps
+    assert job.counts["unchanged"] == 1 and Project.objects.get(code="P-1").ended
+    job = ended("否")
+    assert job.state == DONE and not Project.objects.get(code="P-1").ended
+    job = ended("结束了")
+    assert job.state == INVALID and any(t.startswith("第2行 已结束") for t in errors(job))

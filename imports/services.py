@@ -36,7 +36,7 @@ from . import (
     tasks,  # tasks call this module back: a module import, read at call time
 )
 from .engine import Plan, plan_file
-from .files import FileRefused, check_zip, read_sheet
+from .files import FileRefused, check_zip, read_sheet, stored_upload
 from .kinds import KINDS, Context
 from .models import ImportJob
 
@@ -160,8 +160,7 @@ def _context(job: ImportJob) -> Context:
 
 
 def _plan(job: ImportJob, low: int, high: int) -> Plan:
-    with job.file.open("rb") as handle:
-        data = handle.read()
+    data = stored_upload(job)
     report = _progress(job, low, high)
     if job.kind == ImportJob.Kind.EVALUATION_TABLE:
         return table.plan_table(job, data, report)

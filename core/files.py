@@ -7,12 +7,34 @@ or, with object storage and S3_REDIRECT_DOWNLOADS, redirects to a signed URL of 
 expires after S3_URL_EXPIRES seconds and names the file (Chinese names included) for the browser.
 """
 
+from contextlib import contextmanager
+
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
+from core.errors import UserError
+
 GONE = "文件已不存在（可能已过期或被删除），请重新导出或上传。"
+
+
+class StorageUnavailable(UserError):
+    """The file store refused or did not answer; nothing was saved."""
+
+
+@contextmanager
+def saving():
+    """Around a save to the storage inside the transaction that records it: a store that is down
+    or refuses (S3 unreachable, wrong key, disk full) rolls the transaction back and tells the
+    user, instead of a 500."""
+    try:
+        yield
+    except (BotoCoreError, ClientError, OSError) as error:
+        raise StorageUnavailable(
+            "文件存储暂时不可用，文件未保存，请稍后重试；如持续出现请联系系统管理员。"
+        ) from error
 
 
 def in_object_storage(field_file: FieldFile) -> bool:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from budgets.access import Role, access_for
 from budgets.models import FiscalYear
+from core import files
 from core.audit import audit_record
 from core.bulk import few_collections
 from core.errors import UserError
@@ -111,7 +112,8 @@ def job_create(
             base_version=evaluation.version if evaluation is not None else None,
             heartbeat=timezone.now(),
         )
-        job.file.save(_safe_name(name), ContentFile(data), save=False)
+        with files.saving():
+            job.file.save(_safe_name(name), ContentFile(data), save=False)
         job.save()
         if enqueue:
             transaction.on_commit(lambda: _enqueue("preview", job.pk))

@@ -243,3 +243,52 @@ def test_an_import_is_checked_and_committed_by_a_worker_reading_from_s3(
     assert job.state == "done", job.message
     assert sorted(Project.objects.values_list("code", flat=True)) == ["P-1", "P-2"]
     assert media_files() == []
+
+
+@pytest.mark.django_db
+def test_a_store_that_is_down_refuses_uploads_in_chinese_and_saves_nothing(
+    client, s3, settings, clerk, evaluation, admin_user
+):
+    """S3 unreachable (nothing listens on the port): the evidence and the import are refused
+    with a message, no row is written, no 500."""
+    from tests.s3server import free_ports
+
+    (port,) = free_ports(1)
+    options = {
+        **settings.STORAGES["default"]["OPTIONS"],
+        "endpoint_url": f"http://127.0.0.1:{port}",
+    }
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": options},
+    }
+    client.force_login(clerk)
+    page = client.post(
+        reverse("evidence_upload", args=[evaluation.pk]),
+        {"result": evaluation.results.first().pk, "file": SimpleUploadedFile("报告.pdf", PDF)},
+        follow=True,
+    ).content.decode()
+    assert "文件存储暂时不可用，文件未保存" in page and not Evidence.objects.exists()
+
+    client.force_login(admin_user)
+    data = xlsx(["单位编码", "单位名称", "上级单位编码"], [["1", "甲", ""]])
+    response = client.post(
+        reverse("imports"),
+        {"file": SimpleUploadedFile("d.xlsx", data), "kind": "departments"},
+        follow=True,
+    )
+    assert "文件存储暂时不可用" in response.content.decode() and not ImportJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_on_the_local_disk_downloads_stream_even_when_redirects_are_asked_for(
+    client, clerk, evaluation, settings
+):
+    settings.S3_REDIRECT_DOWNLOADS = True
+    client.force_login(clerk)
+    client.post(
+        reverse("evidence_upload", args=[evaluation.pk]),
+        {"result": evaluation.results.first().pk, "file": SimpleUploadedFile("报告.pdf", PDF)},
+    )
+    response = client.get(reverse("evidence_download", args=[Evidence.objects.get().pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF

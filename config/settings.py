@@ -136,7 +136,10 @@ def s3_storage(endpoint_url, bucket, access_key, secret_key, region, addressing_
     """Exports, evidence and import uploads in an S3-compatible store (MinIO, Ceph RGW,
     SeaweedFS), by django-storages. Never overwrite: two uploads of one name get two objects.
     Objects stay private; a signed URL lives `expire` seconds. A file read through the app is
-    kept in memory up to 5 MB, beyond that in a temporary file."""
+    kept in memory up to 5 MB, beyond that in a temporary file. A store that does not answer
+    fails a request within seconds (5 s to connect, 3 attempts), well inside gunicorn's timeout."""
+    from botocore.config import Config
+
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -145,8 +148,13 @@ def s3_storage(endpoint_url, bucket, access_key, secret_key, region, addressing_
             "access_key": access_key,
             "secret_key": secret_key,
             "region_name": region,
-            "addressing_style": addressing_style,
-            "signature_version": "s3v4",
+            "client_config": Config(
+                s3={"addressing_style": addressing_style},
+                signature_version="s3v4",
+                connect_timeout=5,
+                read_timeout=60,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
             "file_overwrite": False,
             "default_acl": None,
             "querystring_auth": True,

@@ -52,9 +52,14 @@ def _storage() -> tuple[bool, str]:
         readable = default_storage.open(name).read() == b"ok"
     finally:
         default_storage.delete(name)
+    where = (
+        f"S3 {default_storage.endpoint_url} bucket {default_storage.bucket_name}"
+        if hasattr(default_storage, "bucket_name")
+        else f"本地磁盘 local disk {default_storage.location}"
+    )
     if not readable:
-        return False, "写入后读回内容不符 read back differs"
-    return True, "可写 writable"
+        return False, f"写入后读回内容不符 read back differs ({where})"
+    return True, f"可写 writable ({where})"
 
 
 def _eager() -> bool:

@@ -21,6 +21,14 @@ pg_dump --format=custom --no-owner --file="$TARGET/jxzp-$STAMP.dump" "${DATABASE
 
 # Files: uploads, evidence and exports under MEDIA_ROOT (exports can be left out: they are
 # rebuilt on request; evidence and import uploads cannot).
+# With object storage (STORAGE_BACKEND=s3) the files are in the bucket: back it up with the
+# store's own tools (README “文件存储”), nothing to tar here.
+if [ "${STORAGE_BACKEND:-local}" = s3 ]; then
+    echo "文件在对象存储桶 ${S3_BUCKET:-?} 中：请用对象存储自身的工具备份 (mc mirror / rclone sync)" >&2
+    find "$TARGET" -name 'jxzp-*.dump' -mtime +"$KEEP_DAYS" -delete
+    echo "$TARGET/jxzp-$STAMP.dump"
+    exit 0
+fi
 MEDIA=${MEDIA_ROOT:-var/media}
 tar --create --gzip --file="$TARGET/media-$STAMP.tar.gz" --directory="$MEDIA" \
     --exclude=./exports --exclude=./health .

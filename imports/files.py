@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from core.errors import UserError
+from core.files import TooLarge, read_limited
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls and other OLE2 files
@@ -50,6 +51,17 @@ class Sheet:
     format: str = "xlsx"
     # (row number, column index, message): cells whose content could not be read
     bad_cells: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def stored_upload(job) -> bytes:
+    """The upload of an import job, read from the storage (local disk or object storage) by
+    whichever process runs the job, at most IMPORT_MAX_BYTES."""
+    try:
+        return read_limited(job.file, settings.IMPORT_MAX_BYTES)
+    except FileNotFoundError:
+        raise FileRefused("上传的文件已不存在，请重新上传。") from None
+    except TooLarge:
+        raise FileRefused(f"文件超过 {_mb(settings.IMPORT_MAX_BYTES)} 的上限，未导入。") from None
 
 
 def limits() -> dict:

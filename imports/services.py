@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from budgets.access import Role, access_for
 from budgets.models import FiscalYear
+from core import files
 from core.audit import audit_record
 from core.bulk import few_collections
 from core.errors import UserError
@@ -36,7 +37,7 @@ from . import (
     tasks,  # tasks call this module back: a module import, read at call time
 )
 from .engine import Plan, plan_file
-from .files import FileRefused, check_zip, read_sheet
+from .files import FileRefused, check_zip, read_sheet, stored_upload
 from .kinds import KINDS, Context
 from .models import ImportJob
 
@@ -111,7 +112,8 @@ def job_create(
             base_version=evaluation.version if evaluation is not None else None,
             heartbeat=timezone.now(),
         )
-        job.file.save(_safe_name(name), ContentFile(data), save=False)
+        with files.saving():
+            job.file.save(_safe_name(name), ContentFile(data), save=False)
         job.save()
         if enqueue:
             transaction.on_commit(lambda: _enqueue("preview", job.pk))
@@ -160,8 +162,7 @@ def _context(job: ImportJob) -> Context:
 
 
 def _plan(job: ImportJob, low: int, high: int) -> Plan:
-    with job.file.open("rb") as handle:
-        data = handle.read()
+    data = stored_upload(job)
     report = _progress(job, low, high)
     if job.kind == ImportJob.Kind.EVALUATION_TABLE:
         return table.plan_table(job, data, report)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import xlsxwriter
 
 from .engine import normalize
-from .files import DATA_SHEET, INSTRUCTIONS_SHEET, read_sheet
+from .files import DATA_SHEET, INSTRUCTIONS_SHEET, read_sheet, stored_upload
 from .kinds import KINDS, Context
 
 GENERAL = [
@@ -134,8 +134,7 @@ def _note(column) -> str:
 def failed_rows(job) -> bytes:
     """The rows with errors, as uploaded, with the bad cells highlighted and commented and the
     messages of each row in a last column 错误说明."""
-    with job.file.open("rb") as handle:
-        sheet = read_sheet(job.original_name, handle.read())
+    sheet = read_sheet(job.original_name, stored_upload(job))
     problems: dict[int, dict[str, list[str]]] = {}
     for number, header, message in job.errors:
         problems.setdefault(number, {}).setdefault(header, []).append(message)

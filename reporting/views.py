@@ -3,13 +3,14 @@ exports (request, follow, download). URL names are those the pages had under eva
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from budgets.access import visible_departments as access_scope_departments
+from core import files
 from core.errors import UserError
 from core.http import optional_id, optional_int
 from evaluations import consistency, selectors, workflow
@@ -162,4 +163,4 @@ def export_download(request, pk: int):
         raise Http404("未找到该文件，或您无权下载。")
     if job.state != ExportJob.State.DONE or not job.file:
         raise Http404("文件尚未生成或已过期，请重新导出。")
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+    return files.download(job.file, job.filename)

@@ -165,3 +165,45 @@ def workers(settings):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# ------------------------------------------------------------- a real S3 server (SeaweedFS)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """SeaweedFS's S3 gateway for the whole run (tests/s3server.py); stopped at the end."""
+    from tests import s3server
+    from tests.report import covered
+
+    weed = s3server.need_weed()
+    server = s3server.start(weed, tmp_path_factory.mktemp("weed"))
+    covered(f"对象存储：SeaweedFS S3 服务启动并可写用时 {server.started_in:.1f} s")
+    yield server
+    s3server.stop(server)
+
+
+@pytest.fixture
+def s3(settings, s3_server):
+    """The site's files in a new bucket of the S3 server, as STORAGE_BACKEND=s3 configures
+    them; `s3.env` points a process (worker, gunicorn) at the same bucket."""
+    from config.settings import s3_storage
+    from tests.s3server import Bucket
+
+    bucket = Bucket(s3_server)
+    s3_server.client().create_bucket(Bucket=bucket.name)
+    env = bucket.env
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_storage(
+            endpoint_url=env["S3_ENDPOINT_URL"],
+            bucket=env["S3_BUCKET"],
+            access_key=env["S3_ACCESS_KEY"],
+            secret_key=env["S3_SECRET_KEY"],
+            region=env["S3_REGION"],
+            addressing_style="path",
+            expire=60,
+        ),
+    }
+    settings.STORAGE_BACKEND = "s3"
+    return bucket

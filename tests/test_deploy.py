@@ -278,3 +278,25 @@ def test_backup_and_restore(production_env, tmp_path, admin_user):
     listing = subprocess.run(["tar", "-tzf", archive], capture_output=True, text=True).stdout
     assert "./evidence/a.pdf" in listing and "exports" not in listing
     covered("部署：backup.sh（pg_dump -Fc + 文件）后 pg_restore 到新库，数据与佐证材料齐全")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_with_object_storage_dumps_the_database_and_names_the_bucket(
+    production_env, tmp_path
+):
+    """With STORAGE_BACKEND=s3 the files are in the bucket: backup.sh dumps the database and
+    says to back up the bucket with the store's tools, instead of an empty tar."""
+    env = {**production_env, "STORAGE_BACKEND": "s3", "S3_BUCKET": "jxzp"}
+    backup = subprocess.run(
+        [str(DEPLOY / "backup.sh"), str(tmp_path / "backup")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert backup.returncode == 0, backup.stderr[-3000:]
+    (dump,) = backup.stdout.split()
+    assert Path(dump).stat().st_size > 0 and dump.endswith(".dump")
+    assert "jxzp" in backup.stderr and "mc mirror" in backup.stderr
+    assert not list((tmp_path / "backup").glob("media-*"))

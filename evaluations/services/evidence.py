@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from core import files
 from core.audit import audit_record
 
 from .. import workflow
@@ -62,9 +63,10 @@ def evidence_add(*, result: IndicatorResult, user, upload: UploadedFile) -> Evid
         if result.evidence.count() >= MAX_FILES_PER_LINE:
             raise workflow.WorkflowError(f"每个指标最多上传{MAX_FILES_PER_LINE}个文件。")
         evidence = Evidence(result=result, original_name=name, size=upload.size, uploaded_by=user)
-        evidence.file.save(
-            f"{evaluation.pk}-{result.pk}{PurePath(name).suffix.lower()}", upload, save=False
-        )
+        with files.saving():
+            evidence.file.save(
+                f"{evaluation.pk}-{result.pk}{PurePath(name).suffix.lower()}", upload, save=False
+            )
         evidence.save()
         audit_record(
             actor=user,

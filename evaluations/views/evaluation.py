@@ -2,14 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from core import formatting
+from core import files, formatting
 from core.errors import UserError, back_to
 from core.http import BadParameter, as_id, optional_id, optional_int
 
@@ -309,6 +309,4 @@ def evidence_delete(request, pk: int):
 @login_required
 def evidence_download(request, pk: int):
     evidence = selectors.evidence_for(request.user, pk)
-    return FileResponse(
-        evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name
-    )
+    return files.download(evidence.file, evidence.original_name)

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from budgets import login
+from budgets import notifications as notification_views
 from budgets import profile as profile_views
 from evaluations import views as evaluation_views
 from reporting import views as reporting_views
@@ -37,6 +38,7 @@ urlpatterns = [
     path("review/", evaluation_views.review_queue, name="review_queue"),
     path("dashboard/", reporting_views.dashboard, name="dashboard"),
     path("profile/", profile_views.profile, name="profile"),
+    path("messages/", notification_views.notifications, name="notifications"),
     path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("imports.urls")),

@@ -6,6 +6,7 @@ from budgets import login
 from budgets import notifications as notification_views
 from budgets import profile as profile_views
 from evaluations import views as evaluation_views
+from reporting import progress as progress_views
 from reporting import views as reporting_views
 
 admin.site.login_form = login.AdminLoginForm  # the admin's login is throttled like the site's
@@ -37,6 +38,7 @@ urlpatterns = [
     path("exports/<int:pk>/download/", reporting_views.export_download, name="export_download"),
     path("review/", evaluation_views.review_queue, name="review_queue"),
     path("dashboard/", reporting_views.dashboard, name="dashboard"),
+    path("targets/progress/", progress_views.target_progress, name="target_progress"),
     path("profile/", profile_views.profile, name="profile"),
     path("messages/", notification_views.notifications, name="notifications"),
     path("login/", login.LoginView.as_view(), name="login"),

@@ -143,7 +143,8 @@ def urge(*, user, fiscal_year: FiscalYear, department_id: int | None = None) -> 
     """催办: tell a department's unit users which forms are still with them (one department), or
     every department of the reviewer's with a form past its deadline (None). Each department is
     urged at most once a day (whoever urges); each urge is audited on the department.
-    Returns {"sent": [names], "skipped": [names already urged today]}."""
+    Returns {"sent": [names], "skipped": [names already urged today], "nobody": [names without
+    any unit user to tell, not urged]}."""
     today = timezone.localdate()
     scope = _reviewed(user)
     if department_id is not None:
@@ -163,7 +164,7 @@ def urge(*, user, fiscal_year: FiscalYear, department_id: int | None = None) -> 
             raise UserError("没有逾期未提交的单位，无需催办。")
     elif not entries.get(department_id):
         raise UserError("该单位没有待提交的表单，无需催办。")
-    sent, skipped = [], []
+    sent, skipped, nobody = [], [], []
     with transaction.atomic():
         # the departments' rows are the lock: two reviewers urging at once urge once
         departments = list(
@@ -181,6 +182,9 @@ def urge(*, user, fiscal_year: FiscalYear, department_id: int | None = None) -> 
         for department in departments:
             if str(department.pk) in urged:
                 skipped.append(department.name)
+                continue
+            if not users.get(department.pk):
+                nobody.append(department.name)
                 continue
             listed = sorted(entries[department.pk], key=lambda e: (not e.late, e.deadline or today))
             late = sum(e.late for e in listed)
@@ -201,4 +205,4 @@ def urge(*, user, fiscal_year: FiscalYear, department_id: int | None = None) -> 
                 url=reverse("home") + "#todo",
             )
             sent.append(department.name)
-    return {"sent": sent, "skipped": skipped}
+    return {"sent": sent, "skipped": skipped, "nobody": nobody}

@@ -99,13 +99,15 @@ def test_a_rolled_back_transition_sends_nothing(
     tree, fiscal_year, people, django_capture_on_commit_callbacks
 ):
     sheet = submitted_sheet(tree, fiscal_year)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                services.target_sheet_transition(
-                    sheet=sheet, user=people["reviewer"], action="return", reason="原因"
-                )
-                raise RuntimeError("later failure")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.target_sheet_transition(
+            sheet=sheet, user=people["reviewer"], action="return", reason="原因"
+        )
+        raise RuntimeError("later failure")
     assert callbacks == [] and not Notification.objects.exists() and not mail.outbox
 
 

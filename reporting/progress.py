@@ -71,11 +71,15 @@ def progress_rows(user, fiscal_year: FiscalYear, today: datetime.date | None = N
         .values_list("department_id", "n")
     )
     late_q = workflow.overdue_q(fiscal_year, today, TargetSheet)
-    late = Case(When(late_q, then=Value(1)), default=Value(0), output_field=IntegerField())
+    late = (
+        Case(When(late_q, then=Value(1)), default=Value(0), output_field=IntegerField())
+        if late_q is not None
+        else Value(0, output_field=IntegerField())
+    )
     sheets = (
         TargetSheet.objects.filter(year=fiscal_year, department_id__in=rows)
         .values("department_id", "state")
-        .annotate(n=Count("id"), late=Sum(late) if late_q is not None else Value(0))
+        .annotate(n=Count("id"), late=Sum(late))
         .order_by()
     )
     deadline = workflow.year_deadline(fiscal_year, "targets")

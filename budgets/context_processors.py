@@ -1,6 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from .access import Role, access_for
+from .notifications import unread_count
 
 
 def navigation(request):
@@ -15,4 +16,8 @@ def navigation(request):
             "imports": access.is_admin or bool(roles),
         }
 
-    return {"nav": SimpleLazyObject(build)}
+    def unread():
+        # one query, only on pages that show the header to a signed-in user
+        return unread_count(request.user) if request.user.is_authenticated else 0
+
+    return {"nav": SimpleLazyObject(build), "unread": SimpleLazyObject(unread)}

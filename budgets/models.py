@@ -27,6 +27,12 @@ class FiscalYear(models.Model):
     is_current = models.BooleanField("当前年度", default=False)
     evaluation_open = models.BooleanField("自评已开启", default=False)
     evaluation_deadline = models.DateField("自评截止日期", null=True, blank=True)
+    target_deadline = models.DateField(
+        "绩效目标申报截止日期",
+        null=True,
+        blank=True,
+        help_text="单位提交本年度绩效目标的截止日期；临近时提醒单位，过后未提交的标为逾期。",
+    )
     require_head_confirmation = models.BooleanField("须单位负责人确认后送审", default=False)
 
     execution_weight = models.DecimalField(
@@ -203,6 +209,9 @@ class Profile(models.Model):
     )
     phone = models.CharField("联系电话", max_length=40, blank=True, validators=[validate_phone])
     title = models.CharField("职务", max_length=50, blank=True)
+    email_notices = models.BooleanField(
+        "接收邮件通知", default=True, help_text="关闭后，消息只在本系统的“消息”中显示。"
+    )
 
     class Meta:
         verbose_name = "个人信息"
@@ -210,6 +219,40 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class Notification(models.Model):
+    """One message to one user in the 消息 centre (and by e-mail unless they turned it off):
+    created by budgets.notifications.notify, only when the transaction that caused it commits.
+    `key` (when set) makes a message once-only per user, e.g. the day's deadline reminder."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField("类别", max_length=20)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    key = models.CharField("去重键", max_length=80, blank=True)
+    created = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "消息"
+        verbose_name_plural = "消息"
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], condition=~Q(key=""), name="notification_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 def contact_of(user) -> tuple[str, str]:

@@ -23,6 +23,11 @@ class ProfileForm(forms.Form):
         help_text="印在各标准表“填表人”一行，如 0715-8256789 转 801。",
     )
     title = forms.CharField(label="职务", max_length=50, required=False)
+    email_notices = forms.BooleanField(
+        label="接收邮件通知",
+        required=False,
+        help_text="退回、审核通过、截止提醒、催办等消息同时发到您的邮箱；关闭后只在“消息”中显示。",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,15 +46,27 @@ def profile_of(user) -> Profile:
         return Profile(user=user)
 
 
-def profile_update(*, user, name: str, phone: str, title: str) -> bool:
+def profile_update(
+    *, user, name: str, phone: str, title: str, email_notices: bool | None = None
+) -> bool:
     """Store the user's own name, phone and title; one audit record when anything changed.
     Returns whether anything changed."""
     with transaction.atomic():
         profile = Profile.objects.select_for_update().filter(user=user).first() or Profile(
             user=user
         )
-        old = {"first_name": user.first_name, "phone": profile.phone, "title": profile.title}
-        new = {"first_name": name.strip(), "phone": phone.strip(), "title": title.strip()}
+        old = {
+            "first_name": user.first_name,
+            "phone": profile.phone,
+            "title": profile.title,
+            "email_notices": profile.email_notices,
+        }
+        new = {
+            "first_name": name.strip(),
+            "phone": phone.strip(),
+            "title": title.strip(),
+            "email_notices": profile.email_notices if email_notices is None else email_notices,
+        }
         changes = diff(old, new)
         if not changes:
             return False
@@ -57,6 +74,7 @@ def profile_update(*, user, name: str, phone: str, title: str) -> bool:
             user.first_name = new["first_name"]
             user.save(update_fields=["first_name"])
         profile.phone, profile.title = new["phone"], new["title"]
+        profile.email_notices = new["email_notices"]
         profile.full_clean()
         profile.save()
         audit_record(actor=user, action="个人信息·修改", obj=profile, changes=changes)
@@ -78,6 +96,7 @@ def profile(request):
                 "name": request.user.first_name,
                 "phone": current.phone,
                 "title": current.title,
+                "email_notices": current.email_notices,
             }
         )
     return render(request, "budgets/profile.html", {"form": form})

@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -230,6 +231,19 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
+# E-mail (消息 are also mailed: budgets/notifications.py). The console backend prints mails to
+# the server's output; set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the
+# EMAIL_* variables for a real server. SITE_URL makes the links in mails absolute.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="jxzp@localhost")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
@@ -265,6 +279,7 @@ CELERY_TASK_ROUTES = {
         "evaluations.tasks.recompute_year": "default",
         "imports.tasks.sweep_imports": "default",
         "reporting.tasks.sweep_exports": "default",
+        "evaluations.tasks.remind_deadlines": "default",
     }.items()
 }
 # Long tasks: a worker takes one message at a time and acknowledges it when done, so a worker
@@ -286,6 +301,11 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_BEAT_SCHEDULE = {
     "sweep-exports": {"task": "reporting.tasks.sweep_exports", "schedule": 300.0},
     "sweep-imports": {"task": "imports.tasks.sweep_imports", "schedule": 300.0},
+    # the daily deadline reminder (7, 3 and 1 days before); idempotent per user and day
+    "remind-deadlines": {
+        "task": "evaluations.tasks.remind_deadlines",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 EXPORT_TTL_HOURS = env.int("EXPORT_TTL_HOURS", default=72)
 

@@ -3,8 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from budgets import login
+from budgets import notifications as notification_views
 from budgets import profile as profile_views
 from evaluations import views as evaluation_views
+from reporting import progress as progress_views
 from reporting import views as reporting_views
 
 admin.site.login_form = login.AdminLoginForm  # the admin's login is throttled like the site's
@@ -41,7 +43,9 @@ urlpatterns = [
         name="department_budget",
     ),
     path("dashboard/", reporting_views.dashboard, name="dashboard"),
+    path("targets/progress/", progress_views.target_progress, name="target_progress"),
     path("profile/", profile_views.profile, name="profile"),
+    path("messages/", notification_views.notifications, name="notifications"),
     path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("imports.urls")),

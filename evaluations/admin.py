@@ -73,6 +73,7 @@ class FiscalYearAdmin(AuditedAdmin):
     list_display = [
         "year",
         "is_current",
+        "target_deadline",
         "evaluation_open",
         "evaluation_deadline",
         "require_head_confirmation",
@@ -81,6 +82,7 @@ class FiscalYearAdmin(AuditedAdmin):
     readonly_fields = ["recompute_status"]
     fieldsets = [
         (None, {"fields": ["year", "is_current"]}),
+        ("目标申报", {"fields": ["target_deadline"]}),
         (
             "自评安排",
             {"fields": ["evaluation_open", "evaluation_deadline", "require_head_confirmation"]},

@@ -413,14 +413,19 @@ def review_list(
     the filters other than state, so they say what each state holds, the forms' and the
     adjustments' apart (`counts`, `adjustments`); "overdue" counts the rows shown (after the state
     filter), "overdue_all" every state's."""
-    late_q = workflow.overdue_q(fiscal_year, timezone.localdate())
+    today = timezone.localdate()
     parts = []
     for model in (SelfEvaluation, TargetSheet, TargetAdjustment):  # the first types the UNION
         name = {SelfEvaluation: "evaluation", TargetSheet: "targets"}.get(model, "adjustment")
         if kind and kind != name:
             continue
-        if (grade or overdue) and model is not SelfEvaluation:
-            continue  # only self-evaluations have a grade or a deadline
+        if grade and model is not SelfEvaluation:
+            continue  # only self-evaluations have a grade
+        if overdue and model is TargetAdjustment:
+            continue  # forms have a deadline, requests do not
+        late_q = (
+            None if model is TargetAdjustment else workflow.overdue_q(fiscal_year, today, model)
+        )
         if overdue and late_q is None:
             continue
         if model is TargetAdjustment:
@@ -438,7 +443,7 @@ def review_list(
             queryset = queryset.filter(late_q)
         late = (
             Case(When(late_q, then=Value(1)), default=Value(0), output_field=IntegerField())
-            if model is SelfEvaluation and late_q is not None
+            if late_q is not None
             else Value(0, output_field=IntegerField())
         )
         parts.append((queryset, late))

@@ -23,3 +23,14 @@ TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 )
 def recompute_year(self, year_id: int, request: int) -> str:
     return services.year_recompute_run(year_id=year_id, request=request)
+
+
+@shared_task(
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+)
+def remind_deadlines() -> int:
+    """The daily deadline reminder (CELERY_BEAT_SCHEDULE): once per user and day."""
+    return services.notices.deadline_reminders()

@@ -43,6 +43,8 @@ class Entry:
     note: str = ""  # the reason, the deadline, the decision
     late: bool = False
     tag: str = ""  # a short label before the text (绩效目标, 目标调整, …)
+    deadline: datetime.date | None = None  # a form's deadline (the daily reminder reads it)
+    department_id: int | None = None  # whose form it is
 
 
 @dataclass
@@ -130,7 +132,7 @@ def _unit(fiscal_year: FiscalYear, clerk: frozenset, head: frozenset, today) -> 
                 [
                     Entry(
                         f.title,
-                        url=_form_url(f),
+                        url=form_url(f),
                         tag=_kind(f),
                         note=f"{f.department.name}"
                         + (f" · {_local(f.submitted_at):%Y-%m-%d} 提交" if f.submitted_at else ""),
@@ -142,7 +144,31 @@ def _unit(fiscal_year: FiscalYear, clerk: frozenset, head: frozenset, today) -> 
     return sections
 
 
+def unit_entries(
+    fiscal_year: FiscalYear, ids: frozenset, today: datetime.date | None = None
+) -> list[Entry]:
+    """Every form of these departments still with the unit (returned, draft, not started), each
+    with its deadline and department, uncapped: what the deadline reminder and 催办 list. The
+    queries of the 待办's unit part, a fixed number."""
+    today = today or timezone.localdate()
+    forms: list[TargetSheet | SelfEvaluation] = []
+    for model in (TargetSheet, SelfEvaluation):
+        forms += model.objects.filter(
+            year=fiscal_year, department_id__in=ids, state__in=workflow.EDITABLE
+        ).select_related("department", "project")
+    for form in forms:
+        form.year = fiscal_year
+    returned = [f for f in forms if f.state == FormState.RETURNED]
+    drafts = [f for f in forms if f.state == FormState.DRAFT]
+    return _returned_entries(returned, today) + _fill_entries(fiscal_year, ids, drafts, today)
+
+
 def _to_fill(fiscal_year: FiscalYear, ids: frozenset, drafts: list, today) -> Section:
+    entries = _fill_entries(fiscal_year, ids, drafts, today)
+    return _limited("fill", "待填报", entries, more_url="#overview")
+
+
+def _fill_entries(fiscal_year: FiscalYear, ids: frozenset, drafts: list, today) -> list[Entry]:
     """Drafts, and the forms not started yet: a project's or a department's target sheet, and
     its self-evaluation once the targets are approved and the year's self-evaluation is open.
     Self-evaluations first, the nearest deadline (or the most overdue) first."""
@@ -186,7 +212,7 @@ def _to_fill(fiscal_year: FiscalYear, ids: frozenset, drafts: list, today) -> Se
         title = f"{department.name}（部门整体）"
         entries.append(_start_entry(title, fields, department, fiscal_year, today))
     entries.sort(key=lambda pair: pair[0])
-    return _limited("fill", "待填报", [entry for _, entry in entries], more_url="#overview")
+    return [entry for _, entry in entries]
 
 
 def _deadline_note(deadline: datetime.date | None, today: datetime.date) -> tuple[str, bool]:
@@ -201,36 +227,37 @@ def _deadline_note(deadline: datetime.date | None, today: datetime.date) -> tupl
 
 
 def _fill_entry(form, fiscal_year: FiscalYear, today) -> tuple[tuple, Entry]:
-    note, late = "", False
-    deadline = None
-    if isinstance(form, SelfEvaluation):
-        deadline = workflow.deadline_of(form)
-        note, _ = _deadline_note(deadline, today)
-        late = workflow.is_overdue(form, today)
+    deadline = workflow.deadline_of(form)
+    note, _ = _deadline_note(deadline, today)
+    late = workflow.is_overdue(form, today)
     entry = Entry(
         form.title,
-        url=_form_url(form),
+        url=form_url(form),
         tag=_kind(form),
         note=" · ".join(filter(None, ["草稿", note])),
         late=late,
+        deadline=deadline,
+        department_id=form.department_id,
     )
     return _order(form, deadline, late), entry
 
 
 def _start_entry(title: str, fields: dict, owner, fiscal_year, today) -> tuple[tuple, Entry]:
     """A form not started: its target sheet, or (targets approved) its self-evaluation."""
-    if not _has_sheet(owner):
-        entry = Entry(title, start=("target_sheet_start", fields), tag="绩效目标", note="未开始")
-        return (2, datetime.date.max, 1, title), entry
-    deadline = fiscal_year.evaluation_deadline
+    kind = "evaluation" if _has_sheet(owner) else "targets"
+    deadline = workflow.year_deadline(fiscal_year, kind)
     note, late = _deadline_note(deadline, today)
     entry = Entry(
         title,
-        start=("evaluation_start", fields),
-        tag="绩效自评",
+        start=("evaluation_start" if kind == "evaluation" else "target_sheet_start", fields),
+        tag=LABELS[kind],
         note=" · ".join(filter(None, ["未开始", note])),
         late=late,
+        deadline=deadline,
+        department_id=owner.department_id if isinstance(owner, Project) else owner.pk,
     )
+    if kind == "targets":
+        return (2, deadline or datetime.date.max, 1, title), entry
     return (0 if late else 1, deadline or datetime.date.max, 1, title), entry
 
 
@@ -247,31 +274,37 @@ def _has_sheet(owner) -> bool:
 
 def _order(form, deadline, late) -> tuple:
     """Self-evaluations first, the most overdue or nearest deadline first; a form already started
-    before one not started; then target sheets."""
+    before one not started; then target sheets, by their deadline likewise."""
     if isinstance(form, SelfEvaluation):
         return (0 if late else 1, deadline or datetime.date.max, 0, form.title)
-    return (2, datetime.date.max, 0, form.title)
+    return (2, deadline or datetime.date.max, 0, form.title)
 
 
 def _returned(forms: list, today) -> Section:
+    entries = _returned_entries(forms, today)
+    return _limited("returned", "被退回，待修改后重新提交", entries, more_url="#overview")
+
+
+def _returned_entries(forms: list, today) -> list[Entry]:
     forms.sort(key=lambda f: (f.updated_at, f.pk), reverse=True)
     entries = []
     for form in forms:
-        note, late = "", False
-        if isinstance(form, SelfEvaluation):
-            note, late = _deadline_note(workflow.deadline_of(form), today)
-            late = workflow.is_overdue(form, today)
+        deadline = workflow.deadline_of(form)
+        note, _ = _deadline_note(deadline, today)
+        late = workflow.is_overdue(form, today)
         reason = form.review_comment.strip() or "（未写原因）"
         entries.append(
             Entry(
                 form.title,
-                url=_form_url(form),
+                url=form_url(form),
                 tag=_kind(form),
                 note=" · ".join(filter(None, [f"退回原因：{reason}", note])),
                 late=late,
+                deadline=deadline,
+                department_id=form.department_id,
             )
         )
-    return _limited("returned", "被退回，待修改后重新提交", entries, more_url="#overview")
+    return entries
 
 
 def _decided(fiscal_year: FiscalYear, ids: frozenset) -> Section:
@@ -316,7 +349,7 @@ def _reviewer(user, fiscal_year: FiscalYear) -> list[Section]:
     sections = []
     if result["overdue_all"]:
         late = Entry(
-            f"{result['overdue_all']} 份绩效自评已过截止日期仍未提交",
+            f"{result['overdue_all']} 份表单已过截止日期仍未提交",
             url=f"{queue}?{urlencode({**year, 'state': '', 'overdue': 1})}",
             tag="逾期",
             note="催办，或为单位延期",
@@ -340,7 +373,7 @@ def _reviewer(user, fiscal_year: FiscalYear) -> list[Section]:
             entries.append(
                 Entry(
                     row.form.title,
-                    url=_form_url(row.form),
+                    url=form_url(row.form),
                     tag=row.kind_label,
                     note=" · ".join(
                         filter(
@@ -419,10 +452,17 @@ def _local(moment: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(moment)
 
 
+LABELS = {"targets": "绩效目标", "evaluation": "绩效自评"}
+
+
+def kind_key(form) -> str:
+    return "evaluation" if isinstance(form, SelfEvaluation) else "targets"
+
+
 def _kind(form) -> str:
-    return "绩效自评" if isinstance(form, SelfEvaluation) else "绩效目标"
+    return LABELS[kind_key(form)]
 
 
-def _form_url(form) -> str:
+def form_url(form) -> str:
     name = "evaluation" if isinstance(form, SelfEvaluation) else "target_sheet"
     return reverse(name, args=[form.pk])

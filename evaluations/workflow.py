@@ -190,29 +190,44 @@ def extend_refusal(user, evaluation) -> str | None:
     return None
 
 
-def deadline_of(evaluation) -> datetime.date | None:
-    """A self-evaluation's deadline: the year's, or the department's later extension."""
-    deadline = evaluation.year.evaluation_deadline
-    extension = evaluation.deadline_extension
+def deadline_of(form) -> datetime.date | None:
+    """A form's deadline. A target sheet: the year's 绩效目标申报截止日期 (no per-department
+    extension). A self-evaluation: the year's 自评截止日期, or the department's later extension."""
+    if isinstance(form, TargetSheet):
+        return form.year.target_deadline
+    deadline = form.year.evaluation_deadline
+    extension = form.deadline_extension
     if deadline and extension:
         return max(deadline, extension)
     return extension or deadline
 
 
-def is_overdue(evaluation, today: datetime.date | None = None) -> bool:
+def year_deadline(fiscal_year, kind: str) -> datetime.date | None:
+    """The year's deadline of a kind of form ("targets" or "evaluation"), for forms not started
+    yet (no extension can exist before the form does)."""
+    return fiscal_year.target_deadline if kind == "targets" else fiscal_year.evaluation_deadline
+
+
+def is_overdue(form, today: datetime.date | None = None) -> bool:
     """Past its deadline and still with the unit (draft or returned)."""
-    deadline = deadline_of(evaluation)
+    deadline = deadline_of(form)
     return (
-        evaluation.state in EDITABLE
+        form.state in EDITABLE
         and deadline is not None
         and (today or timezone.localdate()) > deadline
     )
 
 
-def overdue_q(fiscal_year, today: datetime.date | None = None) -> Q | None:
-    """`is_overdue` as a filter on the self-evaluations of one year, for lists paged in the
-    database; None when none of them can be overdue. Past max(year's, extension) is past both."""
+def overdue_q(fiscal_year, today: datetime.date | None = None, model=None) -> Q | None:
+    """`is_overdue` as a filter on the forms of one year (self-evaluations unless `model` is
+    TargetSheet), for lists paged in the database; None when none of them can be overdue. Past
+    max(year's, extension) is past both."""
     today = today or timezone.localdate()
+    if model is TargetSheet:
+        deadline = fiscal_year.target_deadline
+        if deadline is None or today <= deadline:
+            return None
+        return Q(state__in=EDITABLE)
     deadline = fiscal_year.evaluation_deadline
     if deadline is None:
         late = Q(deadline_extension__lt=today)

@@ -14,6 +14,7 @@ from core.audit import audit_record
 
 from .. import scoring, selectors, workflow
 from ..models import Indicator, SelfEvaluation, TargetAdjustment, TargetSheet
+from . import notices
 from .results import evaluation_refresh
 
 
@@ -134,6 +135,7 @@ def adjustment_decide(
             else {},
             reason=comment.strip(),
         )
+        notices.adjustment_decided(adjustment)  # sent when this transaction commits
     return adjustment
 
 

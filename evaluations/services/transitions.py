@@ -11,6 +11,7 @@ from core.models import AuditLog
 
 from .. import workflow
 from ..models import FormState, LineComment, SelfEvaluation, TargetSheet
+from . import notices
 
 
 class FormProblems(UserError):
@@ -109,6 +110,7 @@ def form_transition(
             },
             reason=reason.strip(),
         )
+        notices.form_changed(form, action, reason)  # sent when this transaction commits
     return form
 
 

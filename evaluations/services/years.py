@@ -34,6 +34,7 @@ POLICY_FIELDS = (
 YEAR_FIELDS = (
     "year",
     "is_current",
+    "target_deadline",
     "evaluation_open",
     "evaluation_deadline",
     "require_head_confirmation",

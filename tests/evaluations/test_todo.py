@@ -165,7 +165,7 @@ def test_reviewer_sees_overdue_then_the_longest_waiting(tree, year):
     found = sections(reviewer, year, today=datetime.date(2026, 4, 5))
     assert list(found) == ["overdue", "review"]
     (late,) = found["overdue"].entries
-    assert late.text == "1 份绩效自评已过截止日期仍未提交" and "overdue=1" in late.url
+    assert late.text == "1 份表单已过截止日期仍未提交" and "overdue=1" in late.url
     review = found["review"]
     assert [e.text for e in review.entries] == ["旧", "调整 · 指标：接听量", "新"]
     assert review.entries[1].url.endswith(f"#adjustment-{adjustment.pk}")

@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from budgets.access import access_for
-from budgets.models import Department, FiscalYear, Project
+from budgets.models import Department, FiscalYear, Membership, Notification, Project
 from core.models import AuditLog
 from evaluations.models import (
     Evidence,
@@ -331,6 +331,62 @@ def test_dashboard_shows_only_reviewed_departments(victim, attackers):
     own_reviewer, _ = _login("reviewer")
     body = own_reviewer.get(url + "?year=2021").content.decode()
     assert "咸宁市政务服务和大数据管理局" in body
+
+
+def test_target_progress_neither_shows_nor_urges_the_victim(
+    victim, attackers, django_capture_on_commit_callbacks
+):
+    """目标申报进度: clerks get 404, a reviewer of another department neither sees the victim
+    (page, XLSX) nor can 催办 it; nothing reaches the victim's users."""
+    url = reverse("target_progress")
+    victim_users = list(
+        Membership.objects.filter(department_id__in=victim.ids).values_list("user", flat=True)
+    )
+    for attacker in attackers:
+        for query in ("", "?year=2020", "?year=2021", "?year=2023&format=xlsx"):
+            response = attacker.client.get(url + query)
+            if attacker.anonymous:
+                assert response.status_code == 302
+            elif "审核人" not in attacker.label:
+                assert response.status_code == 404, attacker.label
+            else:
+                assert response.status_code == 200
+                body = (
+                    b"".join(response.streaming_content).decode("latin-1")
+                    if response.streaming
+                    else response.content.decode()
+                )
+                assert not _leaks(body, victim_words(victim, attacker)), query
+        with django_capture_on_commit_callbacks(execute=True):
+            for data in ({"department": victim.bureau.id}, {"all": "1"}):
+                attacker.client.post(url + "?year=2021", data)
+    assert not Notification.objects.filter(user_id__in=victim_users).exists()
+    assert not AuditLog.objects.filter(action="催办", department_id__in=victim.ids).exists()
+    own_reviewer, _ = _login("reviewer")
+    assert "咸宁市政务服务和大数据管理局" in own_reviewer.get(url + "?year=2021").content.decode()
+
+
+def test_messages_of_others_cannot_be_read_or_opened(victim, attackers):
+    """消息: a message is found only among the signed-in user's own; another's id changes
+    nothing and reveals nothing."""
+    victim_user = get_user_model().objects.get(username="xn_clerk")
+    note = Notification.objects.create(
+        user=victim_user, kind="urge", title="咸宁市政务服务和大数据管理局 催办", url="/"
+    )
+    for attacker in attackers:
+        page = attacker.client.get(reverse("notifications"))
+        if attacker.anonymous:
+            assert page.status_code == 302
+            continue
+        assert "咸宁市政务服务和大数据管理局 催办" not in page.content.decode()
+        for action in ("read", "open"):
+            response = attacker.client.post(
+                reverse("notifications"), {"action": action, "id": note.pk}
+            )
+            assert response["Location"] == reverse("notifications"), attacker.label
+        attacker.client.post(reverse("notifications"), {"action": "all"})
+    note.refresh_from_db()
+    assert note.read_at is None
 
 
 def test_exports_page_neither_lists_nor_exports_the_victim(

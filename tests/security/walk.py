@@ -387,6 +387,9 @@ NO_OBJECT_URLS: dict[str, str] = {
     "home": "test_lists_do_not_show_the_victim",
     "review_queue": "test_lists_do_not_show_the_victim",
     "dashboard": "test_dashboard_shows_only_reviewed_departments",
+    "target_progress": "test_target_progress_neither_shows_nor_urges_the_victim",
+    # the signed-in user's own messages: ids only in POST bodies, looked up among their own
+    "notifications": "test_messages_of_others_cannot_be_read_or_opened",
     "exports": "test_exports_page_neither_lists_nor_exports_the_victim",
     "target_sheet_start": "test_start_views_create_nothing_for_the_victim",
     "evaluation_start": "test_start_views_create_nothing_for_the_victim",

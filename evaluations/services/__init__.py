@@ -16,6 +16,14 @@ from .common import (
     year_recompute,
 )
 from .evidence import evidence_add, evidence_problem, evidence_remove
+from .library import (
+    LIBRARY_FIELDS,
+    LibraryRefused,
+    known_categories,
+    library_entries,
+    library_entry_save,
+    library_problems,
+)
 from .results import (
     EvaluationInput,
     InputRefused,
@@ -57,6 +65,12 @@ from .years import (
 )
 
 __all__ = [
+    "LIBRARY_FIELDS",
+    "LibraryRefused",
+    "known_categories",
+    "library_entries",
+    "library_entry_save",
+    "library_problems",
     "evidence_add",
     "evidence_problem",
     "evidence_remove",

@@ -38,9 +38,15 @@
       if (level1.value) perLevel1.set(name, (perLevel1.get(name) || 0) + weight);
       all += weight;
     }
-    document.getElementById("weight-total").textContent = all.toFixed(2);
-    document.getElementById("weight-sums").textContent = [...perLevel1]
-      .map(([name, w]) => `${name} ${w.toFixed(2)}`).join("，");
+    // written only when changed: replacing the same text moves Chromium's scroll anchor, which
+    // scrolled the page under a click on 保存草稿 made right after typing a weight (the click
+    // then missed the button)
+    const show = (id, text) => {
+      const el = document.getElementById(id);
+      if (el.textContent !== text) el.textContent = text;
+    };
+    show("weight-total", all.toFixed(2));
+    show("weight-sums", [...perLevel1].map(([name, w]) => `${name} ${w.toFixed(2)}`).join("，"));
   }
 
   function messageRow(row) {
@@ -211,8 +217,10 @@
       input.focus();
     }
 
-    input.addEventListener("input", open);
-    input.addEventListener("focus", () => { if (input.value.trim()) open(); });
+    let closing = null; // a blur closes the list a moment later, unless the focus comes back
+    const cancelClose = () => { clearTimeout(closing); closing = null; };
+    input.addEventListener("input", () => { cancelClose(); open(); });
+    input.addEventListener("focus", () => { cancelClose(); if (input.value.trim()) open(); });
     input.addEventListener("keydown", (event) => {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
@@ -226,7 +234,7 @@
         if (!list.hidden) { event.preventDefault(); close(); }
       }
     });
-    input.addEventListener("blur", () => setTimeout(close, 150));
+    input.addEventListener("blur", () => { closing = setTimeout(close, 150); });
     list.addEventListener("mousedown", (event) => event.preventDefault()); // keeps the focus
     list.addEventListener("click", (event) => {
       const item = event.target.closest("[role=option]");

@@ -962,8 +962,8 @@ DEPARTMENT_RESULTS = [
 
 
 # 指标库 (issue 15): finance's indicators for reuse across years, taken from the demo's own
-# indicators above (the seeds' tables). (code, 一级, 二级, 行业/领域, 三级, comparator, typical value,
-# unit, 指标解释, 评（扣）分标准)
+# indicators above (the seeds' tables). (code, 一级, 二级, 行业/领域, 三级, comparator,
+# typical value, unit, 指标解释, 评（扣）分标准)
 _FULL = "完成指标值得满分；未完成的按完成比例计分。"
 _SAT = "达到指标值得满分；每低1个百分点扣10%分值，扣完为止。"
 _QUAL = "达成得满分，部分达成得50%分值，未达成不得分。"

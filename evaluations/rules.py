@@ -74,6 +74,10 @@ def library_line_problems(line: TargetLine) -> Problems:
     problems = target_line_problems(line)
     if not line.target_value.strip():
         problems.pop("target_value", None)
+    if "target_value" in problems:  # the same rule, named as the library names the value
+        problems["target_value"] = [
+            m.replace("年度指标值", "典型指标值") for m in problems["target_value"]
+        ]
     if line.comparator not in scoring.COMPARATORS:
         _add(problems, "comparator", "指标性质须为 " + "、".join(scoring.COMPARATORS) + " 之一")
     return problems

@@ -56,7 +56,12 @@ def entry(**values) -> LibraryIndicator:
         ("≥", "", "万件", {}),  # the typical value may be left blank
         ("定性", "", "", {}),
         ("定性", "明显提升", "", {}),
-        ("≥", "五十", "万件", {"target_value": [rules.QUANTITATIVE_WORDS]}),
+        (
+            "≥",
+            "五十",
+            "万件",
+            {"target_value": ["定量指标的典型指标值必须是数字（文字目标请选择“定性”）"]},
+        ),
         ("≤", "2", "", {"unit": ["定量指标须填写计量单位"]}),
         ("≥", "123456789012345", "元", {"target_value": None}),  # too many digits
         ("大于", "1", "件", {"comparator": None}),
@@ -122,7 +127,7 @@ def test_admin_adds_changes_through_the_service(admin_client):
     add = reverse("admin:evaluations_libraryindicator_add")
     response = admin_client.post(add, admin_form(typical_value="五年"))
     assert response.status_code == 200  # shown again with the rule's message
-    assert rules.QUANTITATIVE_WORDS in response.content.decode()
+    assert "定量指标的典型指标值必须是数字" in response.content.decode()
     assert not LibraryIndicator.objects.exists()
     response = admin_client.post(add, admin_form())
     assert response.status_code == 302

@@ -136,6 +136,24 @@ def _indicator_rows() -> list[dict]:
     ]
 
 
+LIBRARY_HEADERS = (
+    "指标编码",
+    "一级指标",
+    "二级指标",
+    "行业/领域",
+    "三级指标",
+    "指标性质",
+    "典型指标值",
+    "计量单位",
+    "指标解释",
+    "评（扣）分标准",
+)
+
+
+def _library_rows() -> list[dict]:
+    return [dict(zip(LIBRARY_HEADERS, entry, strict=True)) for entry in demo_data.LIBRARY]
+
+
 def _result_rows() -> list[dict]:
     targets = {(r["year"], r["department"]): r for r in demo_data.DEPARTMENT_TARGETS}
     forms = [(r, r["result"], r["indicators"], True) for r in demo_data.PROJECTS if r.get("result")]
@@ -208,6 +226,7 @@ def load_demo() -> LoadReport:
         _import("departments", _department_rows(), report)
         _import("department-budgets", _budget_rows(), report)
         _import("projects", _project_rows(), report)
+        _import("indicator-library", _library_rows(), report)
         _import("indicators", _indicator_rows(), report)
         goals = {(r["year"], r["code"]): r.get("overall_goal", "") for r in demo_data.PROJECTS}
         goals |= {

@@ -16,6 +16,7 @@ from .models import (
     Indicator,
     IndicatorCategory,
     IndicatorResult,
+    LibraryIndicator,
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
@@ -23,6 +24,7 @@ from .models import (
 from .selectors import policy_for
 from .services import (
     COMPUTED_EVALUATION_FIELDS,
+    LIBRARY_FIELDS,
     POLICY_FIELDS,
     YEAR_FIELDS,
     YearOpeningRefused,
@@ -30,6 +32,8 @@ from .services import (
     fiscal_year_create,
     fiscal_year_update,
     year_open,
+    library_entry_save,
+    library_problems,
 )
 
 
@@ -172,6 +176,71 @@ class IndicatorCategoryAdmin(AuditedAdmin):
     list_display = ["name", "parent", "year", "weight", "order", "is_active"]
     list_filter = ["year", "is_active"]
     list_select_related = ["parent", "year"]
+
+
+class LibraryIndicatorForm(forms.ModelForm):
+    class Meta:
+        model = LibraryIndicator
+        fields = LIBRARY_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            values = {name: getattr(self.instance, name) for name in LIBRARY_FIELDS}
+            values.update((k, v) for k, v in data.items() if k in values)
+            entry = LibraryIndicator(pk=self.instance.pk, **values)
+            for field, problems in library_problems(entry).items():
+                for problem in problems:
+                    self.add_error(field if field in self.fields else None, problem)
+        return data
+
+
+@admin.register(LibraryIndicator)
+class LibraryIndicatorAdmin(admin.ModelAdmin):
+    """指标库, maintained by finance: every save goes through `library_entry_save` (the rules,
+    one audit record). Entries are not deleted (target lines keep their link across years):
+    取消“启用” takes one out of the grid's search."""
+
+    form = LibraryIndicatorForm
+    list_display = [
+        "code",
+        "level1",
+        "level2",
+        "domain",
+        "name",
+        "comparator",
+        "typical_value",
+        "unit",
+        "is_active",
+    ]
+    list_filter = ["is_active", "domain", "level1", "level2"]
+    search_fields = ["code", "name", "domain", "explanation"]
+    fieldsets = [
+        (None, {"fields": ["code", "is_active"]}),
+        ("分类", {"fields": ["level1", "level2", "domain"]}),
+        (
+            "指标",
+            {
+                "fields": [
+                    "name",
+                    "comparator",
+                    "typical_value",
+                    "unit",
+                    "explanation",
+                    "scoring_rule",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []  # the code is the entry's identity across years
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        library_entry_save(entry=obj, actor=request.user)
 
 
 def _locked(form) -> bool:

@@ -34,6 +34,11 @@ class IndicatorRowForm(forms.Form):
     weight = NumberField(label="分值", max_digits=5, decimal_places=2, maximum=MAX_WEIGHT)
     basis = forms.ChoiceField(label="指标值设定依据", choices=Indicator.Basis.choices)
     explanation = forms.CharField(label="指标解释", required=False, max_length=2000)
+    scoring_rule = forms.CharField(label="评（扣）分标准", required=False, max_length=2000)
+    # the 指标库 entry the line was taken from (checked by the service)
+    library = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=ID_MAX
+    )
 
     def __init__(self, *args, categories: dict[int, IndicatorCategory], **kwargs):
         super().__init__(*args, **kwargs)

@@ -167,6 +167,41 @@ class TargetSheet(WorkflowForm):
         return f"{self.year.year} {self.title} 绩效目标"
 
 
+class LibraryIndicator(models.Model):
+    """指标库: a 三级指标 finance offers for reuse, across years. Its `code` is its identity: a
+    target line taken from it keeps the link (`Indicator.library`), so the same indicator can be
+    followed from year to year. 一级/二级 are names, not a year's categories (the library spans
+    years): a line taken from it gets the year's category of the same names."""
+
+    COMPARATOR_CHOICES = [(c, c) for c in scoring.COMPARATORS]
+
+    code = models.CharField("指标编码", max_length=32, unique=True)
+    level1 = models.CharField("一级指标", max_length=50)
+    level2 = models.CharField("二级指标", max_length=50)
+    domain = models.CharField("行业/领域", max_length=50, blank=True, db_index=True)
+    name = models.CharField("三级指标", max_length=200)
+    comparator = models.CharField("指标性质", max_length=4, choices=COMPARATOR_CHOICES)
+    typical_value = models.CharField("典型指标值", max_length=200, blank=True)
+    unit = models.CharField("计量单位", max_length=20, blank=True)
+    explanation = models.TextField("指标解释", blank=True)
+    scoring_rule = models.TextField("评（扣）分标准", blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "指标库"
+        verbose_name_plural = "指标库"
+        ordering = ["level1", "level2", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(comparator__in=scoring.COMPARATORS), name="library_comparator_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class Indicator(models.Model):
     """三级指标: one target line. The original target is never overwritten; an approved adjustment
     is kept beside it."""
@@ -213,6 +248,15 @@ class Indicator(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    # the 指标库 entry the line was taken from: the same indicator in other years
+    library = models.ForeignKey(
+        LibraryIndicator,
+        verbose_name="指标库指标",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
     )
 
     class Meta:

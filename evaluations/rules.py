@@ -68,6 +68,34 @@ def target_line_problems(line: TargetLine) -> Problems:
     return problems
 
 
+def library_line_problems(line: TargetLine) -> Problems:
+    """A 指标库 entry: a target line whose typical value (`target_value`) may be left blank; when
+    given on a quantitative comparator it is a number (the number rule of `core.numbers`)."""
+    problems = target_line_problems(line)
+    if not line.target_value.strip():
+        problems.pop("target_value", None)
+    if "target_value" in problems:  # the same rule, named as the library names the value
+        problems["target_value"] = [
+            m.replace("年度指标值", "典型指标值") for m in problems["target_value"]
+        ]
+    if line.comparator not in scoring.COMPARATORS:
+        _add(problems, "comparator", "指标性质须为 " + "、".join(scoring.COMPARATORS) + " 之一")
+    return problems
+
+
+def library_category_problems(level1: str, level2: str, known_categories) -> Problems:
+    """一级/二级 of a 指标库 entry: a pair of names of the standard tree or of some year's
+    classification (`known_categories`)."""
+    problems: Problems = {}
+    if (level1, level2) in known_categories:
+        return problems
+    if level1 not in {first for first, _ in known_categories}:
+        _add(problems, "level1", f"“{level1}”不是一级指标")
+    else:
+        _add(problems, "level2", f"“{level2}”不是“{level1}”下的二级指标")
+    return problems
+
+
 def weight_problems(
     rows: Iterable[tuple[str, Decimal]],
     level1_weights: dict[str, Decimal],

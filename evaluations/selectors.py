@@ -625,8 +625,47 @@ def earlier_line_comments(form: TargetSheet | SelfEvaluation) -> dict[int, list[
 
 def indicators_of(sheet: TargetSheet) -> list[Indicator]:
     """The sheet's lines with, for a line carried from last year (open_year), last year's line,
-    its result and that result's self-evaluation: joined, no query more."""
-    return list(sheet.indicators.select_related("category__parent", "previous__result__evaluation"))
+    its result and that result's self-evaluation, and the 指标库 entry: joined, no query more."""
+    return list(
+        sheet.indicators.select_related(
+            "category__parent", "previous__result__evaluation", "library"
+        )
+    )
+
+
+def library_history(sheet: TargetSheet) -> dict[int, str]:
+    """What the same 指标库 indicators of this sheet were in the owner's earlier years (the same
+    project code, or the same department's 部门整体), as a line of text by library id: "2020年
+    ≥95%，实际 96%；…" (one query)."""
+    owner = (
+        Q(sheet__project__code=sheet.project.code)
+        if sheet.project_id
+        else Q(sheet__project=None, sheet__department_id=sheet.department_id)
+    )
+    earlier = (
+        Indicator.objects.filter(
+            owner,
+            sheet__year__year__lt=sheet.year.year,
+            library_id__in=sheet.indicators.filter(library__isnull=False).values("library_id"),
+        )
+        .order_by("sheet__year__year", "id")
+        .values_list(
+            "library_id",
+            "sheet__year__year",
+            "comparator",
+            "target_value",
+            "adjusted_target_value",
+            "unit",
+            "result__actual_value",
+        )
+    )
+    found: dict[int, list[str]] = {}
+    for library_id, year, comparator, target, adjusted, unit, actual in earlier:
+        shown = f"{year}年 {'' if comparator == '定性' else comparator}{adjusted or target}{unit}"
+        if actual:
+            shown += f"，实际 {actual}{unit if comparator != '定性' else ''}"
+        found.setdefault(library_id, []).append(shown)
+    return {k: "；".join(v) for k, v in found.items()}
 
 
 def _own_evaluation(project: Project) -> SelfEvaluation | None:

@@ -37,7 +37,8 @@ from import_export.forms import ExportForm
 from import_export.resources import Resource
 
 from budgets.models import Department, DepartmentBudget, FiscalYear, Project
-from evaluations.models import Indicator
+from evaluations.models import Indicator, LibraryIndicator
+from evaluations.services import LIBRARY_FIELDS
 
 from . import accounts, services
 from .engine import ESCAPED as FORMULA_START
@@ -113,6 +114,12 @@ def _indicator(i: Indicator) -> dict:
     }
 
 
+def _library(e: LibraryIndicator) -> dict:
+    row = {name: getattr(e, name) for name in LIBRARY_FIELDS}
+    row["is_active"] = "是" if e.is_active else "否"
+    return row
+
+
 def _user_rows(user) -> list[dict]:
     base = {"username": user.username, "name": user.first_name, "email": user.email}
     roles = [
@@ -134,6 +141,7 @@ EXPORTS = {
         ),
         lambda o: [_indicator(o)],
     ),
+    "indicator-library": (lambda qs: qs, lambda o: [_library(o)]),
     "users": (
         lambda qs: qs.prefetch_related("memberships__department"),
         _user_rows,
@@ -362,6 +370,7 @@ ADMIN_KINDS = [
     (Project, "projects"),
     (DepartmentBudget, "department-budgets"),
     (Indicator, "indicators"),
+    (LibraryIndicator, "indicator-library"),
     (get_user_model(), "users"),
 ]
 

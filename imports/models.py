@@ -12,6 +12,7 @@ class ImportJob(models.Model):
         INDICATORS = "indicators", "绩效目标（三级指标）"
         RESULTS = "results", "自评结果"
         USERS = "users", "用户"
+        INDICATOR_LIBRARY = "indicator-library", "指标库"
         EVALUATION_TABLE = "evaluation-table", "项目支出绩效自评表（离线填报）"
 
     class State(models.TextChoices):

@@ -68,7 +68,7 @@ def kinds_for(user) -> list[tuple[str, str]]:
         roles = access.roles()
         allowed = []
         if Role.REVIEWER in roles:
-            allowed += ["projects", "department-budgets"]
+            allowed += ["projects", "department-budgets", "indicator-library"]
         if roles & {Role.CLERK, Role.HEAD}:
             allowed += ["indicators", "results"]
     return [(k, ImportJob.Kind(k).label) for k in allowed]

@@ -226,6 +226,8 @@ def grid_row(
         "weight": weight,
         "basis": "历史标准",
         "explanation": "",
+        "scoring_rule": "",
+        "library": "",
     }
 
 

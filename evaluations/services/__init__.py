@@ -17,6 +17,14 @@ from .common import (
 )
 from .evidence import evidence_add, evidence_problem, evidence_remove
 from .opening import YearOpening, YearOpeningRefused, year_open
+from .library import (
+    LIBRARY_FIELDS,
+    LibraryRefused,
+    known_categories,
+    library_entries,
+    library_entry_save,
+    library_problems,
+)
 from .results import (
     EvaluationInput,
     InputRefused,
@@ -61,6 +69,12 @@ __all__ = [
     "YearOpening",
     "YearOpeningRefused",
     "year_open",
+    "LIBRARY_FIELDS",
+    "LibraryRefused",
+    "known_categories",
+    "library_entries",
+    "library_entry_save",
+    "library_problems",
     "evidence_add",
     "evidence_problem",
     "evidence_remove",

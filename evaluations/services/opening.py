@@ -32,6 +32,7 @@ CARRIED_LINE_FIELDS = (
     "explanation",
     "scoring_rule",
     "order",
+    "library_id",  # the 指标库 entry: the same indicator across years
 )
 
 

@@ -11,7 +11,7 @@ from core.audit import audit_record
 from core.http import as_id
 
 from .. import rules, scoring, workflow
-from ..models import Indicator, IndicatorCategory, TargetSheet
+from ..models import Indicator, IndicatorCategory, LibraryIndicator, TargetSheet
 from ..selectors import policy_for
 from .transitions import FormProblems, bump_version, form_transition, person
 
@@ -30,6 +30,7 @@ class IndicatorInput:
     basis: str
     explanation: str = ""
     scoring_rule: str = ""
+    library_id: int | None = None  # the 指标库 entry the line was taken from
 
 
 EDITABLE_FIELDS = [
@@ -43,6 +44,7 @@ EDITABLE_FIELDS = [
     "explanation",
     "scoring_rule",
     "order",
+    "library_id",
 ]
 
 
@@ -85,6 +87,7 @@ def _rows_of(sheet: TargetSheet) -> list[IndicatorInput]:
             i.basis,
             i.explanation,
             i.scoring_rule,
+            i.library_id,
         )
         for i in sheet.indicators.select_related("category__parent")
     ]
@@ -112,6 +115,13 @@ def target_sheet_save(
         old_goal = sheet.overall_goal
         bump_version(sheet, version, overall_goal=overall_goal, filled_by=person(user))
         existing = {i.id: i for i in sheet.indicators.all()}
+        # a link to an entry that is gone is dropped (the line itself is the clerk's)
+        linked = {r.library_id for r in rows if r.library_id}
+        known_entries = (
+            set(LibraryIndicator.objects.filter(pk__in=linked).values_list("pk", flat=True))
+            if linked
+            else set()
+        )
         kept, created, changed = set(), [], {}
         for order, row in enumerate(rows, start=1):
             values = {
@@ -125,6 +135,7 @@ def target_sheet_save(
                 "explanation": row.explanation.strip(),
                 "scoring_rule": row.scoring_rule.strip(),
                 "order": order,
+                "library_id": row.library_id if row.library_id in known_entries else None,
             }
             indicator = existing.get(row.id) if row.id else None
             if indicator is None:

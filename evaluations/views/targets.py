@@ -153,6 +153,8 @@ def _target_forms(sheet, categories, problems=None):
             "weight": i.weight,
             "basis": i.basis,
             "explanation": i.explanation,
+            "scoring_rule": i.scoring_rule,
+            "library": i.library_id,
             "ORDER": n,
         }
         for n, i in enumerate(indicators, start=1)
@@ -181,9 +183,24 @@ def _rows_from(formset) -> list:
                 weight=data["weight"],
                 basis=data["basis"],
                 explanation=data.get("explanation", ""),
+                scoring_rule=data.get("scoring_rule", ""),
+                library_id=data.get("library"),
             )
         )
     return rows
+
+
+def _library_marks(indicator, history: dict[int, str]) -> None:
+    """The 指标库 badge of a line: its entry's code and texts, and its earlier years' values."""
+    entry = indicator.library
+    indicator.library_history = history.get(indicator.library_id, "")
+    indicator.library_code = entry.code if entry else ""
+    indicator.library_title = (
+        f"指标库 {entry.code}（{entry.domain or '通用'}）\n指标解释：{entry.explanation or '—'}"
+        f"\n评（扣）分标准：{entry.scoring_rule or '—'}"
+        if entry
+        else ""
+    )
 
 
 def _render_targets(request, sheet, categories, form, formset, editable, problems, reviewed=None):
@@ -195,15 +212,21 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
     for indicator in indicators:
         indicator.typed_comment = reviewed.get(f"line-{indicator.id}", "") if reviewed else ""
         indicator.earlier_comments = earlier.get(indicator.id, [])
+    history = selectors.library_history(sheet)
+    for indicator in indicators:
+        _library_marks(indicator, history)
     for row_form in formset.forms:  # the grid's rows as loaded (a re-shown POST has none)
         if indicator := getattr(row_form, "indicator", None):
             indicator.earlier_comments = earlier.get(indicator.id, [])
+            _library_marks(indicator, history)
     return render(
         request,
         "evaluations/target_sheet.html",
         {
             "sheet": sheet,
             "form": form,
+            # the 指标库 the grid searches, delivered with the page (one query)
+            "library": services.library_entries() if editable else None,
             "formset": formset,
             "editable": editable,
             "problems": problems,

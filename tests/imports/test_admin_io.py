@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from budgets.models import Department, DepartmentBudget, Project
 from core.models import AuditLog
-from evaluations.models import Indicator
+from evaluations.models import Indicator, LibraryIndicator
 from imports.admin_io import escape_formula
 from imports.models import ImportJob
 from tests.factories import ProjectFactory
@@ -23,6 +23,7 @@ ADMIN_PAGES = {  # kind → admin url prefix
     "projects": "budgets_project",
     "department-budgets": "budgets_departmentbudget",
     "indicators": "evaluations_indicator",
+    "indicator-library": "evaluations_libraryindicator",
     "users": "auth_user",
 }
 INDICATOR_HEADERS = ["年度", "项目编码", "一级指标", "二级指标", "三级指标", "指标性质"]
@@ -45,6 +46,18 @@ def _file(kind: str) -> tuple[bytes, type, int]:
     if kind == "indicators":
         row = [2025, "P-1", "产出指标", "数量指标", "办件量", "≥", "1000", "件", 20]
         return xlsx(INDICATOR_HEADERS, [row]), Indicator, 1
+    if kind == "indicator-library":
+        headers = [
+            "指标编码",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标性质",
+            "典型指标值",
+            "计量单位",
+        ]
+        row = ["ZW-1", "产出指标", "数量指标", "办件量", "≥", "1000", "件"]
+        return xlsx(headers, [row]), LibraryIndicator, 1
     from django.contrib.auth import get_user_model
 
     rows = [["zhou", "周八", "100001", "单位填报人", ""]]
@@ -174,7 +187,14 @@ def test_export_escapes_formulas_keeps_numbers_and_follows_filters(client, admin
 def test_exported_file_imports_back_unchanged(client, admin_user, world, commit_hooks):
     client.force_login(admin_user)
     Department.objects.filter(code="200").update(name="-减号开头")
-    for prefix, kind in (("budgets_department", "departments"), ("budgets_project", "projects")):
+    LibraryIndicator.objects.create(
+        code="-ZW-2", level1="产出指标", level2="数量指标", name="=办件量", comparator="定性"
+    )
+    for prefix, kind in (
+        ("budgets_department", "departments"),
+        ("budgets_project", "projects"),
+        ("evaluations_libraryindicator", "indicator-library"),
+    ):
         data = _export(client, prefix, 0)
         _upload(client, kind, data)
         job = ImportJob.objects.filter(kind=kind).latest("pk")

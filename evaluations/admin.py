@@ -31,9 +31,9 @@ from .services import (
     evaluation_refresh,
     fiscal_year_create,
     fiscal_year_update,
-    year_open,
     library_entry_save,
     library_problems,
+    year_open,
 )
 
 

@@ -16,7 +16,6 @@ from .common import (
     year_recompute,
 )
 from .evidence import evidence_add, evidence_problem, evidence_remove
-from .opening import YearOpening, YearOpeningRefused, year_open
 from .library import (
     LIBRARY_FIELDS,
     LibraryRefused,
@@ -25,6 +24,7 @@ from .library import (
     library_entry_save,
     library_problems,
 )
+from .opening import YearOpening, YearOpeningRefused, year_open
 from .results import (
     EvaluationInput,
     InputRefused,

@@ -7,6 +7,7 @@ from .adjustments import (
     adjustment_request,
     adjustment_rights,
 )
+from .bulk import bulk_review_fail, bulk_review_run, bulk_review_start
 from .common import (
     COMPUTED_EVALUATION_FIELDS,
     Funds,
@@ -57,6 +58,9 @@ from .years import (
 )
 
 __all__ = [
+    "bulk_review_fail",
+    "bulk_review_run",
+    "bulk_review_start",
     "evidence_add",
     "evidence_problem",
     "evidence_remove",

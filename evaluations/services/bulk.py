@@ -116,7 +116,10 @@ def _review_chunk(job: BulkReviewJob, user, chunk: list[list]) -> list[dict]:
                 department_id__in=access.by_role.get(Role.REVIEWER, frozenset())
             )
         loaded |= {(kind, pk): form for pk, form in queryset.in_bulk(ids).items()}
-    return [_review_one(job, user, kind, pk, version, loaded.get((kind, pk))) for kind, pk, version in chunk]
+    return [
+        _review_one(job, user, kind, pk, version, loaded.get((kind, pk)))
+        for kind, pk, version in chunk
+    ]
 
 
 def _review_one(job, user, kind: str, pk: int, version: int, form) -> dict:
@@ -138,7 +141,11 @@ def _review_one(job, user, kind: str, pk: int, version: int, form) -> dict:
                 )
             else:
                 evaluation_transition(
-                    evaluation=form, user=user, action=job.action, reason=job.reason, version=version
+                    evaluation=form,
+                    user=user,
+                    action=job.action,
+                    reason=job.reason,
+                    version=version,
                 )
     except UserError as error:
         return result | {"message": str(error)}

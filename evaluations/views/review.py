@@ -4,11 +4,11 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from budgets.access import access_for
 from budgets.access import visible_departments as access_scope_departments
@@ -57,7 +57,9 @@ def review_queue(request):
             "grades": Grade.values,
             # 批量审核 acts on forms only: how many the filters hold (the 目标调整 counted apart)
             "bulk_total": sum(
-                n for s, n in result["counts"].items() if not filters["state"] or s == filters["state"]
+                n
+                for s, n in result["counts"].items()
+                if not filters["state"] or s == filters["state"]
             )
             if fiscal_year
             else 0,
@@ -120,11 +122,12 @@ def _picked(value: str) -> tuple[str, int, int]:
 
 
 @login_required
-@require_GET
 def review_bulk_job(request, pk: int):
     """A bulk action's progress (the page refreshes itself while it runs), then its summary:
     what passed, what was refused and why, form by form. Only its reviewer sees it."""
     job = get_object_or_404(
         BulkReviewJob.objects.select_related("year"), pk=pk, created_by=request.user
-    )
+    )  # someone else's job is not found, whatever the method
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     return render(request, "evaluations/review_bulk.html", {"job": job})

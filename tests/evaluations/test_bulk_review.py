@@ -137,7 +137,10 @@ def test_odd_requests_are_refused_cleanly(client, tree, open_year, reviewer):
     forms = sheets(tree, open_year, 1)
     client.force_login(reviewer)
     assert bulk(client, {"action": "approve", "pick": ["targets:x:1"]}).status_code == 400
-    assert bulk(client, {"action": "approve", "year": 1999, "pick": [pick(forms[0])]}).status_code == 400
+    assert (
+        bulk(client, {"action": "approve", "year": 1999, "pick": [pick(forms[0])]}).status_code
+        == 400
+    )
     assert bulk(client, {"action": "approve", "scope": "all", "as_of": "昨天"}).status_code == 400
     response = bulk(client, {"action": "approve"})
     assert "请先勾选" in " ".join(str(m) for m in get_messages(response.wsgi_request))
@@ -168,7 +171,6 @@ def test_queries_per_form_are_a_fixed_number(tree, open_year, reviewer):
         counts.append(len(queries))
     per_three = counts[1] - counts[0]
     assert counts[2] - counts[1] == per_three, counts
-    print("bulk queries", counts)
     assert per_three <= 3 * 12, counts  # ~10 a form: lock, audit, line comments, savepoint
 
 

@@ -277,6 +277,7 @@ CELERY_TASK_ROUTES = {
         "imports.tasks.import_commit": "imports",
         "reporting.tasks.run_export": "exports",
         "evaluations.tasks.recompute_year": "default",
+        "evaluations.tasks.bulk_review": "default",
         "imports.tasks.sweep_imports": "default",
         "reporting.tasks.sweep_exports": "default",
         "evaluations.tasks.remind_deadlines": "default",
@@ -294,6 +295,10 @@ EXPORT_TASK_SOFT_TIME_LIMIT = env.int("EXPORT_TASK_SOFT_TIME_LIMIT", default=30 
 EXPORT_TASK_TIME_LIMIT = env.int("EXPORT_TASK_TIME_LIMIT", default=31 * 60)
 RECOMPUTE_TASK_SOFT_TIME_LIMIT = env.int("RECOMPUTE_TASK_SOFT_TIME_LIMIT", default=10 * 60)
 RECOMPUTE_TASK_TIME_LIMIT = env.int("RECOMPUTE_TASK_TIME_LIMIT", default=11 * 60)
+# 批量审核: up to this many forms in the request, more in a Celery job with progress
+BULK_REVIEW_SYNC_LIMIT = env.int("BULK_REVIEW_SYNC_LIMIT", default=200)
+BULK_REVIEW_TASK_SOFT_TIME_LIMIT = env.int("BULK_REVIEW_TASK_SOFT_TIME_LIMIT", default=60 * 60)
+BULK_REVIEW_TASK_TIME_LIMIT = env.int("BULK_REVIEW_TASK_TIME_LIMIT", default=61 * 60)
 # every other task (the sweeps)
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TASK_TIME_LIMIT = 5 * 60

@@ -42,6 +42,8 @@ urlpatterns = [
         evaluation_views.department_budget,
         name="department_budget",
     ),
+    path("review/bulk/", evaluation_views.review_bulk, name="review_bulk"),
+    path("review/bulk/<int:pk>/", evaluation_views.review_bulk_job, name="review_bulk_job"),
     path("dashboard/", reporting_views.dashboard, name="dashboard"),
     path("targets/progress/", progress_views.target_progress, name="target_progress"),
     path("profile/", profile_views.profile, name="profile"),

@@ -558,3 +558,67 @@ class LineComment(models.Model):
 
     def __str__(self) -> str:
         return f"第{self.round}轮 {self.text[:30]}"
+
+
+class BulkReviewJob(models.Model):
+    """批量审核: one 审核通过 or 退回 over many forms (services.bulk_review_*). Each form is
+    checked and audited on its own through the single action's service; `results` says, form by
+    form, what passed and what was refused and why. Small selections run in the request, large
+    ones in Celery with `done` of `total` as progress."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "审核通过"
+        RETURN = "return", "退回"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "处理中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审核人", on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    year = models.ForeignKey(
+        FiscalYear, verbose_name="年度", on_delete=models.CASCADE, related_name="+"
+    )
+    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    reason = models.TextField("意见或退回原因", blank=True)
+    # [kind, id, version]: the version the reviewer saw (a ticked row) or read when the filter
+    # was applied ("全部筛选结果"); a form whose version differs is refused as 已被修改
+    items = models.JSONField("所选表单", default=list)
+    # "全部筛选结果": when the list was shown; a form (re)submitted after it is refused
+    as_of = models.DateTimeField("列表显示时间", null=True, blank=True)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField("表单数", default=0)
+    done = models.PositiveIntegerField("已处理", default=0)
+    # one {kind, id, title, department, ok, message} per form processed, in the items' order
+    results = models.JSONField("结果", default=list)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    error = models.TextField("失败原因", blank=True)
+
+    class Meta:
+        verbose_name = "批量审核"
+        verbose_name_plural = "批量审核"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.total} 张表"
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.done // self.total if self.total else 100
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done
+
+    @property
+    def passed(self) -> list[dict]:
+        return [r for r in self.results if r["ok"]]
+
+    @property
+    def refused(self) -> list[dict]:
+        return [r for r in self.results if not r["ok"]]

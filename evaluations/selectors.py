@@ -221,6 +221,7 @@ def _queue_columns(model, late) -> dict:
     return {
         "q_kind": Value(1 if evaluation else 0, output_field=IntegerField()),
         "q_id": F("id"),
+        "q_version": F("version"),
         "q_state": F("state"),
         "q_submitted_at": F("submitted_at"),
         "q_unsubmitted": Case(
@@ -271,6 +272,7 @@ def _adjustment_columns() -> dict:
     return {
         "q_kind": Value(_KIND_CODES["adjustment"], output_field=IntegerField()),
         "q_id": F("id"),
+        "q_version": Value(0, output_field=IntegerField()),
         "q_state": _adjustment_state_q(),
         "q_submitted_at": F("requested_at"),
         "q_unsubmitted": Value(0, output_field=IntegerField()),
@@ -333,6 +335,7 @@ class QueueRows:
             "project_id": v["q_project_id"],
             "state": v["q_state"],
             "submitted_at": v["q_submitted_at"],
+            "version": v["q_version"],
         }
         if model is SelfEvaluation:
             loaded |= {
@@ -413,40 +416,7 @@ def review_list(
     the filters other than state, so they say what each state holds, the forms' and the
     adjustments' apart (`counts`, `adjustments`); "overdue" counts the rows shown (after the state
     filter), "overdue_all" every state's."""
-    today = timezone.localdate()
-    parts = []
-    for model in (SelfEvaluation, TargetSheet, TargetAdjustment):  # the first types the UNION
-        name = {SelfEvaluation: "evaluation", TargetSheet: "targets"}.get(model, "adjustment")
-        if kind and kind != name:
-            continue
-        if grade and model is not SelfEvaluation:
-            continue  # only self-evaluations have a grade
-        if overdue and model is TargetAdjustment:
-            continue  # forms have a deadline, requests do not
-        late_q = (
-            None if model is TargetAdjustment else workflow.overdue_q(fiscal_year, today, model)
-        )
-        if overdue and late_q is None:
-            continue
-        if model is TargetAdjustment:
-            queryset = _reviewable_adjustments(user, fiscal_year)
-            if department is not None:
-                queryset = queryset.filter(indicator__sheet__department_id=department)
-            parts.append((queryset, Value(0, output_field=IntegerField())))
-            continue
-        queryset = _reviewable(model, user, fiscal_year).select_related(None).order_by()
-        if department is not None:
-            queryset = queryset.filter(department_id=department)
-        if grade:
-            queryset = queryset.filter(grade=grade)
-        if overdue:
-            queryset = queryset.filter(late_q)
-        late = (
-            Case(When(late_q, then=Value(1)), default=Value(0), output_field=IntegerField())
-            if late_q is not None
-            else Value(0, output_field=IntegerField())
-        )
-        parts.append((queryset, late))
+    parts = _queue_parts(user, fiscal_year, timezone.localdate(), kind, department, grade, overdue)
     counts = {s: 0 for s in FormState.values}
     adjustments = {s: 0 for s in TargetAdjustment.State.values}
     late_by_state = {s: 0 for s in FormState.values}
@@ -488,6 +458,83 @@ def review_list(
         "overdue": sum(late_by_state[s] for s in shown),
         "overdue_all": sum(late_by_state.values()),
     }
+
+
+def _queue_parts(user, fiscal_year, today, kind, department, grade, overdue, *, forms_only=False):
+    """The queue's querysets, one per kind the filters keep (self-evaluations first: they type
+    the UNION), each with its 逾期 expression (workflow.overdue_q of its kind); `forms_only` leaves
+    the 目标调整 out."""
+    parts = []
+    for model in (SelfEvaluation, TargetSheet, TargetAdjustment):
+        if forms_only and model is TargetAdjustment:
+            continue
+        name = {SelfEvaluation: "evaluation", TargetSheet: "targets"}.get(model, "adjustment")
+        if kind and kind != name:
+            continue
+        if grade and model is not SelfEvaluation:
+            continue  # only self-evaluations have a grade
+        if overdue and model is TargetAdjustment:
+            continue  # forms have a deadline, requests do not
+        late_q = (
+            None if model is TargetAdjustment else workflow.overdue_q(fiscal_year, today, model)
+        )
+        if overdue and late_q is None:
+            continue
+        if model is TargetAdjustment:
+            queryset = _reviewable_adjustments(user, fiscal_year)
+            if department is not None:
+                queryset = queryset.filter(indicator__sheet__department_id=department)
+            parts.append((queryset, Value(0, output_field=IntegerField())))
+            continue
+        queryset = _reviewable(model, user, fiscal_year).select_related(None).order_by()
+        if department is not None:
+            queryset = queryset.filter(department_id=department)
+        if grade:
+            queryset = queryset.filter(grade=grade)
+        if overdue:
+            queryset = queryset.filter(late_q)
+        late = (
+            Case(When(late_q, then=Value(1)), default=Value(0), output_field=IntegerField())
+            if late_q is not None
+            else Value(0, output_field=IntegerField())
+        )
+        parts.append((queryset, late))
+    return parts
+
+
+def review_selection(
+    user,
+    fiscal_year: FiscalYear,
+    *,
+    kind: str = "",
+    state: str = "",
+    department: int | None = None,
+    grade: str = "",
+    overdue: bool = False,
+    sort: str = "submitted",
+) -> list[tuple[str, int, int]]:
+    """Every form (not 目标调整) the queue shows with these filters, as (kind, id, version):
+    what 批量审核's "全部筛选结果" acts on, read in one query whatever the number."""
+    del sort  # the order of a bulk action is the ids'
+    names = {SelfEvaluation: "evaluation", TargetSheet: "targets"}
+    selected = []
+    querysets = []
+    for queryset, _late in _queue_parts(
+        user, fiscal_year, timezone.localdate(), kind, department, grade, overdue, forms_only=True
+    ):
+        if state:
+            queryset = queryset.filter(state=state)
+        querysets.append(
+            queryset.annotate(b_kind=Value(_KIND_CODES[names[queryset.model]])).values(
+                "b_kind", "id", "version"
+            )
+        )
+    if not querysets:
+        return []
+    kinds = {code: name for name, code in _KIND_CODES.items()}
+    for row in _combined(querysets).order_by("b_kind", "id"):
+        selected.append((kinds[row["b_kind"]], row["id"], row["version"]))
+    return selected
 
 
 def _reviewable_adjustments(user, fiscal_year: FiscalYear) -> QuerySet:

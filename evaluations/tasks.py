@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers that take ids and call a service."""
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -34,3 +35,23 @@ def recompute_year(self, year_id: int, request: int) -> str:
 def remind_deadlines() -> int:
     """The daily deadline reminder (CELERY_BEAT_SCHEDULE): once per user and day."""
     return services.notices.deadline_reminders()
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+    soft_time_limit=settings.BULK_REVIEW_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.BULK_REVIEW_TASK_TIME_LIMIT,
+)
+def bulk_review(self, job_id: int) -> None:
+    """批量审核 of a large selection; what was done before a stop stays done and listed."""
+    try:
+        services.bulk_review_run(job_id=job_id)
+    except SoftTimeLimitExceeded:
+        limit = settings.BULK_REVIEW_TASK_SOFT_TIME_LIMIT
+        services.bulk_review_fail(
+            job_id=job_id, error=f"批量审核超过时限（{limit}秒）已停止；已处理的表单见下表。"
+        )

@@ -32,12 +32,16 @@ from .tables import plan
 from .tables.base import Table
 from .tables.pdf import render_pdf
 from .tables.plan import ExportFile
+from .tables.word import render_docx
 from .tables.xlsx import render_xlsx
 
 log = logging.getLogger(__name__)
 Kind = ExportJob.Kind
 MAX_ATTEMPTS = 3
 STALE_AFTER = datetime.timedelta(minutes=10)
+# Word is for the text units edit before signing: the 自评综述 (the other tables are forms)
+DOCX_KINDS = {ExportJob.Kind.NARRATIVE}
+DOCX_ONLY = "Word（DOCX）格式仅用于自评综述，其他表格请导出 Excel 或 PDF。"
 
 
 def export_request(
@@ -55,6 +59,8 @@ def export_request(
         raise workflow.WorkflowError("未知的表格。")
     if fmt not in ExportJob.Format.values:
         raise workflow.WorkflowError("未知的导出格式。")
+    if fmt == ExportJob.Format.DOCX and kind not in DOCX_KINDS:
+        raise workflow.WorkflowError(DOCX_ONLY)
     visible = access_for(user).visible
     if department_ids is None:
         scope = (
@@ -129,6 +135,8 @@ def export_plan(job: ExportJob) -> list[ExportFile]:
 def render_file(tables: list[Table], fmt: str) -> bytes:
     if fmt == ExportJob.Format.PDF:
         return render_pdf(tables)
+    if fmt == ExportJob.Format.DOCX:
+        return render_docx(tables)
     return render_xlsx(tables)
 
 

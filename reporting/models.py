@@ -23,6 +23,7 @@ class ExportJob(models.Model):
     class Format(models.TextChoices):
         XLSX = "xlsx", "Excel（XLSX）"
         PDF = "pdf", "PDF"
+        DOCX = "docx", "Word（DOCX，仅自评综述）"
 
     class State(models.TextChoices):
         QUEUED = "queued", "排队中"

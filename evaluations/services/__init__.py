@@ -7,6 +7,7 @@ from .adjustments import (
     adjustment_request,
     adjustment_rights,
 )
+from .bulk import bulk_review_fail, bulk_review_run, bulk_review_start
 from .common import (
     COMPUTED_EVALUATION_FIELDS,
     Funds,
@@ -75,6 +76,9 @@ __all__ = [
     "library_entries",
     "library_entry_save",
     "library_problems",
+    "bulk_review_fail",
+    "bulk_review_run",
+    "bulk_review_start",
     "evidence_add",
     "evidence_problem",
     "evidence_remove",

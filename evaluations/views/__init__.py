@@ -9,7 +9,7 @@ from .evaluation import (
     evidence_upload,
 )
 from .home import evaluation_start, home, target_sheet_start
-from .review import review_queue
+from .review import review_bulk, review_bulk_job, review_queue
 from .targets import target_sheet
 
 __all__ = [
@@ -21,6 +21,8 @@ __all__ = [
     "evidence_download",
     "evidence_upload",
     "home",
+    "review_bulk",
+    "review_bulk_job",
     "review_queue",
     "target_sheet",
     "target_sheet_start",

@@ -2,6 +2,12 @@
 document.addEventListener("change", (event) => {
   const el = event.target;
   if (el.matches("select[data-autosubmit]")) el.form.submit();
+  // 全选本页 (审核工作台): ticks or unticks every box of its name in the form
+  if (el.matches("input[data-check-all]")) {
+    for (const box of el.form.querySelectorAll(`input[name="${el.dataset.checkAll}"]`)) {
+      box.checked = el.checked;
+    }
+  }
 });
 
 // Buttons that lock or unlock a form (提交审核, 撤回) ask first, saying what will happen. A "no"

@@ -218,13 +218,16 @@ def test_owner_reaches_every_walked_object(victim):
     get 200), so the 404s of the walk are refusals, not typos."""
     admin = get_user_model().objects.get(username="admin")
     owner, _ = _login("xn_clerk")
+    reviewer, _ = _login("reviewer")
     root = Client()
     root.force_login(admin)
     for name, spec in OBJECT_URLS.items():
         for target in spec.targets(victim):
             url = reverse(name, kwargs=target.kwargs)
-            # export_status answers only to the job's requester, not even to an administrator
-            for client in (owner,) if name == "export_status" else (owner, root):
+            # export_status answers only to the job's requester, not even to an administrator;
+            # a 批量审核 only to its reviewer
+            clients = {"export_status": (owner,), "review_bulk_job": (reviewer,)}
+            for client in clients.get(name, (owner, root)):
                 if spec.get_allowed:
                     response = client.get(url)
                 elif name == "evaluation_preview":  # read-only POST

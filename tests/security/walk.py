@@ -66,6 +66,7 @@ class Victim:
     project_without_evaluation: Project  # approved targets, no self-evaluation yet
     evidence_bytes: bytes = b""
     import_job: object = None  # an indicators import by the victim's clerk, with errors
+    bulk_job: object = None  # a 批量审核 by the victim's reviewer (of an approved sheet: refused)
 
     @property
     def ids(self) -> set[int]:
@@ -166,6 +167,14 @@ def victim(django_capture_on_commit_callbacks) -> Victim:
     with evidence.file.open("rb") as handle:
         found.evidence_bytes = handle.read()
     found.import_job = _victim_import(clerk)
+    found.bulk_job = services.bulk_review_start(
+        user=get_user_model().objects.get(username="reviewer"),
+        fiscal_year=year,
+        action="approve",
+        reason="",
+        items=[("targets", approved_sheet.pk, approved_sheet.version)],
+    )
+    assert found.bulk_job.state == "done" and len(found.bulk_job.refused) == 1
     assert {d.code for d in found.subtree} == {"101", "101001", "101002"}
     return found
 
@@ -292,6 +301,10 @@ def _exports(v: Victim) -> list[Target]:
     ]
 
 
+def _bulk_jobs(v: Victim) -> list[Target]:
+    return [Target("咸宁审核人的批量审核", v.bureau.id, {"pk": v.bulk_job.pk})]
+
+
 def _imports(v: Victim) -> list[Target]:
     return [Target("咸宁填报人的导入", v.bureau.id, {"pk": v.import_job.pk})]
 
@@ -375,6 +388,7 @@ OBJECT_URLS: dict[str, ObjectURL] = {
     "export_status": ObjectURL(_exports, _plain_posts),
     "export_download": ObjectURL(_exports, _plain_posts),
     "import_job": ObjectURL(_imports, _plain_posts),
+    "review_bulk_job": ObjectURL(_bulk_jobs, _plain_posts),
     "import_status": ObjectURL(_imports, _plain_posts),
     "import_confirm": ObjectURL(_imports, _plain_posts, get_allowed=False),
     "import_failed": ObjectURL(_imports, _plain_posts),
@@ -386,6 +400,9 @@ OBJECT_URLS: dict[str, ObjectURL] = {
 NO_OBJECT_URLS: dict[str, str] = {
     "home": "test_lists_do_not_show_the_victim",
     "review_queue": "test_lists_do_not_show_the_victim",
+    # the forms named are loaded only within the reviewer's departments, as the queue lists them
+    "review_bulk": "tests/evaluations/test_bulk_review.py::"
+    "test_mixed_selection_passes_some_and_refuses_others_with_reasons",
     "dashboard": "test_dashboard_shows_only_reviewed_departments",
     "target_progress": "test_target_progress_neither_shows_nor_urges_the_victim",
     # the signed-in user's own messages: ids only in POST bodies, looked up among their own

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from budgets.models import Department, FiscalYear, Project
-from reporting.exports import download_unit, render_files
+from reporting.exports import DOCX_KINDS, DOCX_ONLY, download_unit, render_files
 from reporting.models import ExportJob
 from reporting.tables import plan
 from reporting.tables.html import standalone_html
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--table", required=True, choices=ExportJob.Kind.values)
         parser.add_argument("--department", help="单位编码（默认全部单位）")
         parser.add_argument("--project", help="项目编码")
-        parser.add_argument("--format", required=True, choices=["xlsx", "pdf", "html"])
+        parser.add_argument("--format", required=True, choices=["xlsx", "pdf", "html", "docx"])
         parser.add_argument(
             "--output",
             required=True,
@@ -25,6 +25,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["format"] == "docx" and options["table"] not in DOCX_KINDS:
+            raise CommandError(DOCX_ONLY)
         year = FiscalYear.objects.filter(year=options["year"]).first()
         if year is None:
             raise CommandError(f"年度 {options['year']} 不存在。")

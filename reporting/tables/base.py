@@ -147,6 +147,16 @@ class Builder:
         self.r += n
         return self.r
 
+    def list_head(self, headings) -> None:
+        """The head of a list table (汇总表, 进度表): title, subtitle, one row of headings."""
+        self.span(self.table.title, Style.TITLE)
+        self.row()
+        self.span(self.table.subtitle, Style.SUBTITLE)
+        self.row()
+        for col, heading in enumerate(headings):
+            self.put(col, heading, Style.HEADER)
+        self.row()
+
 
 FORMULA_PREFIXES = formatting.FORMULA_PREFIXES
 

@@ -55,13 +55,7 @@ def summary_table(year: int, rows: list[dict]) -> Table:
         landscape=True,
     )
     b = Builder(table)
-    b.span(title, Style.TITLE)
-    b.row()
-    b.span(table.subtitle, Style.SUBTITLE)
-    b.row()
-    for col, heading in enumerate(HEADINGS):
-        b.put(col, heading, Style.HEADER)
-    b.row()
+    b.list_head(HEADINGS)
     for number, row in enumerate(rows, start=1):
         b.put(0, number, Style.CENTER)
         b.put(1, row["department"], Style.TEXT)

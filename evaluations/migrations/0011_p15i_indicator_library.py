@@ -6,8 +6,11 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
+    # After 0011_p15g, not beside it: both alter evaluations_indicator, and SQLite rebuilds the
+    # table from the migration state when unapplying; siblings give each the other's field.
     dependencies = [
         ('evaluations', '0010_merge_p14b_p14e'),
+        ('evaluations', '0011_p15g_indicator_previous'),
     ]
 
     operations = [

@@ -3,22 +3,18 @@
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+
+from core.formatting import duration
+from core.tasks import RETRYING
 
 # `services` enqueues these tasks and they call it back: a module import, whose functions are
 # read when a task runs, so either module may be imported first.
 from . import services
 
-# Failures worth another attempt (the database went away for a moment).
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
-
 
 @shared_task(
     bind=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=3,
-    acks_late=True,
+    **RETRYING,
     soft_time_limit=settings.RECOMPUTE_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.RECOMPUTE_TASK_TIME_LIMIT,
 )
@@ -26,12 +22,7 @@ def recompute_year(self, year_id: int, request: int) -> str:
     return services.year_recompute_run(year_id=year_id, request=request)
 
 
-@shared_task(
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=3,
-    acks_late=True,
-)
+@shared_task(**RETRYING)
 def remind_deadlines() -> int:
     """The daily deadline reminder (CELERY_BEAT_SCHEDULE): once per user and day."""
     return services.notices.deadline_reminders()
@@ -39,10 +30,7 @@ def remind_deadlines() -> int:
 
 @shared_task(
     bind=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=3,
-    acks_late=True,
+    **RETRYING,
     soft_time_limit=settings.BULK_REVIEW_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.BULK_REVIEW_TASK_TIME_LIMIT,
 )
@@ -51,7 +39,7 @@ def bulk_review(self, job_id: int) -> None:
     try:
         services.bulk_review_run(job_id=job_id)
     except SoftTimeLimitExceeded:
-        limit = settings.BULK_REVIEW_TASK_SOFT_TIME_LIMIT
+        limit = duration(settings.BULK_REVIEW_TASK_SOFT_TIME_LIMIT)
         services.bulk_review_fail(
-            job_id=job_id, error=f"批量审核超过时限（{limit}秒）已停止；已处理的表单见下表。"
+            job_id=job_id, error=f"批量审核超过时限（{limit}）已停止；已处理的表单见下表。"
         )

@@ -24,6 +24,7 @@ from budgets.access import access_for
 from budgets.models import Department, FiscalYear, Project
 from core.bulk import few_collections
 from core.formatting import duration
+from core.tasks import TRANSIENT
 from evaluations import workflow
 
 from . import filenames, tasks
@@ -258,7 +259,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
             expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_TTL_HOURS),
         )
         _remove_attempt_files(job, keep=name)
-    except tasks.TRANSIENT:
+    except TRANSIENT:
         raise  # the task retries; the sweep catches a job whose retries ran out
     except SoftTimeLimitExceeded:
         shown = duration(settings.EXPORT_TASK_SOFT_TIME_LIMIT)

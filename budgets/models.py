@@ -64,6 +64,20 @@ class FiscalYear(models.Model):
     deviation_execution_threshold = models.DecimalField(
         "执行率低于此值须说明偏差原因", max_digits=4, decimal_places=3, default=Decimal("0.90")
     )
+    # 绩效运行监控 traffic lights (evaluations.lights): how far the execution rate may trail the
+    # share of the year elapsed (in percentage points, as a fraction) before a line turns yellow/red
+    monitoring_yellow_gap = models.DecimalField(
+        "监控·执行进度落后时间进度超过此值为黄灯",
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.10"),
+    )
+    monitoring_red_gap = models.DecimalField(
+        "监控·执行进度落后时间进度超过此值为红灯",
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.20"),
+    )
     # Stored totals, grades and flags follow the policy through a background recompute: a policy
     # change bumps `recompute_requested`, the task that finishes it stores its number in
     # `recompute_done` (a task that finds a newer request leaves the year to that one's task).

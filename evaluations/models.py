@@ -622,3 +622,195 @@ class BulkReviewJob(models.Model):
     @property
     def refused(self) -> list[dict]:
         return [r for r in self.results if not r["ok"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# 绩效运行监控 (“双监控”): mid-year monitoring of spending and targets. Finance opens a round
+# with an as-of date (截至日期) and a 报送截止日期; each project with approved targets (and
+# 部门整体) gets a 绩效目标执行监控表 (MonitoringSheet) with one MonitoringLine per indicator of
+# its approved targets.
+# Traffic lights are computed by evaluations.lights (pure) and stored on the rows for lists.
+
+
+class Light(models.TextChoices):
+    GREEN = "green", "绿灯"
+    YELLOW = "yellow", "黄灯"
+    RED = "red", "红灯"
+
+
+class Likelihood(models.TextChoices):
+    """完成目标可能性."""
+
+    CERTAIN = "certain", "确定能完成"
+    POSSIBLE = "possible", "有可能完成"
+    IMPOSSIBLE = "impossible", "完全不可能完成"
+
+
+class DeviationCategory(models.TextChoices):
+    """偏差原因 by category, as in the finance ministry's exchange table."""
+
+    FUNDING = "funding", "经费保障"
+    RULES = "rules", "制度保障"
+    STAFF = "staff", "人员保障"
+    EQUIPMENT = "equipment", "硬件条件保障"
+    OTHER = "other", "其他"
+
+
+class RectificationState(models.TextChoices):
+    """需整改 on a monitoring form or line: finance orders, the unit answers, finance closes."""
+
+    NONE = "", "无需整改"
+    REQUIRED = "required", "待整改"
+    ANSWERED = "answered", "已答复整改结果"
+    CLOSED = "closed", "整改已关闭"
+
+
+class MonitoringRound(models.Model):
+    """A monitoring round (监控批次) of a year: one or several, each with its as-of date."""
+
+    year = models.ForeignKey(
+        FiscalYear, verbose_name="年度", on_delete=models.PROTECT, related_name="monitoring_rounds"
+    )
+    name = models.CharField("批次名称", max_length=100)
+    as_of = models.DateField("截至日期")
+    deadline = models.DateField("报送截止日期")
+    is_open = models.BooleanField("填报已开启", default=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="开启人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField("开启时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "绩效监控批次"
+        verbose_name_plural = "绩效监控批次"
+        ordering = ["year", "as_of", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "as_of"], name="one_monitoring_round_per_date"),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=models.F("as_of")),
+                name="monitoring_deadline_after_as_of",
+                violation_error_message="报送截止日期不能早于截至日期",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def months(self) -> int:
+        """N of “1–N月”: the months covered up to the as-of date."""
+        return self.as_of.month
+
+
+class MonitoringSheet(WorkflowForm):
+    """绩效目标执行监控表 of a project (or 部门整体, project empty) in one round."""
+
+    round = models.ForeignKey(
+        MonitoringRound, verbose_name="监控批次", on_delete=models.PROTECT, related_name="sheets"
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name="项目",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="monitoring_sheets",
+    )
+    # 全年预算数 as of the round (copied from the project's funds / the department's budget when
+    # the sheet is created, so that a later budget change does not rewrite a submitted report)
+    annual_budget = models.DecimalField(
+        "全年预算数", max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    executed_to_date = models.DecimalField(
+        "1–N月执行数", max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    predicted_execution = models.DecimalField(
+        "全年预计执行数", max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    execution_reason = models.TextField("预算执行偏差原因", blank=True)
+    light = models.CharField("监控结果", max_length=8, choices=Light.choices, blank=True)
+    funds_light = models.CharField("预算执行灯", max_length=8, choices=Light.choices, blank=True)
+    rectification_state = models.CharField(
+        "整改状态", max_length=10, choices=RectificationState.choices, blank=True, default=""
+    )
+    rectification_request = models.TextField("整改要求和建议", blank=True)
+    rectification_result = models.TextField("整改结果", blank=True)
+
+    class Meta:
+        verbose_name = "绩效目标执行监控表"
+        verbose_name_plural = "绩效目标执行监控表"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "project"],
+                condition=Q(project__isnull=False),
+                name="one_monitoring_sheet_per_project_round",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "department"],
+                condition=Q(project__isnull=True),
+                name="one_department_monitoring_sheet_per_round",
+            ),
+            models.CheckConstraint(
+                condition=numbers.in_column(
+                    "annual_budget",
+                    "executed_to_date",
+                    "predicted_execution",
+                    max_digits=16,
+                    decimal_places=4,
+                ),
+                name="monitoring_amounts_in_column",
+                violation_error_message="金额须在0至999999999999.9999万元之间",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.title} 监控表"
+
+
+class MonitoringLine(models.Model):
+    """One indicator of the approved targets in a monitoring sheet."""
+
+    sheet = models.ForeignKey(
+        MonitoringSheet, verbose_name="监控表", on_delete=models.CASCADE, related_name="lines"
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name="三级指标",
+        on_delete=models.CASCADE,
+        related_name="monitoring_lines",
+    )
+    actual_to_date = models.CharField("1–N月实际完成值", max_length=200, blank=True)
+    predicted_value = models.CharField("全年预计完成值", max_length=200, blank=True)
+    likelihood = models.CharField(
+        "完成目标可能性", max_length=10, choices=Likelihood.choices, blank=True
+    )
+    deviation_category = models.CharField(
+        "偏差原因类别", max_length=10, choices=DeviationCategory.choices, blank=True
+    )
+    deviation_reason = models.TextField("偏差原因说明", blank=True)
+    measures = models.TextField("完成目标的措施", blank=True)
+    light = models.CharField("监控结果", max_length=8, choices=Light.choices, blank=True)
+    review_comment = models.TextField("审核意见（本行）", blank=True)
+    rectification_state = models.CharField(
+        "整改状态", max_length=10, choices=RectificationState.choices, blank=True, default=""
+    )
+    rectification_request = models.TextField("整改要求和建议", blank=True)
+    rectification_result = models.TextField("整改结果", blank=True)
+
+    class Meta:
+        verbose_name = "监控指标"
+        verbose_name_plural = "监控指标"
+        ordering = ["sheet", "indicator__order", "indicator_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sheet", "indicator"], name="one_monitoring_line_per_indicator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name}: {self.actual_to_date}"

@@ -18,6 +18,8 @@ class ExportJob(models.Model):
         TARGETS = "targets", "绩效目标表"
         SUMMARY = "summary", "自评结果汇总表"
         NARRATIVE = "narrative", "自评综述"
+        MONITORING = "monitoring", "绩效目标执行监控表"
+        MONITORING_SUMMARY = "monitoring-summary", "绩效运行监控情况汇总表"
         BUNDLE = "bundle", "全部表格（按单位分文件夹）"
 
     class Format(models.TextChoices):

@@ -28,9 +28,15 @@ class Style(StrEnum):
     TOTAL = "total"  # the 总分 row's cells: bold
     FOOTER = "footer"  # 填表人 … line, no border
     NOTE = "note"  # small print under the table (content hash), no border
+    # a traffic light (监控结果 绿灯/黄灯/红灯): centred text on the light's colour
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
 
 
 NUMERIC = {Style.MONEY, Style.PERCENT, Style.SCORE, Style.INTEGER}
+# the fill of a light's cell, the same in XLSX and on screen / in the PDF (tables.css)
+LIGHT_COLOURS = {Style.GREEN: "#C6EFCE", Style.YELLOW: "#FFEB9C", Style.RED: "#FFC7CE"}
 
 
 class Missing(str):

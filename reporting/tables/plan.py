@@ -4,7 +4,9 @@ exports (used by the Celery task, the command line and the benchmark).
 Several files go into a ZIP with one folder per department; a single project's or department's
 table is one file. Every file is named by `reporting.filenames` (what it holds: year, unit, project,
 table). A whole-year bundle has, per department, its 部门整体支出绩效自评表,
-基础数据表, 绩效目标表 and 项目支出绩效自评表, and at the top the 自评结果汇总表 and 自评综述.
+基础数据表, 绩效目标表, 项目支出绩效自评表 and 绩效目标执行监控表 (of the year's latest monitoring
+round), and at the top the 监控情况汇总表, 自评结果汇总表 and 自评综述. The 监控表 and its summary
+are of the year's latest round (`registry.latest_round`).
 """
 
 from __future__ import annotations
@@ -113,6 +115,15 @@ def files_for(kind: str, year: FiscalYear, department_ids: set[int], project_ids
         files.append(whole(label, registry.summary_table(year, department_ids)))
     elif kind == Kind.NARRATIVE:
         files.append(whole(label, registry.narrative_table(year, department_ids)))
+    elif kind == Kind.MONITORING:
+        round_ = registry.latest_round(year)
+        per_department(
+            registry.monitoring_by_department(round_, department_ids, project_ids), label
+        )
+    elif kind == Kind.MONITORING_SUMMARY:
+        round_ = registry.latest_round(year)
+        if round_ is not None:
+            files.append(whole(label, registry.monitoring_summary_table(round_, department_ids)))
     elif kind == Kind.BUNDLE:
         per_department(
             registry.basic_data_by_department(year, department_ids), Kind.BASIC.label, True
@@ -128,7 +139,20 @@ def files_for(kind: str, year: FiscalYear, department_ids: set[int], project_ids
         per_department(
             evaluation_tables(year, department_ids, set(), projects=True), Kind.PROJECT.label, True
         )
+        round_ = registry.latest_round(year)
+        per_department(
+            registry.monitoring_by_department(round_, department_ids, set()),
+            Kind.MONITORING.label,
+            True,
+        )
         files.sort(key=lambda f: f.path)
+        if round_ is not None:
+            files.append(
+                whole(
+                    Kind.MONITORING_SUMMARY.label,
+                    registry.monitoring_summary_table(round_, department_ids),
+                )
+            )
         files.append(whole(Kind.SUMMARY.label, registry.summary_table(year, department_ids)))
         files.append(whole(Kind.NARRATIVE.label, registry.narrative_table(year, department_ids)))
     if len(files) == 1:

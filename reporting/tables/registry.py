@@ -23,7 +23,7 @@ __all__ = ["content_hash", "evaluation_table"]
 
 from collections import defaultdict  # noqa: E402
 
-from django.db.models import F, Prefetch  # noqa: E402
+from django.db.models import F, Prefetch, Q  # noqa: E402
 
 from budgets.models import Department, DepartmentBudget, FiscalYear, contact_of  # noqa: E402
 from evaluations.models import Indicator, TargetSheet  # noqa: E402
@@ -170,3 +170,114 @@ def narrative_table(year: YearArg, department_ids: set[int] | None = None) -> Ta
     """自评综述 of the projects of a year across departments (None = all); at most 4 queries."""
     number = _year_number(year)
     return narrative.narrative_table(number, narrative.gather_narrative(number, department_ids))
+
+
+# ---------------------------------------------------------------------------------------------
+# 绩效目标执行监控表 and the monitoring summary
+# ---------------------------------------------------------------------------------------------
+
+from evaluations.models import MonitoringLine, MonitoringRound, MonitoringSheet  # noqa: E402
+
+from . import monitoring, monitoring_summary  # noqa: E402
+
+
+def latest_round(year: YearArg) -> MonitoringRound | None:
+    """The round an export of a year's 监控表 is of: the latest by 截至日期 (1 query)."""
+    return (
+        MonitoringRound.objects.select_related("year")
+        .filter(year__year=_year_number(year))
+        .order_by("-as_of", "-id")
+        .first()
+    )
+
+
+def monitoring_sheet_queryset():
+    return MonitoringSheet.objects.select_related(
+        "round", "year", "department__parent__parent", "project", "filled_by__profile"
+    ).prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=MonitoringLine.objects.select_related("indicator__category__parent").order_by(
+                "indicator__order", "indicator_id"
+            ),
+        )
+    )
+
+
+def _goals(sheets: list[MonitoringSheet]) -> dict[tuple, str]:
+    """{("p", project id) or ("d", year id, department id): 年度总体目标} of the approved target
+    sheets the monitoring sheets report on (1 query, none without sheets)."""
+    if not sheets:
+        return {}
+    project_ids = {s.project_id for s in sheets if s.project_id}
+    wide = {s.department_id for s in sheets if not s.project_id}
+    goals = {}
+    rows = TargetSheet.objects.filter(
+        Q(project_id__in=project_ids)
+        | Q(project__isnull=True, department_id__in=wide, year_id__in={s.year_id for s in sheets})
+    ).values_list("project_id", "year_id", "department_id", "overall_goal")
+    for project_id, year_id, department_id, goal in rows:
+        key = ("p", project_id) if project_id else ("d", year_id, department_id)
+        goals[key] = goal
+    return goals
+
+
+def _monitoring_tables(sheets: list[MonitoringSheet]) -> list[Table]:
+    goals = _goals(sheets)
+    return [
+        monitoring.monitoring_table(
+            monitoring.gather_sheet(
+                sheet,
+                goals.get(
+                    ("p", sheet.project_id)
+                    if sheet.project_id
+                    else ("d", sheet.year_id, sheet.department_id),
+                    "",
+                ),
+            )
+        )
+        for sheet in sheets
+    ]
+
+
+def monitoring_table(sheet: MonitoringSheet) -> Table:
+    """绩效目标执行监控表 of one sheet (4 queries)."""
+    return monitoring_tables([sheet])[0]
+
+
+def monitoring_tables(sheets) -> list[Table]:
+    """监控表 of many sheets (objects or ids), in the order given (4 queries)."""
+    ids = [s.pk if isinstance(s, MonitoringSheet) else int(s) for s in sheets]
+    loaded = monitoring_sheet_queryset().in_bulk(ids)
+    return _monitoring_tables([loaded[pk] for pk in ids if pk in loaded])
+
+
+def monitoring_by_department(
+    round_: MonitoringRound | None,
+    department_ids: set[int] | None,
+    project_ids: set[int] | None = None,
+) -> dict[int, list[tuple[tuple[str, str], Table]]]:
+    """{department id: [((project code, project name), table)]} of a round's 监控表: the
+    department-wide one first, then by project code (4 queries)."""
+    if round_ is None:
+        return {}
+    queryset = monitoring_sheet_queryset().filter(round=round_)
+    if department_ids is not None:
+        queryset = queryset.filter(department_id__in=department_ids)
+    if project_ids:
+        queryset = queryset.filter(project_id__in=project_ids)
+    sheets = list(queryset.order_by("department__code", F("project__code").asc(nulls_first=True)))
+    result: dict[int, list[tuple[tuple[str, str], Table]]] = defaultdict(list)
+    for sheet, table in zip(sheets, _monitoring_tables(sheets), strict=True):
+        project = (sheet.project.code, sheet.project.name) if sheet.project_id else ("", "")
+        result[sheet.department_id].append((project, table))
+    return result
+
+
+def monitoring_summary_table(
+    round_: MonitoringRound, department_ids: set[int] | None = None
+) -> Table:
+    """监控情况汇总表 of a round by department (3 queries, aggregated in SQL)."""
+    return monitoring_summary.summary_table(
+        round_, monitoring_summary.gather(round_, department_ids)
+    )

@@ -23,7 +23,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .base import FORMULA_PREFIXES, NUMERIC, Cell, Missing, Style, Table
+from .base import FORMULA_PREFIXES, LIGHT_COLOURS, NUMERIC, Cell, Missing, Style, Table
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -43,7 +43,15 @@ NUM_FORMATS = {
     Style.PERCENT: "0.00%",  # the value is a ratio: 0.9576 shows as 95.76%
     Style.INTEGER: "0",
 }
-CENTRED = {Style.TITLE, Style.SUBTITLE, Style.HEADER, Style.LABEL, Style.CENTER, Style.TOTAL}
+CENTRED = {
+    Style.TITLE,
+    Style.SUBTITLE,
+    Style.HEADER,
+    Style.LABEL,
+    Style.CENTER,
+    Style.TOTAL,
+    *LIGHT_COLOURS,
+}
 BOLD = {Style.TITLE, Style.HEADER, Style.LABEL, Style.TOTAL}
 
 COMMENT = {"author": "绩效自评系统", "x_scale": 1.6, "font_name": FONT, "font_size": 9}
@@ -183,6 +191,8 @@ def _properties(style: Style, bold: bool) -> dict:
         props["num_format"] = NUM_FORMATS[style]
     if style == Style.HEADER:
         props["bg_color"] = "#F2F2F2"
+    if style in LIGHT_COLOURS:
+        props["bg_color"] = LIGHT_COLOURS[style]
     if style == Style.NOTE:
         props["font_color"] = "#595959"
     return props

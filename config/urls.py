@@ -45,6 +45,12 @@ urlpatterns = [
     path("review/bulk/", evaluation_views.review_bulk, name="review_bulk"),
     path("review/bulk/<int:pk>/", evaluation_views.review_bulk_job, name="review_bulk_job"),
     path("dashboard/", reporting_views.dashboard, name="dashboard"),
+    path("monitoring/summary/", reporting_views.monitoring_summary, name="monitoring_summary"),
+    path(
+        "monitoring/sheets/<int:pk>/table/",
+        reporting_views.monitoring_table,
+        name="monitoring_table",
+    ),
     path("targets/progress/", progress_views.target_progress, name="target_progress"),
     path("profile/", profile_views.profile, name="profile"),
     path("messages/", notification_views.notifications, name="notifications"),

@@ -17,6 +17,7 @@ from evaluations import consistency, selectors, workflow
 
 from . import dashboard as boards
 from . import exports as services
+from . import monitoring
 from . import selectors as reporting_selectors
 from .models import ExportJob
 from .tables import registry as tables
@@ -32,6 +33,8 @@ def dashboard(request):
     all_years = selectors.years()
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
     board = boards.dashboard_for(request.user, fiscal_year) if fiscal_year else None
+    rounds = monitoring.rounds_of(fiscal_year)
+    monitoring_round = monitoring.round_chosen(rounds, request.GET.get("round"))
     return render(
         request,
         "reporting/dashboard.html",
@@ -43,6 +46,8 @@ def dashboard(request):
             "mismatch_low": boards.MISMATCH_LOW,
             "mismatch_high": boards.MISMATCH_HIGH,
             "adjustments_url": boards.adjustments_url(fiscal_year) if fiscal_year else "",
+            "monitoring_rounds": rounds,
+            "monitoring": monitoring.board_for(request.user, monitoring_round),
         },
     )
 
@@ -164,3 +169,61 @@ def export_download(request, pk: int):
     if job.state != ExportJob.State.DONE or not job.file:
         raise Http404("文件尚未生成或已过期，请重新导出。")
     return files.download(job.file, job.filename)
+
+
+# 绩效运行监控 ------------------------------------------------------------------------------------
+
+
+@login_required
+def monitoring_table(request, pk: int):
+    """The 绩效目标执行监控表 of one sheet, as it prints (same description as XLSX and PDF)."""
+    sheet = monitoring.sheet_for(request.user, pk)
+    table = tables.monitoring_table(sheet)
+    return render(
+        request,
+        "tables/page.html",
+        {
+            "table": render_html(table),
+            "title": table.title,
+            "back": "",
+            "export": {
+                "kind": ExportJob.Kind.MONITORING,
+                "year": sheet.year.year,
+                "sheet": sheet,
+                "formats": [("xlsx", " Excel（离线填报表）"), ("pdf", " PDF")],
+            },
+        },
+    )
+
+
+@login_required
+def monitoring_summary(request):
+    """监控情况汇总表 for finance: a round's counts per light, 执行率 against 时间进度 and the
+    forms' states by department, with its export buttons. Not a unit's page: others get 404."""
+    if not boards.may_view(request.user):
+        raise Http404("未找到该页面。")
+    all_years = selectors.years()
+    fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+    rounds = monitoring.rounds_of(fiscal_year)
+    round_ = monitoring.round_chosen(rounds, request.GET.get("round"))
+    departments = monitoring.reviewed_ids(request.user)
+    table = (
+        tables.monitoring_summary_table(
+            round_, set(departments) if departments is not None else None
+        )
+        if round_
+        else None
+    )
+    return render(
+        request,
+        "reporting/monitoring_summary.html",
+        {
+            "years": all_years,
+            "year": fiscal_year,
+            "rounds": rounds,
+            "round": round_,
+            "table": render_html(table) if table else "",
+            "formats": [("xlsx", "汇总表 Excel"), ("pdf", "汇总表 PDF")],
+            "bundle_formats": [("xlsx", "各单位监控表 Excel")],
+        },
+    )

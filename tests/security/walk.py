@@ -21,6 +21,8 @@ from evaluations.models import (
     Evidence,
     FormState,
     IndicatorResult,
+    MonitoringRound,
+    MonitoringSheet,
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
@@ -377,6 +379,20 @@ def _plain_posts(v: Victim, t: Target) -> list[dict]:
     return [{}, {"action": "delete"}]
 
 
+def _monitoring_sheets(v: Victim) -> list[Target]:
+    """The victim's 监控表 (a project's and a 所属单位's), laid down on first use so the
+    Victim needs no field for them."""
+    from tests.monitoring_data import round_create, sheet_create
+
+    round_ = MonitoringRound.objects.filter(year=v.year).first() or round_create(v.year)
+    targets = []
+    for label, target in (("项目监控表", v.approved_sheet), ("所属单位的监控表", v.unit_sheet)):
+        sheet = MonitoringSheet.objects.filter(round=round_, project=target.project_id).first()
+        sheet = sheet or sheet_create(round_, target)
+        targets.append(Target(label, sheet.department_id, {"pk": sheet.pk}))
+    return targets
+
+
 OBJECT_URLS: dict[str, ObjectURL] = {
     "target_sheet": ObjectURL(_sheets, _sheet_posts),
     "evaluation": ObjectURL(_evaluations, _evaluation_posts),
@@ -394,6 +410,7 @@ OBJECT_URLS: dict[str, ObjectURL] = {
     "import_failed": ObjectURL(_imports, _plain_posts),
     "evaluation_import": ObjectURL(_evaluations, _table_upload_posts, get_allowed=False),
     "department_budget": ObjectURL(_departments, _budget_posts),
+    "monitoring_table": ObjectURL(_monitoring_sheets, _plain_posts),
 }
 
 # Patterns that take no object → the test that checks them.
@@ -404,6 +421,8 @@ NO_OBJECT_URLS: dict[str, str] = {
     "review_bulk": "tests/evaluations/test_bulk_review.py::"
     "test_mixed_selection_passes_some_and_refuses_others_with_reasons",
     "dashboard": "test_dashboard_shows_only_reviewed_departments",
+    "monitoring_summary": "tests/security/test_monitoring_walk.py::"
+    "test_monitoring_summary_and_board_show_only_reviewed_departments",
     "target_progress": "test_target_progress_neither_shows_nor_urges_the_victim",
     # the signed-in user's own messages: ids only in POST bodies, looked up among their own
     "notifications": "test_messages_of_others_cannot_be_read_or_opened",

@@ -36,6 +36,8 @@ KINDS = {
     "adjustment": "目标调整",
     "deadline": "截止提醒",
     "urge": "催办",
+    "monitoring": "绩效监控",
+    "rectification": "整改",
 }
 PAGE_SIZE = 50
 

@@ -37,6 +37,8 @@ urlpatterns = [
     path("exports/<int:pk>/status/", reporting_views.export_status, name="export_status"),
     path("exports/<int:pk>/download/", reporting_views.export_download, name="export_download"),
     path("review/", evaluation_views.review_queue, name="review_queue"),
+    path("monitoring/", evaluation_views.monitoring, name="monitoring"),
+    path("monitoring/<int:pk>/", evaluation_views.monitoring_sheet, name="monitoring_sheet"),
     path(
         "budgets/department/<int:pk>/",
         evaluation_views.department_budget,

@@ -246,3 +246,101 @@ def budget_locked_refusal(state_label: str) -> str:
         f"该单位的部门整体绩效自评当前为“{state_label}”，"
         "不能修改部门整体预算数据（须先退回或重新打开）"
     )
+
+
+# ------------------------------------------------------------------------------ 绩效运行监控
+
+MONITORING_NOT_OPEN = "该监控批次的填报已关闭。"
+
+
+@dataclass(frozen=True)
+class MonitoringLineInput:
+    """One 监控表 line: its indicator's comparator and unit, and what was typed."""
+
+    comparator: str
+    unit: str = ""
+    actual_to_date: str = ""
+    predicted_value: str = ""
+    likelihood: str = ""
+    deviation_category: str = ""
+    deviation_reason: str = ""
+    measures: str = ""
+
+
+MONITORING_VALUE_LABELS = {"actual_to_date": "1–N月实际完成值", "predicted_value": "全年预计完成值"}
+
+
+def monitoring_line_problems(
+    line: MonitoringLineInput,
+    *,
+    likelihoods: Iterable[str],
+    categories: Iterable[str],
+    light: str,
+    final: bool,
+) -> Problems:
+    """The rules of one 监控表 line. Values of a quantitative indicator are numbers (the rule of
+    `actual_value_problem`, reused with the monitoring labels); a choice outside its list is
+    refused at once; `final` (submission) adds every value, the 可能性, and a 偏差原因 (category
+    and text) for a yellow or red line (`light`, from `lights.line_light`)."""
+    problems: Problems = {}
+    for field, label in MONITORING_VALUE_LABELS.items():
+        typed = getattr(line, field)
+        if final and not typed.strip():
+            _add(problems, field, f"请填写{label}")
+        problem = actual_value_problem(
+            ResultLine(
+                comparator=line.comparator, weight=Decimal(0), actual_value=typed, unit=line.unit
+            )
+        )
+        if problem:
+            _add(
+                problems,
+                field,
+                problem.replace("实际完成值", label).replace("偏差原因分析", "偏差原因说明"),
+            )
+    if line.likelihood and line.likelihood not in likelihoods:
+        _add(problems, "likelihood", "完成目标可能性须从列表中选择")
+    elif final and not line.likelihood:
+        _add(problems, "likelihood", "请选择完成目标可能性")
+    if line.deviation_category and line.deviation_category not in categories:
+        _add(problems, "deviation_category", "偏差原因类别须从列表中选择")
+    if final and light in ("yellow", "red"):
+        colour = "红灯" if light == "red" else "黄灯"
+        if not line.deviation_category:
+            _add(problems, "deviation_category", f"{colour}指标须选择偏差原因类别")
+        if not line.deviation_reason.strip():
+            _add(problems, "deviation_reason", f"{colour}指标须填写偏差原因说明")
+    return problems
+
+
+def monitoring_funds_problems(
+    *, executed_to_date, predicted_execution, execution_reason: str, light: str, final: bool
+) -> Problems:
+    """The 预算执行 part of a 监控表 at submission: both amounts given, and a 预算执行偏差原因
+    when the funds light (`lights.funds_light`) is yellow or red. (Amounts that cannot be stored
+    at all are refused earlier, by the number rule of `core.numbers`.)"""
+    problems: Problems = {}
+    if not final:
+        return problems
+    if executed_to_date is None:
+        _add(problems, "executed_to_date", "请填写1–N月执行数")
+    if predicted_execution is None:
+        _add(problems, "predicted_execution", "请填写全年预计执行数")
+    if light in ("yellow", "red") and not execution_reason.strip():
+        colour = "红灯" if light == "red" else "黄灯"
+        _add(problems, "execution_reason", f"预算执行为{colour}，须填写预算执行偏差原因")
+    return problems
+
+
+def monitoring_editing_refusal(
+    *, round_open: bool, may_edit: bool, state_label: str, overdue_since: datetime.date | None
+) -> str | None:
+    """Why a 监控表 may not be edited now, or None (as `editing_refusal`, with the round's
+    报送截止日期 as the deadline)."""
+    if not round_open:
+        return MONITORING_NOT_OPEN
+    if not may_edit:
+        return f"表单当前状态为“{state_label}”，或您无权编辑。"
+    if overdue_since is not None:
+        return f"已过报送截止日期（{overdue_since:%Y年%m月%d日}），如需修改请联系财政部门。"
+    return None

@@ -26,7 +26,14 @@ from budgets.access import Role, access_for
 from budgets.models import Department, FiscalYear, Project
 
 from . import selectors, workflow
-from .models import FormState, IndicatorCategory, SelfEvaluation, TargetAdjustment, TargetSheet
+from .models import (
+    FormState,
+    IndicatorCategory,
+    MonitoringSheet,
+    SelfEvaluation,
+    TargetAdjustment,
+    TargetSheet,
+)
 
 LIMIT = 10
 # A decided 目标调整 stays on the clerk's list this long (the decision is also on the sheet).
@@ -452,10 +459,12 @@ def _local(moment: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(moment)
 
 
-LABELS = {"targets": "绩效目标", "evaluation": "绩效自评"}
+LABELS = {"targets": "绩效目标", "evaluation": "绩效自评", "monitoring": "绩效监控表"}
 
 
 def kind_key(form) -> str:
+    if isinstance(form, MonitoringSheet):
+        return "monitoring"
     return "evaluation" if isinstance(form, SelfEvaluation) else "targets"
 
 
@@ -464,5 +473,7 @@ def _kind(form) -> str:
 
 
 def form_url(form) -> str:
+    if isinstance(form, MonitoringSheet):
+        return reverse("monitoring_sheet", args=[form.pk])
     name = "evaluation" if isinstance(form, SelfEvaluation) else "target_sheet"
     return reverse(name, args=[form.pk])

@@ -16,7 +16,7 @@ from django.utils import timezone
 from budgets.access import Role, can_act
 from core.errors import UserError
 
-from .models import FormState, TargetSheet
+from .models import FormState, MonitoringSheet, RectificationState, TargetSheet
 
 S = FormState
 
@@ -134,19 +134,26 @@ def withdraw_refusal(form, today: datetime.date | None = None) -> str | None:
     return None
 
 
+KIND_LABELS = {
+    "TargetSheet": "绩效目标",
+    "SelfEvaluation": "绩效自评",
+    "MonitoringSheet": "绩效监控表",
+}
+
+
 def submit_confirmation(user, form) -> str:
     """What 提交审核 asks before it sends the form (Chinese): what is locked, who acts next,
     and that the unit may still 撤回 it until finance acts."""
-    kind = "绩效目标" if isinstance(form, TargetSheet) else "绩效自评"
+    kind = KIND_LABELS[type(form).__name__]
     if form.year.require_head_confirmation and not can_act(user, Role.HEAD, form.department_id):
         after = "先由单位负责人确认送审，再由财政部门审核人审核"
     else:
         after = "由财政部门审核人审核"
-    locked = (
-        "年度总体目标和全部绩效指标"
-        if kind == "绩效目标"
-        else "全年执行数、各指标的实际完成值、得分、偏差原因和说明文字"
-    )
+    locked = {
+        "绩效目标": "年度总体目标和全部绩效指标",
+        "绩效自评": "全年执行数、各指标的实际完成值、得分、偏差原因和说明文字",
+        "绩效监控表": "执行数、预计执行数、各指标的完成值、可能性和偏差原因",
+    }[kind]
     return (
         f"提交后，本{kind}的{locked}将被锁定，不能再修改；下一步{after}。\n"
         "在财政部门退回或审核通过之前，您可以“撤回”本表，改回草稿后修改。\n确定提交审核吗？"
@@ -192,9 +199,12 @@ def extend_refusal(user, evaluation) -> str | None:
 
 def deadline_of(form) -> datetime.date | None:
     """A form's deadline. A target sheet: the year's 绩效目标申报截止日期 (no per-department
-    extension). A self-evaluation: the year's 自评截止日期, or the department's later extension."""
+    extension). A 监控表: its round's 报送截止日期. A self-evaluation: the year's 自评截止日期, or
+    the department's later extension."""
     if isinstance(form, TargetSheet):
         return form.year.target_deadline
+    if isinstance(form, MonitoringSheet):
+        return form.round.deadline  # the round's 报送截止日期 (no per-unit extension)
     deadline = form.year.evaluation_deadline
     extension = form.deadline_extension
     if deadline and extension:
@@ -236,3 +246,82 @@ def overdue_q(fiscal_year, today: datetime.date | None = None, model=None) -> Q 
     else:
         return None
     return Q(state__in=EDITABLE) & late
+
+
+# ---------------------------------------------------------------------------------- 需整改
+# 绩效运行监控: finance marks a 监控表 or one of its lines 需整改 with 整改要求和建议 (while it is
+# under review or once approved); the unit answers with 整改结果; finance closes the 整改 or
+# sends the answer back. The states are the object's own `rectification_state` (sheet or line),
+# beside the form's workflow state, which they do not change.
+
+R = RectificationState
+
+
+@dataclass(frozen=True)
+class RectificationStep:
+    name: str
+    label: str
+    sources: frozenset[str]  # the sheet's or line's rectification_state
+    result: str
+    roles: frozenset[str]
+    needs_text: str = ""  # the refusal when the text is blank ("" = text optional)
+    # the form's workflow states in which the step may be made (None: any)
+    form_states: frozenset[str] | None = None
+
+
+RECTIFICATIONS: dict[str, RectificationStep] = {
+    s.name: s
+    for s in (
+        RectificationStep(
+            "require",
+            "需整改",
+            frozenset({R.NONE, R.CLOSED}),
+            R.REQUIRED,
+            FINANCE,
+            needs_text="请填写整改要求和建议",
+            form_states=frozenset({S.SUBMITTED, S.APPROVED}),
+        ),
+        RectificationStep(
+            "answer", "答复整改", frozenset({R.REQUIRED}), R.ANSWERED, UNIT, "请填写整改结果"
+        ),
+        RectificationStep("close", "关闭整改", frozenset({R.ANSWERED}), R.CLOSED, FINANCE),
+        RectificationStep(
+            "reject",
+            "退回整改",
+            frozenset({R.ANSWERED}),
+            R.REQUIRED,
+            FINANCE,
+            needs_text="请填写退回整改的原因",
+        ),
+    )
+}
+
+
+def may_rectify(user, name: str, sheet, obj) -> bool:
+    step = RECTIFICATIONS[name]
+    return (
+        obj.rectification_state in step.sources
+        and (step.form_states is None or sheet.state in step.form_states)
+        and acts_as(user, step.roles, sheet.department_id)
+    )
+
+
+def check_rectification(user, name: str, sheet, obj, text: str = "") -> RectificationStep:
+    """Raise WorkflowError (Chinese) unless this 整改 step is allowed on `obj` (the sheet or one
+    of its lines) of `sheet`."""
+    step = RECTIFICATIONS.get(name)
+    if step is None:
+        raise WorkflowError("未知的操作。")
+    if not acts_as(user, step.roles, sheet.department_id):
+        raise WorkflowError(f"您没有权限执行“{step.label}”。")
+    if step.form_states is not None and sheet.state not in step.form_states:
+        raise WorkflowError(
+            f"监控表当前状态为“{sheet.get_state_display()}”，不能执行“{step.label}”"
+            "（须在提交后审核时或审核通过后）。"
+        )
+    if obj.rectification_state not in step.sources:
+        current = R(obj.rectification_state).label
+        raise WorkflowError(f"整改状态为“{current}”，不能执行“{step.label}”。")
+    if step.needs_text and not text.strip():
+        raise WorkflowError(step.needs_text)
+    return step

@@ -10,7 +10,7 @@ from core.errors import UserError
 from core.models import AuditLog
 
 from .. import workflow
-from ..models import FormState, LineComment, SelfEvaluation, TargetSheet
+from ..models import FormState, LineComment, MonitoringSheet, SelfEvaluation, TargetSheet
 from . import notices
 
 
@@ -53,7 +53,7 @@ def person(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
-LABELS = {"targets": "绩效目标", "evaluation": "绩效自评"}
+LABELS = {"targets": "绩效目标", "evaluation": "绩效自评", "monitoring": "绩效监控表"}
 
 
 def form_transition(
@@ -115,6 +115,8 @@ def form_transition(
 
 
 def kind_of(form) -> str:
+    if isinstance(form, MonitoringSheet):
+        return "monitoring"
     return "targets" if isinstance(form, TargetSheet) else "evaluation"
 
 
@@ -122,7 +124,9 @@ def _keep_line_comments(form, user, label: str, comments: dict[int, str]) -> Non
     """Keep this round's 本行审核意见 (LineComment) so later rounds still show them. The round is
     finance's: 1 + the 退回 and 审核通过 already audited on this form (a submission the unit
     withdrew before finance acted is no round)."""
-    if not comments:
+    if not comments or isinstance(form, MonitoringSheet):
+        # a 监控表's line comments stay in its 退回/审核通过 audit record (a line belongs to
+        # one round: there is no earlier round of the same line to show them under)
         return
     decided = AuditLog.objects.filter(
         object_type=form._meta.label,
@@ -151,7 +155,10 @@ def _keep_line_comments(form, user, label: str, comments: dict[int, str]) -> Non
 
 
 def _set_line_comments(form, comments: dict[int, str]) -> None:
-    lines = form.indicators if isinstance(form, TargetSheet) else form.results
+    if isinstance(form, MonitoringSheet):
+        lines = form.lines
+    else:
+        lines = form.indicators if isinstance(form, TargetSheet) else form.results
     lines.exclude(pk__in=comments).exclude(review_comment="").update(review_comment="")
     for pk, comment in comments.items():
         lines.filter(pk=pk).update(review_comment=comment.strip())

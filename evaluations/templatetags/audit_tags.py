@@ -11,7 +11,7 @@ from django.db import models
 
 from core import formatting
 
-from ..models import FormState
+from ..models import DeviationCategory, FormState, Light, Likelihood, RectificationState
 from ..scoring import LEVEL_LABELS
 
 register = template.Library()
@@ -25,8 +25,19 @@ SPECIAL = {
     "evidence": "佐证材料",
     "indicator": "指标",
     "新增": "新增",
+    "lines": "监控指标",
+    "target": "整改对象",
+    "sheets": "监控表数",
 }
 STATES = dict(FormState.choices)
+# choice fields whose stored values are codes (绩效运行监控): shown by their labels
+CHOICES = {
+    "likelihood": dict(Likelihood.choices),
+    "deviation_category": dict(DeviationCategory.choices),
+    "light": dict(Light.choices),
+    "funds_light": dict(Light.choices),
+    "rectification_state": dict(RectificationState.choices),
+}
 NESTED_FIELDS = {
     "actual_value": "实际完成值",
     "level": "完成等级",
@@ -43,6 +54,11 @@ NESTED_FIELDS = {
     "explanation": "指标解释",
     "order": "排序",
     "scoring_rule": "评（扣）分标准",
+    "actual_to_date": "1–N月实际完成值",
+    "predicted_value": "全年预计完成值",
+    "likelihood": "完成目标可能性",
+    "deviation_category": "偏差原因类别",
+    "measures": "完成目标的措施",
 }
 SCORES = {"score", "review_score", "weight", "suggested_score"}
 MONEY_DIGITS = 16  # budgets.models.money_field: every amount, in 万元
@@ -91,6 +107,8 @@ def _value(key: str, value, kind: str = "number", places: int = 2) -> str:
         return STATES.get(value, str(value))
     if key == "level":
         return LEVEL_LABELS.get(value, str(value))
+    if key in CHOICES:
+        return CHOICES[key].get(value, str(value))
     number = formatting.as_number(value) if not isinstance(value, (list, dict)) else None
     if number is not None:
         if kind == "money":
@@ -133,7 +151,7 @@ def describe_changes(log, places=2) -> list[str]:
         model = None
     lines = []
     for key, value in (log.changes or {}).items():
-        if key in ("changed", "results") and isinstance(value, dict):
+        if key in ("changed", "results", "lines") and isinstance(value, dict):
             for name, fields in value.items():
                 parts = "，".join(
                     f"{NESTED_FIELDS.get(f, f)} {_pair(f, v, _kind(None, f), places)}"

@@ -9,6 +9,7 @@ from .evaluation import (
     evidence_upload,
 )
 from .home import evaluation_start, home, target_sheet_start
+from .monitoring import monitoring, monitoring_sheet
 from .review import review_bulk, review_bulk_job, review_queue
 from .targets import target_sheet
 
@@ -21,6 +22,8 @@ __all__ = [
     "evidence_download",
     "evidence_upload",
     "home",
+    "monitoring",
+    "monitoring_sheet",
     "review_bulk",
     "review_bulk_job",
     "review_queue",

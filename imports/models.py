@@ -14,6 +14,8 @@ class ImportJob(models.Model):
         USERS = "users", "用户"
         INDICATOR_LIBRARY = "indicator-library", "指标库"
         EVALUATION_TABLE = "evaluation-table", "项目支出绩效自评表（离线填报）"
+        MONITORING = "monitoring", "绩效运行监控"
+        MONITORING_TABLE = "monitoring-table", "绩效目标执行监控表（离线填报）"
 
     class State(models.TextChoices):
         QUEUED = "queued", "排队中"
@@ -50,7 +52,16 @@ class ImportJob(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    # the evaluation's version when its table was uploaded: an edit made since then wins
+    monitoring_sheet = models.ForeignKey(
+        "evaluations.MonitoringSheet",
+        verbose_name="绩效监控表",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # the evaluation's (or 监控表's) version when its table was uploaded: an edit made since
+    # then wins
     base_version = models.PositiveIntegerField("表单版本", null=True, blank=True)
     file = models.FileField("文件", upload_to="imports/%Y/")
     original_name = models.CharField("文件名", max_length=200)

@@ -33,6 +33,7 @@ from evaluations.services.transitions import FormConflict, FormProblems
 from evaluations.workflow import WorkflowError
 
 from . import (
+    monitoring_table,
     table,
     tasks,  # tasks call this module back: a module import, read at call time
 )
@@ -70,7 +71,7 @@ def kinds_for(user) -> list[tuple[str, str]]:
         if Role.REVIEWER in roles:
             allowed += ["projects", "department-budgets", "indicator-library"]
         if roles & {Role.CLERK, Role.HEAD}:
-            allowed += ["indicators", "results"]
+            allowed += ["indicators", "results", "monitoring"]
     return [(k, ImportJob.Kind(k).label) for k in allowed]
 
 
@@ -83,6 +84,7 @@ def job_create(
     year: FiscalYear | None = None,
     via: str = "网页",
     evaluation=None,
+    monitoring_sheet=None,
     enqueue: bool = True,
 ) -> ImportJob:
     """Record an upload and enqueue its preview. Refuses, saving nothing, a kind the user may not
@@ -90,6 +92,9 @@ def job_create(
     if kind == ImportJob.Kind.EVALUATION_TABLE:
         if evaluation is None:
             raise ImportRefused("未指定要导入的绩效自评。")
+    elif kind == ImportJob.Kind.MONITORING_TABLE:
+        if monitoring_sheet is None:
+            raise ImportRefused("未指定要导入的绩效监控表。")
     elif user is not None and kind not in dict(kinds_for(user)):
         raise ImportRefused("您无权导入这类数据。")
     elif kind not in KINDS:
@@ -99,17 +104,20 @@ def job_create(
         raise ImportRefused(f"文件超过 {mb}MB 的上限，未导入。")
     if not data.strip():
         raise ImportRefused("文件为空，未导入。")
-    if kind == ImportJob.Kind.EVALUATION_TABLE:
-        _table_precheck(name, data)
+    if kind in TABLE_KINDS:
+        _table_precheck(name, data, TABLE_KINDS[kind])
     with transaction.atomic():
         job = ImportJob(
             created_by=user if getattr(user, "is_authenticated", False) else None,
             kind=kind,
             year=year,
             evaluation=evaluation,
+            monitoring_sheet=monitoring_sheet,
             original_name=name[:200],
             via=via,
-            base_version=evaluation.version if evaluation is not None else None,
+            base_version=(evaluation or monitoring_sheet).version
+            if (evaluation or monitoring_sheet) is not None
+            else None,
             heartbeat=timezone.now(),
         )
         with files.saving():
@@ -120,11 +128,18 @@ def job_create(
     return job
 
 
-def _table_precheck(name: str, data: bytes) -> None:
+# the offline tables (uploaded on their form) → what the refusals call them
+TABLE_KINDS = {
+    ImportJob.Kind.EVALUATION_TABLE: "绩效自评表",
+    ImportJob.Kind.MONITORING_TABLE: "绩效目标执行监控表",
+}
+
+
+def _table_precheck(name: str, data: bytes, what: str = "绩效自评表") -> None:
     """The offline table is refused on the form when it is plainly not an XLSX or its zip is
     damaged (cheap: the zip's directory and the first bytes of its XML only)."""
     if not data.startswith(b"PK\x03\x04") or not name.lower().endswith(".xlsx"):
-        raise ImportRefused("请上传从本系统导出的 .xlsx 格式的绩效自评表。")
+        raise ImportRefused(f"请上传从本系统导出的 .xlsx 格式的{what}。")
     try:
         check_zip(data).close()
     except FileRefused as exc:
@@ -166,6 +181,8 @@ def _plan(job: ImportJob, low: int, high: int) -> Plan:
     report = _progress(job, low, high)
     if job.kind == ImportJob.Kind.EVALUATION_TABLE:
         return table.plan_table(job, data, report)
+    if job.kind == ImportJob.Kind.MONITORING_TABLE:
+        return monitoring_table.plan_monitoring_table(job, data, report)
     sheet = read_sheet(job.original_name, data)
     report(0.3)
     return plan_file(KINDS[job.kind], sheet, _context(job), report)
@@ -275,13 +292,17 @@ def job_commit(job_id: int) -> ImportJob | None:
                 return job
             if job.kind == ImportJob.Kind.EVALUATION_TABLE:
                 table.write_table(job, plan)
+            elif job.kind == ImportJob.Kind.MONITORING_TABLE:
+                monitoring_table.write_monitoring_table(job, plan)
             else:
                 plan.kind.write(plan, _context(job))
             audit_record(
                 actor=job.created_by,
                 action=f"批量导入·{job.get_kind_display()}",
                 obj=job,
-                department=job.evaluation.department_id if job.evaluation_id else None,
+                department=job.evaluation.department_id
+                if job.evaluation_id
+                else (job.monitoring_sheet.department_id if job.monitoring_sheet_id else None),
                 changes=audit_changes(plan),
                 reason=f"{job.via}导入 {job.original_name}",
             )

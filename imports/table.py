@@ -40,9 +40,11 @@ TABLE_COLUMNS = 8
 TABLE_MAX_ROWS = 2000
 
 
-def _cells(data: bytes) -> tuple[list[list], dict[tuple[int, int], str]]:
-    """The table's first 8 columns as rows (row n of the sheet at index n - 1, empty rows kept up
-    to the last with content) and the cells that cannot be taken as typed: (row number,
+def _cells(
+    data: bytes, columns: int = TABLE_COLUMNS, what: str = "绩效自评表"
+) -> tuple[list[list], dict[tuple[int, int], str]]:
+    """The table's first `columns` columns as rows (row n of the sheet at index n - 1, empty
+    rows kept up to the last with content) and the cells that cannot be taken as typed: (row number,
     column index) → message, for formulas and unreadable cells alike."""
     book = open_workbook(data)
     try:
@@ -50,13 +52,13 @@ def _cells(data: bytes) -> tuple[list[list], dict[tuple[int, int], str]]:
         problems: dict[tuple[int, int], str] = {}
         sheet = book[book.sheetnames[0]]
         for row in xlsx_rows(
-            book, sheet, max_columns=TABLE_COLUMNS, columns=TABLE_COLUMNS, text_formulas=False
+            book, sheet, max_columns=columns, columns=columns, text_formulas=False
         ):
             if row.number > TABLE_MAX_ROWS:
-                raise FileRefused("文件行数过多，不是标准的绩效自评表。")
+                raise FileRefused(f"文件行数过多，不是标准的{what}。")
             while len(rows) < row.number:
-                rows.append([None] * TABLE_COLUMNS)
-            rows[row.number - 1] = row.values + [None] * (TABLE_COLUMNS - len(row.values))
+                rows.append([None] * columns)
+            rows[row.number - 1] = row.values + [None] * (columns - len(row.values))
             for col in row.formulas:
                 problems[(row.number, col)] = FORMULA
             for col, message in row.bad:

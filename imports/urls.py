@@ -15,4 +15,5 @@ urlpatterns = [
         name="account_activate",
     ),
     path("evaluations/<int:pk>/import/", views.evaluation_import, name="evaluation_import"),
+    path("monitoring/<int:pk>/import/", views.monitoring_import, name="monitoring_import"),
 ]

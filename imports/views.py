@@ -10,10 +10,13 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from budgets.access import get_visible_or_404
 from core.errors import back_to
 from core.http import optional_int
 from evaluations import selectors
+from evaluations.models import MonitoringSheet
 from evaluations.services import editing_refusal
+from evaluations.services.monitoring import editing_refusal as monitoring_editing_refusal
 
 from . import accounts, services
 from .files import FileRefused
@@ -115,7 +118,13 @@ def import_job(request, pk: int):
             "passed_rows": sum(
                 (job.counts or {}).get(k, 0) for k in ("new", "update", "unchanged")
             ),
-            "back": reverse("evaluation", args=[job.evaluation_id]) if job.evaluation_id else None,
+            "back": reverse("evaluation", args=[job.evaluation_id])
+            if job.evaluation_id
+            else (
+                reverse("monitoring_sheet", args=[job.monitoring_sheet_id])
+                if job.monitoring_sheet_id
+                else None
+            ),
             "first_login": _first_login(request, job),
         },
     )
@@ -153,7 +162,7 @@ def import_confirm(request, pk: int):
 @login_required
 def import_failed(request, pk: int):
     job = _job(request, pk)
-    if not job.errors or job.kind == ImportJob.Kind.EVALUATION_TABLE:
+    if not job.errors or job.kind in services.TABLE_KINDS:
         raise Http404("没有错误行。")
     stem = job.original_name.rsplit(".", 1)[0]
     try:
@@ -183,5 +192,38 @@ def evaluation_import(request, pk: int):
         data=upload[1],
         year=evaluation.year,
         evaluation=evaluation,
+    )
+    return redirect("import_job", pk=job.pk)
+
+
+def _monitoring_page(request, pk: int) -> str:
+    return reverse("monitoring_sheet", args=[pk])
+
+
+@login_required
+@require_POST
+@back_to(_monitoring_page)
+def monitoring_import(request, pk: int):
+    """A clerk uploads the filled offline 绩效目标执行监控表 of this sheet; the preview shows the
+    changes, per cell, before anything is saved."""
+    sheet = get_visible_or_404(
+        MonitoringSheet.objects.select_related("round", "year", "department", "project"),
+        request.user,
+        pk=pk,
+    )
+    refusal = monitoring_editing_refusal(request.user, sheet)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("monitoring_sheet", pk=pk)
+    upload = _upload(request)
+    if upload is None:
+        return redirect("monitoring_sheet", pk=pk)
+    job = services.job_create(
+        user=request.user,
+        kind=ImportJob.Kind.MONITORING_TABLE,
+        name=upload[0],
+        data=upload[1],
+        year=sheet.year,
+        monitoring_sheet=sheet,
     )
     return redirect("import_job", pk=job.pk)

@@ -58,7 +58,7 @@ def sheet_for(user, pk: int) -> MonitoringSheet:
 
 
 def sheet_url(sheet_id: int) -> str:
-    return reverse("monitoring_table", args=[sheet_id])
+    return reverse("monitoring_sheet", args=[sheet_id])
 
 
 @dataclass

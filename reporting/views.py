@@ -185,7 +185,7 @@ def monitoring_table(request, pk: int):
         {
             "table": render_html(table),
             "title": table.title,
-            "back": "",
+            "back": reverse("monitoring_sheet", args=[sheet.pk]),
             "export": {
                 "kind": ExportJob.Kind.MONITORING,
                 "year": sheet.year.year,

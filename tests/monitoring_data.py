@@ -16,10 +16,13 @@ from evaluations.models import (
 D = Decimal
 
 
-def round_create(fiscal_year, as_of=None, name="7月监控") -> MonitoringRound:
+def round_create(fiscal_year, as_of=None, name="7月监控", deadline=None) -> MonitoringRound:
+    """A round as of 31 July; its 报送截止日期 `deadline`, else 30 days from today (open for
+    filling, whatever day the tests run)."""
     as_of = as_of or datetime.date(fiscal_year.year, 7, 31)
+    deadline = deadline or max(as_of, datetime.date.today()) + datetime.timedelta(days=30)
     return MonitoringRound.objects.create(
-        year=fiscal_year, name=name, as_of=as_of, deadline=as_of + datetime.timedelta(days=15)
+        year=fiscal_year, name=name, as_of=as_of, deadline=deadline
     )
 
 

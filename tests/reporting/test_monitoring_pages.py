@@ -36,7 +36,7 @@ def test_board_counts_lights_and_links_red_sheets(monitoring_sheet, reviewer):
     assert board.sheets == {"red": 1}
     assert board.lines == {"red": 1, "": 3}
     assert [b["count"] for b in board.line_bars] == [1, 0, 0, 3]
-    assert board.red_sheets[0].href == reverse("monitoring_table", args=[monitoring_sheet.pk])
+    assert board.red_sheets[0].href == reverse("monitoring_sheet", args=[monitoring_sheet.pk])
     assert board.red_lines[0].indicator == "话务平台接听量"
     assert board.red_lines[0].reason == "经费未到位"
     outsider = member(TargetSheetFactory().department, "reviewer")

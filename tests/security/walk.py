@@ -29,7 +29,7 @@ from evaluations.models import (
 )
 from reporting import exports
 from reporting.models import ExportJob
-from reporting.tables.registry import evaluation_table
+from reporting.tables.registry import evaluation_table, monitoring_table
 from reporting.tables.xlsx import render_xlsx
 from tests.factories import ProjectFactory
 
@@ -393,6 +393,11 @@ def _monitoring_sheets(v: Victim) -> list[Target]:
     return targets
 
 
+def _monitoring_upload_posts(v: Victim, t: Target) -> list[dict]:
+    data = render_xlsx([monitoring_table(MonitoringSheet.objects.get(pk=t.kwargs["pk"]))])
+    return [{"file": SimpleUploadedFile("攻击者的监控表.xlsx", data)}]
+
+
 OBJECT_URLS: dict[str, ObjectURL] = {
     "target_sheet": ObjectURL(_sheets, _sheet_posts),
     "evaluation": ObjectURL(_evaluations, _evaluation_posts),
@@ -411,6 +416,7 @@ OBJECT_URLS: dict[str, ObjectURL] = {
     "evaluation_import": ObjectURL(_evaluations, _table_upload_posts, get_allowed=False),
     "department_budget": ObjectURL(_departments, _budget_posts),
     "monitoring_table": ObjectURL(_monitoring_sheets, _plain_posts),
+    "monitoring_import": ObjectURL(_monitoring_sheets, _monitoring_upload_posts, get_allowed=False),
 }
 
 # Patterns that take no object → the test that checks them.

@@ -22,6 +22,7 @@ from ..forms import (
     qualitative_choices,
 )
 from ..funds import evaluation_funds
+from ..predictions import monitoring_predictions
 from ..services import budgets as budget_services
 from .common import _crumbs, _evidence_of, _jsonable, _seen_version
 
@@ -118,6 +119,7 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
     typed = {line.id: line for line in posted.results} if posted else {}
     evidence = selectors.evidence_by_result(evaluation)
     earlier = selectors.earlier_line_comments(evaluation)
+    predicted = monitoring_predictions(r.indicator_id for r in results)
     lines = []
     for result in results:
         line = typed.get(result.id)
@@ -138,6 +140,7 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
                 if reviewed
                 else result.review_comment,
                 "earlier": earlier.get(result.indicator_id, []),
+                "predicted": predicted.get(result.indicator_id),
                 "errors": [
                     errors[k]
                     for k in (

@@ -233,16 +233,26 @@ def delete_year(number: int) -> None:
     """Remove a year the bench opened (its projects and targets hang on the city's units)."""
     year = FiscalYear.objects.filter(year=number).first()
     if year is not None:
+        _delete_monitoring(year)
         Indicator.objects.filter(sheet__year=year).delete()
         TargetSheet.objects.filter(year=year).delete()
         Project.objects.filter(year=year).delete()
         year.delete()
 
 
+def _delete_monitoring(year) -> None:
+    """The monitoring rounds and sheets the bench opened (they protect projects and the year)."""
+    from evaluations.models import MonitoringRound, MonitoringSheet
+
+    MonitoringSheet.objects.filter(year=year).delete()
+    MonitoringRound.objects.filter(year=year).delete()
+
+
 def _delete_city() -> None:
     delete_year(YEAR + 1)
     year = FiscalYear.objects.filter(year=YEAR).first()
     if year is not None:
+        _delete_monitoring(year)
         IndicatorResult.objects.filter(evaluation__year=year).delete()
         SelfEvaluation.objects.filter(year=year).delete()
         Indicator.objects.filter(sheet__year=year).delete()

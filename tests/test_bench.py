@@ -20,4 +20,6 @@ def test_bench_runs_at_one_fiftieth_scale():
     assert "import 2,000 indicator rows" in text and "× the floor (target ≤ 3×)" in text
     assert "admin import (系统管理 → 三级指标 → 导入) of the same 2,000 rows" in text
     assert "× the engine (target ≤ 1.2×)" in text
+    assert "export every 绩效目标执行监控表 as XLSX (ZIP)" in text
+    assert "100 sheets" in text  # a 监控表 per approved project target (the city's 100)
     assert re.search(r"bulk approval of 100 target sheets .*\| 100 approved", text), text

@@ -13,7 +13,7 @@ from budgets.access import visible_departments as access_scope_departments
 from core import files
 from core.errors import UserError
 from core.http import optional_id, optional_int
-from evaluations import consistency, selectors, workflow
+from evaluations import consistency, rectifications, selectors, workflow
 
 from . import dashboard as boards
 from . import exports as services
@@ -43,6 +43,8 @@ def dashboard(request):
             "mismatch_low": boards.MISMATCH_LOW,
             "mismatch_high": boards.MISMATCH_HIGH,
             "adjustments_url": boards.adjustments_url(fiscal_year) if fiscal_year else "",
+            # 整改通知 by where they are (one query): its own tile
+            "notices": rectifications.counts(request.user, fiscal_year) if fiscal_year else None,
         },
     )
 

@@ -11,7 +11,7 @@ from django.db import models
 
 from core import formatting
 
-from ..models import FormState
+from ..models import FormState, NoticeState
 from ..scoring import LEVEL_LABELS
 
 register = template.Library()
@@ -26,7 +26,8 @@ SPECIAL = {
     "indicator": "指标",
     "新增": "新增",
 }
-STATES = dict(FormState.choices)
+# a 整改通知's states have values of their own (no clash with a form's)
+STATES = {**dict(FormState.choices), **dict(NoticeState.choices)}
 NESTED_FIELDS = {
     "actual_value": "实际完成值",
     "level": "完成等级",

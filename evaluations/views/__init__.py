@@ -9,6 +9,12 @@ from .evaluation import (
     evidence_upload,
 )
 from .home import evaluation_start, home, target_sheet_start
+from .rectifications import (
+    rectification,
+    rectification_file,
+    rectification_file_delete,
+    rectifications,
+)
 from .review import review_bulk, review_bulk_job, review_queue
 from .targets import target_sheet
 
@@ -21,6 +27,10 @@ __all__ = [
     "evidence_download",
     "evidence_upload",
     "home",
+    "rectification",
+    "rectification_file",
+    "rectification_file_delete",
+    "rectifications",
     "review_bulk",
     "review_bulk_job",
     "review_queue",

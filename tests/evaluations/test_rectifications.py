@@ -148,9 +148,10 @@ def test_issue_refuses_bad_input(evaluation, reviewer, change, message):
     graded(evaluation, "差")
     with pytest.raises(UserError, match=message):
         issue(reviewer, evaluation, **change)
-    assert not RectificationNotice.objects.exists() and not AuditLog.objects.filter(
-        action__startswith="整改通知"
-    ).exists()
+    assert (
+        not RectificationNotice.objects.exists()
+        and not AuditLog.objects.filter(action__startswith="整改通知").exists()
+    )
 
 
 def test_issue_refuses_a_wrong_subject_or_user(tree, evaluation, clerk, reviewer):
@@ -447,13 +448,13 @@ def test_list_page_query_budget(tree, evaluation, reviewer, clerk, django_assert
     url = reverse("rectifications") + f"?year={fiscal_year.year}"
 
     def add(n):
-        for i in range(n):
+        for _ in range(n):
             project = ProjectFactory(department=tree["centre"], year=fiscal_year)
             SelfEvaluationFactory(project=project, state=FormState.APPROVED, grade="中")
         services.notices_issue_all(
             user=reviewer, fiscal_year=fiscal_year, requirement="整改", due_date=later()
         )
-        for i in range(n):
+        for _ in range(n):
             project = ProjectFactory(department=tree["centre"], year=fiscal_year)
             SelfEvaluationFactory(project=project, state=FormState.APPROVED, grade="差")
 

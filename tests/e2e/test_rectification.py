@@ -73,7 +73,7 @@ def test_notice_issued_answered_sent_back_answered_closed(
     assert tile(page, 2021) == {"open": "1", "answered": "0", "overdue": "0"}
     logout(page)
 
-    # ---- the clerk: on the 待办, overdue (as if the 期限 had passed) ------------------------------
+    # ---- the clerk: on the 待办, overdue (as if the 期限 had passed) -----------------------
     RectificationNotice.objects.filter(pk=notice.pk).update(
         due_date=timezone.localdate() - datetime.timedelta(days=2)
     )

@@ -36,9 +36,7 @@ def tile(page: Page, year: int) -> dict[str, str]:
     }
 
 
-def test_notice_issued_answered_sent_back_answered_closed(
-    page: Page, login, screenshot, tmp_path
-):
+def test_notice_issued_answered_sent_back_answered_closed(page: Page, login, screenshot, tmp_path):
     evaluation = SelfEvaluation.objects.get(year__year=2021, project__name=PROJECT)
     # the self-evaluation as finance approved it, graded 差 (the review itself is tested elsewhere)
     SelfEvaluation.objects.filter(pk=evaluation.pk).update(

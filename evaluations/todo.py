@@ -102,10 +102,12 @@ def todo_for(user, fiscal_year: FiscalYear | None, today: datetime.date | None =
     head = access.by_role.get(Role.HEAD, frozenset())
     if clerk or head:
         todo.sections.extend(_unit(fiscal_year, clerk, head, today))
-        todo.sections.append(_notices_open(fiscal_year, clerk | head, today))
+        # 整改通知 are listed only when there are any (most units never get one)
+        todo.sections += _present(_notices_open(fiscal_year, clerk | head, today))
     if Role.REVIEWER in access.roles():
         todo.sections.extend(_reviewer(user, fiscal_year))
-        todo.sections.append(_notices_answered(fiscal_year, access.by_role[Role.REVIEWER], today))
+        reviewed = access.by_role[Role.REVIEWER]
+        todo.sections += _present(_notices_answered(fiscal_year, reviewed, today))
     return todo
 
 
@@ -509,6 +511,10 @@ def _years_not_set_up() -> Section:
 
 
 # --- shared
+
+
+def _present(section: Section) -> list[Section]:
+    return [section] if section.entries else []
 
 
 def _limited(key: str, title: str, entries: list[Entry], more_url: str = "") -> Section:

@@ -31,8 +31,7 @@ def logout(page: Page) -> None:
 def tile(page: Page, year: int) -> dict[str, str]:
     page.goto(f"/dashboard/?year={year}")
     return {
-        key: page.locator(f"#tile-notices-{key}").inner_text()
-        for key in ("open", "answered", "overdue")
+        key: page.locator(f"#notices-{key}").inner_text() for key in ("open", "answered", "overdue")
     }
 
 

@@ -36,6 +36,7 @@ KINDS = {
     "adjustment": "目标调整",
     "deadline": "截止提醒",
     "urge": "催办",
+    "rectification": "整改通知",
 }
 PAGE_SIZE = 50
 

@@ -53,6 +53,18 @@ urlpatterns = [
         reporting_views.monitoring_table,
         name="monitoring_table",
     ),
+    path("rectifications/", evaluation_views.rectifications, name="rectifications"),
+    path("rectifications/<int:pk>/", evaluation_views.rectification, name="rectification"),
+    path(
+        "rectifications/files/<int:pk>/",
+        evaluation_views.rectification_file,
+        name="rectification_file",
+    ),
+    path(
+        "rectifications/files/<int:pk>/delete/",
+        evaluation_views.rectification_file_delete,
+        name="rectification_file_delete",
+    ),
     path("targets/progress/", progress_views.target_progress, name="target_progress"),
     path("profile/", profile_views.profile, name="profile"),
     path("messages/", notification_views.notifications, name="notifications"),

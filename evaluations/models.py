@@ -814,3 +814,135 @@ class MonitoringLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.name}: {self.actual_to_date}"
+
+
+# ---------------------------------------------------------------------------------------------
+# 整改通知 (rectification notices): finance orders a unit to rectify a self-evaluation graded 中 or
+# 差 (services.rectifications.notice_grade) or a red monitoring line; the unit answers with text
+# and evidence files; finance closes the notice or sends it back for more (workflow.NOTICE_*).
+
+
+class NoticeState(models.TextChoices):
+    ISSUED = "issued", "待整改"
+    RETURNED = "sent_back", "退回重新整改"
+    ANSWERED = "answered", "已答复待确认"
+    CLOSED = "closed", "已关闭"
+
+
+class RectificationNotice(models.Model):
+    """整改通知 of one subject: a self-evaluation or a red monitoring line (exactly one), one
+    notice per subject. The answer is the unit's latest; earlier answers and every send-back
+    reason are in the audit trail (the notice page's 操作记录)."""
+
+    year = models.ForeignKey(
+        FiscalYear, verbose_name="年度", on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="单位", on_delete=models.PROTECT, related_name="+"
+    )
+    evaluation = models.OneToOneField(
+        SelfEvaluation,
+        verbose_name="绩效自评",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectification",
+    )
+    monitoring_line = models.OneToOneField(
+        MonitoringLine,
+        verbose_name="监控指标",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectification",
+    )
+    # what the subject was when the notice was issued (中/差, or 红灯), kept: a later review may
+    # change the form's grade, not why the notice was issued
+    basis = models.CharField("下达依据", max_length=20)
+    title = models.CharField("整改对象", max_length=300)
+    requirement = models.TextField("整改要求")
+    due_date = models.DateField("整改期限")
+    state = models.CharField(
+        "状态", max_length=10, choices=NoticeState.choices, default=NoticeState.ISSUED
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="下达人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField("下达时间", auto_now_add=True)
+    answer = models.TextField("整改情况", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="答复人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    answers = models.PositiveSmallIntegerField("答复次数", default=0)
+    return_reason = models.TextField("退回原因", blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="关闭人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
+    close_comment = models.TextField("关闭意见", blank=True)
+
+    class Meta:
+        verbose_name = "整改通知"
+        verbose_name_plural = "整改通知"
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["year", "state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(evaluation__isnull=False, monitoring_line__isnull=True)
+                | Q(evaluation__isnull=True, monitoring_line__isnull=False),
+                name="notice_has_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year.year} {self.title} 整改通知"
+
+    @property
+    def kind_label(self) -> str:
+        return "绩效自评" if self.evaluation_id else "运行监控"
+
+
+class NoticeEvidence(models.Model):
+    """A supporting file of the unit's answer to a 整改通知 (checked like Evidence)."""
+
+    notice = models.ForeignKey(
+        RectificationNotice,
+        verbose_name="整改通知",
+        on_delete=models.CASCADE,
+        related_name="files",
+    )
+    file = models.FileField("文件", upload_to="rectification/%Y/")
+    original_name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "整改佐证材料"
+        verbose_name_plural = "整改佐证材料"
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -30,6 +30,8 @@ from .models import (
     FormState,
     IndicatorCategory,
     MonitoringSheet,
+    NoticeState,
+    RectificationNotice,
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
@@ -101,8 +103,12 @@ def todo_for(user, fiscal_year: FiscalYear | None, today: datetime.date | None =
     head = access.by_role.get(Role.HEAD, frozenset())
     if clerk or head:
         todo.sections.extend(_unit(fiscal_year, clerk, head, today))
+        # 整改通知 are listed only when there are any (most units never get one)
+        todo.sections += _present(_notices_open(fiscal_year, clerk | head, today))
     if Role.REVIEWER in access.roles():
         todo.sections.extend(_reviewer(user, fiscal_year))
+        reviewed = access.by_role[Role.REVIEWER]
+        todo.sections += _present(_notices_answered(fiscal_year, reviewed, today))
     return todo
 
 
@@ -344,7 +350,65 @@ def _decided(fiscal_year: FiscalYear, ids: frozenset) -> Section:
     return _limited("decided", f"目标调整已审批（近{DECIDED_SHOWN_DAYS}天）", entries)
 
 
+def _notices_open(fiscal_year: FiscalYear, ids: frozenset, today) -> Section:
+    """整改通知 waiting for the unit's answer (待整改, 退回重新整改), the most overdue first. One
+    query."""
+    notices = (
+        RectificationNotice.objects.filter(
+            year=fiscal_year, department_id__in=ids, state__in=workflow.NOTICE_OPEN
+        )
+        .select_related("department")
+        .order_by("due_date", "id")
+    )
+    entries = []
+    for n in notices:
+        late = workflow.notice_overdue_days(n, today)
+        due, _ = _deadline_note(n.due_date, today)
+        note = [n.department.name, f"依据：{n.basis}", due.replace("截止", "整改期限", 1)]
+        if n.state == NoticeState.RETURNED and n.return_reason:
+            note.insert(1, f"退回原因：{n.return_reason}")
+        entries.append(
+            Entry(
+                n.title,
+                url=reverse("rectification", args=[n.pk]),
+                tag="整改通知",
+                note=" · ".join(note),
+                late=bool(late),
+                deadline=n.due_date,
+                department_id=n.department_id,
+            )
+        )
+    more = f"{reverse('rectifications')}?{urlencode({'year': fiscal_year.year})}"
+    return _limited("notices", "整改通知，待提交整改情况", entries, more_url=more)
+
+
 # --- finance
+
+
+def _notices_answered(fiscal_year: FiscalYear, ids: frozenset, today) -> Section:
+    """整改通知 the units answered, waiting for finance to close or send back, the longest waiting
+    first. One query."""
+    notices = (
+        RectificationNotice.objects.filter(
+            year=fiscal_year, department_id__in=ids, state=NoticeState.ANSWERED
+        )
+        .select_related("department")
+        .order_by("answered_at", "id")
+    )
+    entries = [
+        Entry(
+            n.title,
+            url=reverse("rectification", args=[n.pk]),
+            tag="整改通知",
+            note=f"{n.department.name} · {_local(n.answered_at):%Y-%m-%d %H:%M} 提交整改情况"
+            if n.answered_at
+            else n.department.name,
+        )
+        for n in notices
+    ]
+    query = urlencode({"year": fiscal_year.year, "state": NoticeState.ANSWERED})
+    more = f"{reverse('rectifications')}?{query}"
+    return _limited("notices_answered", "整改情况待确认", entries, more_url=more)
 
 
 def _reviewer(user, fiscal_year: FiscalYear) -> list[Section]:
@@ -448,6 +512,10 @@ def _years_not_set_up() -> Section:
 
 
 # --- shared
+
+
+def _present(section: Section) -> list[Section]:
+    return [section] if section.entries else []
 
 
 def _limited(key: str, title: str, entries: list[Entry], more_url: str = "") -> Section:

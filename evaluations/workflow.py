@@ -16,7 +16,7 @@ from django.utils import timezone
 from budgets.access import Role, can_act
 from core.errors import UserError
 
-from .models import FormState, MonitoringSheet, RectificationState, TargetSheet
+from .models import FormState, MonitoringSheet, NoticeState, RectificationState, TargetSheet
 
 S = FormState
 
@@ -325,3 +325,62 @@ def check_rectification(user, name: str, sheet, obj, text: str = "") -> Rectific
     if step.needs_text and not text.strip():
         raise WorkflowError(step.needs_text)
     return step
+
+
+# --- 整改通知 (rectification notices): their own small table. Finance issues a notice (creating
+# it: services.rectifications.notice_issue checks `may_issue`), the unit answers, finance closes
+# it or sends it back; 已关闭 is final.
+
+N = NoticeState
+NOTICE_OPEN = frozenset({N.ISSUED, N.RETURNED})  # with the unit: its 待办, the overdue count
+
+NOTICE_TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition("answer", "提交整改情况", NOTICE_OPEN, UNIT),
+        Transition(
+            "send_back", "退回重新整改", frozenset({N.ANSWERED}), FINANCE, needs_reason=True
+        ),
+        Transition("close", "关闭", frozenset({N.ANSWERED}), FINANCE, needs_reason=True),
+    )
+}
+NOTICE_TARGETS = {"answer": N.ANSWERED, "send_back": N.RETURNED, "close": N.CLOSED}
+
+
+def may_issue(user, department_id: int) -> bool:
+    return acts_as(user, FINANCE, department_id)
+
+
+def notice_may(user, name: str, notice) -> bool:
+    transition = NOTICE_TRANSITIONS[name]
+    return notice.state in transition.sources and acts_as(
+        user, transition.roles, notice.department_id
+    )
+
+
+def notice_allowed(user, notice) -> list[Transition]:
+    return [t for t in NOTICE_TRANSITIONS.values() if notice_may(user, t.name, notice)]
+
+
+def notice_check(user, name: str, notice, reason: str = "") -> Transition:
+    """Raise WorkflowError (Chinese) unless this user may make this transition of the notice."""
+    transition = NOTICE_TRANSITIONS.get(name)
+    if transition is None:
+        raise WorkflowError("未知的操作。")
+    if not acts_as(user, transition.roles, notice.department_id):
+        raise WorkflowError(f"您没有权限执行“{transition.label}”。")
+    if notice.state not in transition.sources:
+        raise WorkflowError(
+            f"整改通知当前状态为“{notice.get_state_display()}”，不能执行“{transition.label}”。"
+        )
+    if transition.needs_reason and not reason.strip():
+        what = "退回原因" if name == "send_back" else "关闭意见"
+        raise WorkflowError(f"“{transition.label}”须填写{what}。")
+    return transition
+
+
+def notice_overdue_days(notice, today: datetime.date | None = None) -> int:
+    """Days past the 整改期限 of a notice still with the unit (0: not overdue)."""
+    if notice.state not in NOTICE_OPEN:
+        return 0
+    return max(0, ((today or timezone.localdate()) - notice.due_date).days)

@@ -13,7 +13,7 @@ from budgets.access import visible_departments as access_scope_departments
 from core import files
 from core.errors import UserError
 from core.http import optional_id, optional_int
-from evaluations import consistency, selectors, workflow
+from evaluations import consistency, rectifications, selectors, workflow
 
 from . import dashboard as boards
 from . import exports as services
@@ -48,6 +48,8 @@ def dashboard(request):
             "adjustments_url": boards.adjustments_url(fiscal_year) if fiscal_year else "",
             "monitoring_rounds": rounds,
             "monitoring": monitoring.board_for(request.user, monitoring_round),
+            # 整改通知 by where they are (one query): its own tile
+            "notices": rectifications.counts(request.user, fiscal_year) if fiscal_year else None,
         },
     )
 

@@ -11,7 +11,14 @@ from django.db import models
 
 from core import formatting
 
-from ..models import DeviationCategory, FormState, Light, Likelihood, RectificationState
+from ..models import (
+    DeviationCategory,
+    FormState,
+    Light,
+    Likelihood,
+    NoticeState,
+    RectificationState,
+)
 from ..scoring import LEVEL_LABELS
 
 register = template.Library()
@@ -29,7 +36,6 @@ SPECIAL = {
     "target": "整改对象",
     "sheets": "监控表数",
 }
-STATES = dict(FormState.choices)
 # choice fields whose stored values are codes (绩效运行监控): shown by their labels
 CHOICES = {
     "likelihood": dict(Likelihood.choices),
@@ -38,6 +44,8 @@ CHOICES = {
     "funds_light": dict(Light.choices),
     "rectification_state": dict(RectificationState.choices),
 }
+# a 整改通知's states have values of their own (no clash with a form's)
+STATES = {**dict(FormState.choices), **dict(NoticeState.choices)}
 NESTED_FIELDS = {
     "actual_value": "实际完成值",
     "level": "完成等级",

@@ -10,6 +10,12 @@ from .evaluation import (
 )
 from .home import evaluation_start, home, target_sheet_start
 from .monitoring import monitoring, monitoring_sheet
+from .rectifications import (
+    rectification,
+    rectification_file,
+    rectification_file_delete,
+    rectifications,
+)
 from .review import review_bulk, review_bulk_job, review_queue
 from .targets import target_sheet
 
@@ -24,6 +30,10 @@ __all__ = [
     "home",
     "monitoring",
     "monitoring_sheet",
+    "rectification",
+    "rectification_file",
+    "rectification_file_delete",
+    "rectifications",
     "review_bulk",
     "review_bulk_job",
     "review_queue",

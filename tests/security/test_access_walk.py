@@ -26,6 +26,8 @@ from evaluations.models import (
     Evidence,
     Indicator,
     IndicatorResult,
+    NoticeEvidence,
+    RectificationNotice,
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
@@ -136,6 +138,10 @@ def fingerprint(v: Victim) -> dict:
             "decided_by",
         ),
         "projects": rows(Project.objects.filter(department_id__in=ids), "name"),
+        "notices": rows(
+            RectificationNotice.objects.all(), "state", "version", "answer", "department"
+        ),
+        "notice files": rows(NoticeEvidence.objects.all(), "notice", "file", "original_name"),
         "departments": rows(Department.objects.filter(id__in=ids), "name", "parent", "is_active"),
         "exports": rows(ExportJob.objects.all(), "state", "file", "created_by"),
         "imports": rows(ImportJob.objects.all(), "state", "created_by", "finished_at"),
@@ -334,6 +340,48 @@ def test_dashboard_shows_only_reviewed_departments(victim, attackers):
     own_reviewer, _ = _login("reviewer")
     body = own_reviewer.get(url + "?year=2021").content.decode()
     assert "咸宁市政务服务和大数据管理局" in body
+
+
+def test_notice_list_neither_shows_nor_issues_for_the_victim(victim, attackers):
+    """整改通知: a clerk of another unit and a reviewer of another department see none of the
+    victim's notices (every state, every year) and cannot issue one for the victim's forms,
+    one by one or all at once; the anonymous visitor is sent to log in."""
+    from evaluations.models import FormState, SelfEvaluation
+
+    # a victim form that would be a candidate for its own reviewer
+    SelfEvaluation.objects.filter(pk=victim.department_evaluation.pk).update(
+        state=FormState.APPROVED, grade="差"
+    )
+    before = fingerprint(victim)
+    url = reverse("rectifications")
+    post = {"requirement": "攻击者的整改要求", "due_date": "2099-01-01"}
+    for attacker in attackers:
+        for query in (
+            "",
+            "?year=2021",
+            "?year=2021&state=answered",
+            f"?department={victim.bureau.id}",
+        ):
+            response = attacker.client.get(url + query)
+            if attacker.anonymous:
+                assert response.status_code == 302
+                assert response["Location"].startswith("/login/?")
+                continue
+            assert response.status_code == 200, (attacker.label, query)
+            body = response.content.decode()
+            assert "咸宁的整改要求" not in body
+            assert not _leaks(body, victim_words(victim, attacker)), (attacker.label, query)
+        for data in (
+            {**post, "subject": f"evaluation:{victim.department_evaluation.pk}"},
+            {**post, "action": "bulk", "department": victim.bureau.id},
+            {**post, "action": "bulk"},
+        ):
+            attacker.client.post(url + "?year=2021", data)
+    assert fingerprint(victim) == before
+    # positive control: the victim's reviewer sees its notices and the candidate
+    own_reviewer, _ = _login("reviewer")
+    body = own_reviewer.get(url + "?year=2021").content.decode()
+    assert victim.notice.title in body and f"evaluation:{victim.department_evaluation.pk}" in body
 
 
 def test_target_progress_neither_shows_nor_urges_the_victim(

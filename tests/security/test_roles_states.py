@@ -8,16 +8,27 @@ allowed cell must reach the expected state (and leave one audit record), a refus
 nothing.
 """
 
+import contextlib
+import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from budgets.models import Membership
+from core.errors import UserError
 from core.models import AuditLog
 from evaluations import workflow
-from evaluations.models import FormState, TargetSheet
+from evaluations.models import (
+    FormState,
+    NoticeEvidence,
+    RectificationNotice,
+    SelfEvaluation,
+    TargetSheet,
+)
+from evaluations.services import rectifications
 from tests.factories import (
     GOOD,
     grid_post,
@@ -293,3 +304,94 @@ def test_head_confirmation_year(world):
     sheet = put(sheet, S.DRAFT)
     service_action(sheet, world.users["head"], "submit", "")
     assert reload(sheet).state == S.SUBMITTED
+
+
+# --------------------------------------------------------------------------------------------
+# 整改通知: its own small table (workflow.NOTICE_TRANSITIONS), written here independently
+# --------------------------------------------------------------------------------------------
+
+NOTICE_STATES = ["issued", "sent_back", "answered", "closed"]
+NOTICE_ACTIONS = ["issue", "answer", "send_back", "close"]
+NOTICE_EXPECTED: dict[str, tuple[set[str], set[str], str]] = {
+    "answer": ({"issued", "sent_back"}, UNIT, "answered"),
+    "send_back": ({"answered"}, FINANCE, "sent_back"),
+    "close": ({"answered"}, FINANCE, "closed"),
+}
+
+
+def _notice_action(notice, user, action: str):
+    if action == "answer":
+        upload = SimpleUploadedFile("整改.pdf", b"%PDF-1.4\n%%EOF\n")
+        return rectifications.notice_answer(
+            notice=notice, user=user, answer="整改情况", uploads=[upload], version=notice.version
+        )
+    return rectifications.notice_decide(
+        notice=notice, user=user, action=action, text="意见", version=notice.version
+    )
+
+
+def test_notice_matrix_through_the_services_and_the_pages(world):
+    """Issuing: finance (and the administrator) only. Then every notice state × role × action,
+    through the service and through the page's POST; a refused cell changes nothing and writes
+    no audit record."""
+    SelfEvaluation.objects.filter(pk=world.evaluation.pk).update(state=S.APPROVED, grade="差")
+    due = datetime.date.today() + datetime.timedelta(days=10)
+    issued_by = {}
+    for role in ROLES:
+        RectificationNotice.objects.all().delete()
+        try:
+            rectifications.notice_issue(
+                user=world.users[role],
+                fiscal_year=world.evaluation.year,
+                requirement="整改",
+                due_date=due,
+                evaluation_id=world.evaluation.pk,
+            )
+            issued_by[role] = True
+        except UserError:
+            issued_by[role] = False
+    assert issued_by == {r: r in FINANCE for r in ROLES}
+    notice0 = RectificationNotice.objects.get()
+    clients = {}
+    for role, user in world.users.items():
+        clients[role] = Client()
+        clients[role].force_login(user)
+    cells, failures = 0, []
+    for via in ("service", "page"):
+        for state in NOTICE_STATES:
+            for role in ROLES:
+                for action in NOTICE_ACTIONS[1:]:
+                    NoticeEvidence.objects.all().delete()
+                    RectificationNotice.objects.filter(pk=notice0.pk).update(state=state)
+                    notice = RectificationNotice.objects.get(pk=notice0.pk)
+                    sources, roles, after = NOTICE_EXPECTED[action]
+                    allowed = state in sources and role in roles
+                    audits = AuditLog.objects.count()
+                    cells += 1
+                    if via == "service":
+                        with contextlib.suppress(UserError):
+                            _notice_action(notice, world.users[role], action)
+                    else:
+                        data = {"action": action, "version": notice.version, "text": "意见"}
+                        data |= {"answer": "整改情况"}
+                        data["files"] = SimpleUploadedFile("整改.pdf", b"%PDF-1.4\n%%EOF\n")
+                        response = clients[role].post(
+                            reverse("rectification", args=[notice.pk]), data
+                        )
+                        if response.status_code >= 400:
+                            failures.append(
+                                f"{via} {state} {role} {action}: {response.status_code}"
+                            )
+                    now = RectificationNotice.objects.get(pk=notice0.pk)
+                    expected_state = after if allowed else state
+                    expected_audits = audits + (1 if allowed else 0)
+                    if now.state != expected_state or AuditLog.objects.count() != expected_audits:
+                        failures.append(
+                            f"{via} {state} {role} {action}: expected "
+                            f"{'allowed' if allowed else 'refused'}, {state} → {now.state}"
+                        )
+    covered(
+        f"整改通知矩阵：下达 {len(ROLES)} 角色；{len(NOTICE_STATES)} 状态 × {len(ROLES)} 角色 × "
+        f"3 操作 × 服务层/页面 = {cells} 格"
+    )
+    assert not failures, "\n".join(failures)

@@ -2,6 +2,7 @@
 the URL classification (OBJECT_URLS, NO_OBJECT_URLS) and the resolver enumeration. Shared by the
 walk, the web checks and the fuzzer; its fixtures are offered by this package's conftest."""
 
+import datetime
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from evaluations.models import (
     IndicatorResult,
     MonitoringRound,
     MonitoringSheet,
+    NoticeEvidence,
+    NoticeState,
+    RectificationNotice,
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
@@ -69,6 +73,9 @@ class Victim:
     evidence_bytes: bytes = b""
     import_job: object = None  # an indicators import by the victim's clerk, with errors
     bulk_job: object = None  # a 批量审核 by the victim's reviewer (of an approved sheet: refused)
+    notice: object = None  # a 整改通知 of `evaluation`, with the unit's file, 待整改
+    unit_notice: object = None  # a 整改通知 of `unit_evaluation`, answered (finance decides)
+    notice_file: object = None
 
     @property
     def ids(self) -> set[int]:
@@ -177,8 +184,39 @@ def victim(django_capture_on_commit_callbacks) -> Victim:
         items=[("targets", approved_sheet.pk, approved_sheet.version)],
     )
     assert found.bulk_job.state == "done" and len(found.bulk_job.refused) == 1
+    found.notice, found.unit_notice, found.notice_file = _victim_notices(found, clerk)
     assert {d.code for d in found.subtree} == {"101", "101001", "101002"}
     return found
+
+
+def _victim_notices(v: "Victim", clerk):
+    """Two 整改通知 (made directly: the demo's forms are drafts, and the subject's state is not
+    what the walk tests): one waiting for the unit's answer, with a file; one answered."""
+    reviewer = get_user_model().objects.get(username="reviewer")
+    made = []
+    for evaluation, state in (
+        (v.evaluation, NoticeState.ISSUED),
+        (v.unit_evaluation, NoticeState.ANSWERED),
+    ):
+        made.append(
+            RectificationNotice.objects.create(
+                year=v.year,
+                department_id=evaluation.department_id,
+                evaluation=evaluation,
+                basis="差",
+                title=evaluation.title,
+                requirement="咸宁的整改要求",
+                due_date=v.year.evaluation_deadline or datetime.date(2099, 1, 1),
+                state=state,
+                answer="咸宁的整改情况" if state == NoticeState.ANSWERED else "",
+                issued_by=reviewer,
+            )
+        )
+    item = NoticeEvidence(notice=made[0], original_name="咸宁整改佐证.pdf", size=len(PDF))
+    item.file.save("walk.pdf", pdf("咸宁整改佐证.pdf"), save=False)
+    item.uploaded_by = clerk
+    item.save()
+    return made[0], made[1], item
 
 
 def _victim_import(clerk):
@@ -291,6 +329,26 @@ def _evidence(v: Victim) -> list[Target]:
     return [
         Target("佐证材料", v.evaluation.department_id, {"pk": v.evidence.pk}),
         Target("所属单位的佐证材料", v.unit_evaluation.department_id, {"pk": v.unit_evidence.pk}),
+    ]
+
+
+def _notices(v: Victim) -> list[Target]:
+    return [
+        Target("待整改的整改通知", v.notice.department_id, {"pk": v.notice.pk}),
+        Target("所属单位已答复的整改通知", v.unit_notice.department_id, {"pk": v.unit_notice.pk}),
+    ]
+
+
+def _notice_files(v: Victim) -> list[Target]:
+    return [Target("整改佐证材料", v.notice.department_id, {"pk": v.notice_file.pk})]
+
+
+def _notice_posts(v: Victim, t: Target) -> list[dict]:
+    notice = RectificationNotice.objects.get(pk=t.kwargs["pk"])
+    return [
+        {"action": "answer", "answer": "攻击者答复", "version": notice.version, "files": pdf()},
+        {"action": "close", "text": "攻击者关闭", "version": notice.version},
+        {"action": "send_back", "text": "攻击者退回", "version": notice.version},
     ]
 
 
@@ -417,6 +475,9 @@ OBJECT_URLS: dict[str, ObjectURL] = {
     "department_budget": ObjectURL(_departments, _budget_posts),
     "monitoring_table": ObjectURL(_monitoring_sheets, _plain_posts),
     "monitoring_import": ObjectURL(_monitoring_sheets, _monitoring_upload_posts, get_allowed=False),
+    "rectification": ObjectURL(_notices, _notice_posts),
+    "rectification_file": ObjectURL(_notice_files, _plain_posts),
+    "rectification_file_delete": ObjectURL(_notice_files, _plain_posts, get_allowed=False),
 }
 
 # Patterns that take no object → the test that checks them.
@@ -429,6 +490,8 @@ NO_OBJECT_URLS: dict[str, str] = {
     "dashboard": "test_dashboard_shows_only_reviewed_departments",
     "monitoring_summary": "tests/security/test_monitoring_walk.py::"
     "test_monitoring_summary_and_board_show_only_reviewed_departments",
+    # the year's 整改通知 of the user's departments; issuing names subjects looked up within them
+    "rectifications": "test_notice_list_neither_shows_nor_issues_for_the_victim",
     "target_progress": "test_target_progress_neither_shows_nor_urges_the_victim",
     # the signed-in user's own messages: ids only in POST bodies, looked up among their own
     "notifications": "test_messages_of_others_cannot_be_read_or_opened",

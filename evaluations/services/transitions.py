@@ -80,22 +80,31 @@ def form_transition(
         transition,
         require_head=form.year.require_head_confirmation,
         by_head=can_act(user, Role.HEAD, form.department_id),
+        supervisor=action in ("submit", "confirm") and workflow.supervisor_step(form),
     )
     now = timezone.now()
     changes: dict = {"state": new_state}
-    if new_state in (FormState.SUBMITTED, FormState.PENDING_HEAD):
+    if new_state in (FormState.SUBMITTED, FormState.PENDING_HEAD, FormState.PENDING_SUPERVISOR):
+        # when it reached its present reviewer: a 主管部门's 审核通过 sends it on to finance
         changes["submitted_at"] = now
     if action == "submit":
         changes["filled_by"] = person(user)  # the tables' 填表人 (a head's confirmation is not)
+        changes["supervisor_approved_at"] = None
+    if action == "supervisor_approve":
+        changes["supervisor_approved_at"] = now
     if new_state == FormState.APPROVED:
         changes["approved_at"] = now
-    if action in ("return", "approve", "reopen", "head_return"):
+    if transition.decision or action in ("reopen", "head_return"):
         changes["review_comment"] = reason.strip()
     with transaction.atomic():
         bump_version(form, form.version if version is None else version, **changes)
-        if action in ("return", "approve"):
-            _set_line_comments(form, line_comments or {})
-            _keep_line_comments(form, user, transition.label, line_comments or {})
+        if transition.decision:
+            _keep_line_comments(form, user, transition, line_comments or {})
+            # a 主管部门's 审核通过 starts finance's round clean (its comments stay in the history
+            # and show as an earlier round's); a 退回 or finance's decision shows them on the lines
+            _set_line_comments(
+                form, {} if action == "supervisor_approve" else (line_comments or {})
+            )
         elif action == "submit":
             # a new round of review starts clean; earlier line comments stay in the history
             _set_line_comments(form, {})
@@ -118,19 +127,24 @@ def kind_of(form) -> str:
     return "targets" if isinstance(form, TargetSheet) else "evaluation"
 
 
-def _keep_line_comments(form, user, label: str, comments: dict[int, str]) -> None:
-    """Keep this round's 本行审核意见 (LineComment) so later rounds still show them. The round is
-    finance's: 1 + the 退回 and 审核通过 already audited on this form (a submission the unit
-    withdrew before finance acted is no round)."""
+def decision_actions(form) -> list[str]:
+    """The audit actions of the review decisions on this kind of form (every level's)."""
+    return [
+        f"{LABELS[kind_of(form)]}·{workflow.TRANSITIONS[name].label}" for name in workflow.DECISIONS
+    ]
+
+
+def _keep_line_comments(form, user, transition, comments: dict[int, str]) -> None:
+    """Keep this round's 本行审核意见 (LineComment) with the level that gave them, so later
+    rounds still show them. A round is one review decision, at any level: 1 + the decisions
+    (主管部门 or finance, 退回 or 审核通过) already audited on this form (a submission the unit
+    withdrew before anyone acted is no round)."""
     if not comments:
         return
     decided = AuditLog.objects.filter(
         object_type=form._meta.label,
         object_id=str(form.pk),
-        action__in=[
-            f"{LABELS[kind_of(form)]}·{workflow.TRANSITIONS[name].label}"
-            for name in ("return", "approve")
-        ],
+        action__in=decision_actions(form),
     ).count()
     if isinstance(form, TargetSheet):
         indicators = dict(form.indicators.filter(pk__in=comments).values_list("pk", "pk"))
@@ -141,7 +155,8 @@ def _keep_line_comments(form, user, label: str, comments: dict[int, str]) -> Non
             kind=kind_of(form),
             indicator_id=indicators[pk],
             round=decided + 1,
-            action=label,
+            action=transition.label,
+            level=transition.level,
             author=user if getattr(user, "is_authenticated", False) else None,
             text=text.strip(),
         )

@@ -97,9 +97,14 @@ def form_transition(
     if transition.decision or action in ("reopen", "head_return"):
         changes["review_comment"] = reason.strip()
     with transaction.atomic():
-        bump_version(form, form.version if version is None else version, **changes)
         if transition.decision:
             _keep_line_comments(form, user, transition, line_comments or {})
+        if action == "supervisor_approve":
+            # it reaches finance now: after the 主管部门's comments, which are then an earlier
+            # round's (selectors.earlier_line_comments: before the latest submission)
+            changes["submitted_at"] = timezone.now()
+        bump_version(form, form.version if version is None else version, **changes)
+        if transition.decision:
             # a 主管部门's 审核通过 starts finance's round clean (its comments stay in the history
             # and show as an earlier round's); a 退回 or finance's decision shows them on the lines
             _set_line_comments(

@@ -1,6 +1,6 @@
-"""Issue 17, item 1: the review chain 单位 → 主管部门 → 财政, below the browser. The year's switch,
-which forms take the 主管部门 step, the 主管部门审核人's 退回 / 审核通过, 撤回 while nobody above has
-acted, every level's comments (本行审核意见 and overall reasons) with their level, the
+"""Issue 17, item 1: the review chain 单位 → 主管部门 → 财政, below the browser. The year's
+switch, which forms take the 主管部门 step, the 主管部门审核人's 退回 / 审核通过, 撤回 while nobody
+above has acted, every level's comments (本行审核意见 and overall reasons) with their level, the
 notifications to the next actor, the 待办 and the 审核工作台 of the 主管部门, and their cost."""
 
 import html
@@ -80,7 +80,8 @@ def test_a_units_form_goes_through_the_supervisor(filled, clerk, supervisor, rev
     with pytest.raises(workflow.WorkflowError):
         act(evaluation, reviewer, "approve")
     line = first_line(evaluation)
-    evaluation = act(evaluation, supervisor, "supervisor_return", "", {line.pk: "接听量请附话务报表"})
+    comment = {line.pk: "接听量请附话务报表"}
+    evaluation = act(evaluation, supervisor, "supervisor_return", "", comment)
     assert evaluation.state == S.RETURNED
     assert evaluation.supervisor_approved_at is None
     line.refresh_from_db()
@@ -103,7 +104,8 @@ def test_a_units_form_goes_through_the_supervisor(filled, clerk, supervisor, rev
         (3, "finance", "满意度调查样本太少"),
     ]
     # every level's overall reasons, newest first, with their level
-    got = [(r.number, r.level_label, r.label, r.reason) for r in selectors.review_rounds(evaluation)]
+    rounds = selectors.review_rounds(evaluation)
+    got = [(r.number, r.level_label, r.label, r.reason) for r in rounds]
     assert got == [
         (3, "财政", "退回", "请补充"),
         (2, "主管部门", "主管部门审核通过", "同意报送"),

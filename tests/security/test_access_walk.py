@@ -1,8 +1,9 @@
 """Access walk: every URL the project defines, tried on another department's objects.
 
 The victim is the 咸宁 bureau (code 101) with its 所属单位. The attackers are a clerk of 随州
-(102), a reviewer assigned only to 益阳 (103), a 主管部门审核人 of 随州 (102), a clerk of the victim's own 所属单位 101001 (who
-must not see its parent bureau or its sibling) and an anonymous visitor. Every URL pattern found
+(102), a reviewer assigned only to 益阳 (103), a 主管部门审核人 of 随州 (102), a clerk of the
+victim's own 所属单位 101001 (who must not see its parent bureau or its sibling) and an
+anonymous visitor. Every URL pattern found
 by walking the resolver must be classified in OBJECT_URLS (how to build its kwargs for a victim
 object, which methods to try) or NO_OBJECT_URLS (the test that checks it otherwise); an
 unclassified pattern fails the walk, so a new page cannot skip the check.

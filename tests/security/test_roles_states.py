@@ -1,12 +1,14 @@
-"""The role × state × action matrix of both kinds of form, through the services and through the
-pages (HTTP POST), against a table written here independently of evaluations/workflow.py.
+"""The role × state × action matrix of both kinds of form, through the services and
+through the pages (HTTP POST), against a table written here independently of
+evaluations/workflow.py.
 
 Roles: 单位填报人 (clerk), 单位负责人 (head) of the unit, 财政审核人 (reviewer) and 主管部门审核人
-(supervisor) assigned to its 主管部门, and an administrator (who may act in every role). Actions:
-save (edit the values) and the nine transitions (撤回 and the 主管部门's two included), once with
-the year's 主管部门审核 off and once on (the review chain: a submission then waits for the 主管部门). Every cell starts from the form put into the state; an
-allowed cell must reach the expected state (and leave one audit record), a refused one must change
-nothing.
+(supervisor) assigned to its 主管部门, and an administrator (who may act in every role).
+Actions: save (edit the values) and the nine transitions (撤回 and the 主管部门's two
+included), once with the year's 主管部门审核 off and once on (the review chain: a
+submission then waits for the 主管部门). Every cell starts from the form put into the
+state; an allowed cell must reach the expected state (and leave one audit record), a
+refused one must change nothing.
 """
 
 from decimal import Decimal

@@ -720,18 +720,20 @@ def review_rounds(form) -> list[ReviewRound]:
 
 
 def earlier_line_comments(form: TargetSheet | SelfEvaluation) -> dict[int, list[LineComment]]:
-    """The 本行审核意见 of the review rounds before the form's latest submission, by indicator
-    id, newest first (one query; none before a first submission). The current round's comments
-    are the lines' own `review_comment`."""
+    """The 本行审核意见 of the review rounds before the form's latest submission (or, once a
+    主管部门 passed it on to finance, before that), by indicator id, newest first (one query; none
+    before a first submission). The current round's comments are the lines' own
+    `review_comment`."""
     if form.submitted_at is None:
         return {}
+    cutoff = max(form.submitted_at, form.supervisor_approved_at or form.submitted_at)
     if isinstance(form, TargetSheet):
         kind, lines = LineComment.Kind.TARGETS, Q(indicator__sheet_id=form.pk)
     else:
         kind, lines = LineComment.Kind.EVALUATION, Q(indicator__result__evaluation_id=form.pk)
     found: dict[int, list[LineComment]] = {}
     for comment in LineComment.objects.filter(
-        lines, kind=kind, created_at__lt=form.submitted_at
+        lines, kind=kind, created_at__lt=cutoff
     ).select_related("author"):
         found.setdefault(comment.indicator_id, []).append(comment)
     return found

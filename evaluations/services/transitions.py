@@ -84,14 +84,12 @@ def form_transition(
     )
     now = timezone.now()
     changes: dict = {"state": new_state}
-    if new_state in (FormState.SUBMITTED, FormState.PENDING_HEAD, FormState.PENDING_SUPERVISOR):
-        # when it reached its present reviewer: a 主管部门's 审核通过 sends it on to finance
+    if action in ("submit", "confirm"):
+        # the unit's submission (the tables' 填报日期); a 主管部门's 审核通过 keeps it
         changes["submitted_at"] = now
     if action == "submit":
         changes["filled_by"] = person(user)  # the tables' 填表人 (a head's confirmation is not)
         changes["supervisor_approved_at"] = None
-    if action == "supervisor_approve":
-        changes["supervisor_approved_at"] = now
     if new_state == FormState.APPROVED:
         changes["approved_at"] = now
     if transition.decision or action in ("reopen", "head_return"):
@@ -100,9 +98,9 @@ def form_transition(
         if transition.decision:
             _keep_line_comments(form, user, transition, line_comments or {})
         if action == "supervisor_approve":
-            # it reaches finance now: after the 主管部门's comments, which are then an earlier
-            # round's (selectors.earlier_line_comments: before the latest submission)
-            changes["submitted_at"] = timezone.now()
+            # taken after the 主管部门's comments were kept, which are then an earlier round's
+            # for finance (selectors.earlier_line_comments)
+            changes["supervisor_approved_at"] = timezone.now()
         bump_version(form, form.version if version is None else version, **changes)
         if transition.decision:
             # a 主管部门's 审核通过 starts finance's round clean (its comments stay in the history

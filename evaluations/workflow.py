@@ -236,6 +236,15 @@ def submit_confirmation(user, form) -> str:
     )
 
 
+def submitted_message(form) -> str:
+    """What a page says after 提交审核: who has the form now."""
+    waiting = {
+        S.PENDING_HEAD: "单位负责人确认送审",
+        S.PENDING_SUPERVISOR: "主管部门审核",
+    }.get(form.state, "审核")
+    return f"已提交，等待{waiting}。"
+
+
 def can_edit(user, form) -> bool:
     """Clerks (and heads) edit their own department's forms while in draft or returned."""
     return form.state in EDITABLE and acts_as(user, UNIT, form.department_id)

@@ -52,7 +52,7 @@ def evaluation(request, pk: int):
                         services.evaluation_transition(
                             evaluation=evaluation, user=request.user, action="submit"
                         )
-                        messages.success(request, "已提交，等待审核。")
+                        messages.success(request, workflow.submitted_message(evaluation))
                     else:
                         messages.success(request, "已保存草稿。")
                     return redirect("evaluation", pk=evaluation.pk)

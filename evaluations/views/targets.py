@@ -40,7 +40,7 @@ def target_sheet(request, pk: int):
                         services.target_sheet_transition(
                             sheet=sheet, user=request.user, action="submit"
                         )
-                        messages.success(request, "已提交，等待审核。")
+                        messages.success(request, workflow.submitted_message(sheet))
                     else:
                         messages.success(request, "已保存草稿。")
                     return redirect("target_sheet", pk=sheet.pk)

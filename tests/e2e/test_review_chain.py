@@ -71,6 +71,7 @@ def test_a_units_self_evaluation_through_both_levels(page: Page, login, screensh
     page.once("dialog", lambda d: (seen.append(d.message), d.accept()))
     page.get_by_role("button", name="提交审核").click()
     expect_state(page, "待主管部门审核")
+    expect(page.locator(".messages")).to_contain_text("已提交，等待主管部门审核。")
     assert "主管部门审核人审核" in seen[0]
     expect(page.get_by_role("button", name="撤回")).to_be_visible()
     screenshot(page, "p17a-01-clerk-submitted")

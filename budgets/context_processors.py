@@ -12,8 +12,10 @@ def navigation(request):
         roles = access.roles()
         return {
             "reviews": access.is_admin or Role.REVIEWER in roles,
+            # a 主管部门审核人 reviews his 所属单位's forms in the 审核工作台, nothing else
+            "supervises": Role.SUPERVISOR in roles,
             # who may import something (imports.services.kinds_for has the detail)
-            "imports": access.is_admin or bool(roles),
+            "imports": access.is_admin or bool(roles - {Role.SUPERVISOR}),
         }
 
     def unread():

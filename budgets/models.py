@@ -34,6 +34,12 @@ class FiscalYear(models.Model):
         help_text="单位提交本年度绩效目标的截止日期；临近时提醒单位，过后未提交的标为逾期。",
     )
     require_head_confirmation = models.BooleanField("须单位负责人确认后送审", default=False)
+    require_supervisor_review = models.BooleanField(
+        "须主管部门审核后报财政",
+        default=False,
+        help_text="开启后，所属单位的绩效目标和绩效自评提交后先由主管部门审核人审核通过，"
+        "再报送财政部门审核；主管部门本级的表单直接报送财政。",
+    )
 
     execution_weight = models.DecimalField(
         "预算执行率分值", max_digits=5, decimal_places=2, default=Decimal("10")
@@ -173,6 +179,8 @@ class Membership(models.Model):
         CLERK = "clerk", "单位填报人"
         HEAD = "head", "单位负责人"
         REVIEWER = "reviewer", "财政审核人"
+        # reviews the forms of its 所属单位 before finance, when the year asks for it
+        SUPERVISOR = "supervisor", "主管部门审核人"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

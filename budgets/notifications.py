@@ -33,6 +33,8 @@ KINDS = {
     "returned": "退回",
     "approved": "审核通过",
     "reopened": "重新打开",
+    "forwarded": "报送财政",
+    "review": "待审核",
     "adjustment": "目标调整",
     "deadline": "截止提醒",
     "urge": "催办",

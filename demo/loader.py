@@ -43,6 +43,9 @@ USERS: list[tuple[str, str, str | None, str | None]] = [
     ("reviewer", "赵磊（财政局行政政法科）", "XN", Role.REVIEWER),
     ("reviewer", "赵磊（财政局行政政法科）", "SZ", Role.REVIEWER),
     ("reviewer2", "孙丽（财政局经济建设科）", "YY", Role.REVIEWER),
+    # the review chain (issue 17): reviews 大数据中心's and 热线中心's forms before finance, once
+    # an administrator turns on the year's 须主管部门审核后报财政 (off in the demo)
+    ("xn_super", "周伟（咸宁市政务服务和大数据管理局·主管部门审核）", "XN", Role.SUPERVISOR),
 ]
 
 

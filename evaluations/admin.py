@@ -81,6 +81,7 @@ class FiscalYearAdmin(AuditedAdmin):
         "evaluation_open",
         "evaluation_deadline",
         "require_head_confirmation",
+        "require_supervisor_review",
         "recompute_status",
     ]
     readonly_fields = ["recompute_status"]
@@ -89,7 +90,14 @@ class FiscalYearAdmin(AuditedAdmin):
         ("目标申报", {"fields": ["target_deadline"]}),
         (
             "自评安排",
-            {"fields": ["evaluation_open", "evaluation_deadline", "require_head_confirmation"]},
+            {
+                "fields": [
+                    "evaluation_open",
+                    "evaluation_deadline",
+                    "require_head_confirmation",
+                    "require_supervisor_review",
+                ]
+            },
         ),
         ("评分规则", {"fields": [*POLICY_FIELDS, "recompute_status"]}),
     ]

@@ -244,15 +244,16 @@ class ReviewFilters(forms.Form):
     def clean_overdue(self) -> bool:
         return self.data.get("overdue") == "1"
 
-    def values(self) -> dict:
+    def values(self, default_state: str = FormState.SUBMITTED.value) -> dict:
         """Every filter, valid or its default (the keyword arguments of selectors.review_list).
         An address without any filter (the menu's link) opens on what waits for finance
-        (已提交); any filter in the address wins, and a 状态 left out or empty (全部状态) is
-        every state — a link to the forms behind a figure (绩效看板) shows all of them."""
+        (已提交; `default_state`: 待主管部门审核 for a 主管部门审核人); any filter in the address
+        wins, and a 状态 left out or empty (全部状态) is every state — a link to the forms
+        behind a figure (绩效看板) shows all of them."""
         self.is_valid()
         values = {
             name: self.cleaned_data.get(name) or default for name, default in self.DEFAULTS.items()
         }
         if not any(name in self.data for name in self.FILTERS):
-            values["state"] = FormState.SUBMITTED.value
+            values["state"] = default_state
         return values

@@ -85,6 +85,7 @@ class Grade(models.TextChoices):
 class FormState(models.TextChoices):
     DRAFT = "draft", "草稿"
     PENDING_HEAD = "pending_head", "待负责人确认"
+    PENDING_SUPERVISOR = "pending_super", "待主管部门审核"
     SUBMITTED = "submitted", "已提交"
     RETURNED = "returned", "已退回"
     APPROVED = "approved", "已审核"
@@ -114,6 +115,9 @@ class WorkflowForm(models.Model):
     review_comment = models.TextField("审核意见", blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     approved_at = models.DateTimeField("审核时间", null=True, blank=True)
+    # set when the 主管部门 passes the form on to finance, cleared by the next submission: from
+    # then on the unit may no longer 撤回 it (someone above has acted)
+    supervisor_approved_at = models.DateTimeField("主管部门审核时间", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     # 填表人 of the standard tables: whoever last submitted the form, else last saved it (a
     # unit's user; set by the save and submit services, never by a reviewer's action)
@@ -534,11 +538,19 @@ class LineComment(models.Model):
         TARGETS = "targets", "绩效目标"
         EVALUATION = "evaluation", "绩效自评"
 
+    class Level(models.TextChoices):
+        SUPERVISOR = "supervisor", "主管部门"
+        FINANCE = "finance", "财政"
+
     kind = models.CharField("表单", max_length=10, choices=Kind.choices)
     indicator = models.ForeignKey(
         Indicator, verbose_name="三级指标", on_delete=models.CASCADE, related_name="line_comments"
     )
     round = models.PositiveSmallIntegerField("审核轮次")
+    # which level of the review chain gave it (comments before the chain existed are finance's)
+    level = models.CharField(
+        "审核层级", max_length=10, choices=Level.choices, default=Level.FINANCE
+    )
     action = models.CharField("操作", max_length=16)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

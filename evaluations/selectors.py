@@ -145,11 +145,16 @@ def clerk_overview(
 
 
 def _reviewable(model, user, fiscal_year: FiscalYear):
+    """The year's forms of the departments this user reviews: as finance's reviewer, or as a
+    主管部门审核人 (its 所属单位, whose forms pass through it)."""
     access = access_for(user)
     queryset = model.objects.filter(year=fiscal_year).select_related("department", "project")
     if access.is_admin:
         return queryset
-    return queryset.filter(department_id__in=access.by_role.get(Role.REVIEWER, frozenset()))
+    reviewed = access.by_role.get(Role.REVIEWER, frozenset()) | access.by_role.get(
+        Role.SUPERVISOR, frozenset()
+    )
+    return queryset.filter(department_id__in=reviewed)
 
 
 def target_sheet_for(user, pk: int) -> TargetSheet:
@@ -652,19 +657,83 @@ def history(form: TargetSheet | SelfEvaluation) -> list[AuditLog]:
     )
 
 
+@dataclass
+class ReviewRound:
+    """One review decision on a form (or a 退回填报人 / 重新打开), with its level: what the
+    历次审核意见 card lists, newest first."""
+
+    number: int  # the review round (decisions counted from the first), 0 for a non-decision
+    level: str
+    label: str  # the transition's label (主管部门退回, 审核通过, …)
+    actor: object
+    reason: str
+    at: object
+
+    @property
+    def level_label(self) -> str:
+        return workflow.LEVEL_LABELS[self.level]
+
+    @property
+    def actor_name(self) -> str:
+        if self.actor is None:
+            return "系统"
+        return self.actor.get_full_name() or self.actor.get_username()
+
+
+# what the 历次审核意见 card lists: every level's decisions, a head's 退回 and finance's 重新打开
+_ROUND_TRANSITIONS = (*sorted(workflow.DECISIONS), "head_return", "reopen")
+
+
+def review_rounds(form) -> list[ReviewRound]:
+    """Every level's review decisions on a form with their overall reasons, newest first (one
+    query): the unit, the 主管部门 and finance see what each earlier round said and who said it.
+    Read from the form's audit records (each transition leaves one, named "<kind>·<label>")."""
+    by_label = {workflow.TRANSITIONS[name].label: name for name in _ROUND_TRANSITIONS}
+    wanted = Q()
+    for label in by_label:
+        wanted |= Q(action__endswith=f"·{label}")
+    records = list(
+        AuditLog.objects.filter(wanted, object_type=form._meta.label, object_id=str(form.pk))
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+    rounds, number = [], 0
+    for record in records:
+        name = by_label.get(record.action.rpartition("·")[2])
+        if name is None:
+            continue
+        transition = workflow.TRANSITIONS[name]
+        if transition.decision:
+            number += 1
+        rounds.append(
+            ReviewRound(
+                number if transition.decision else 0,
+                transition.level,
+                transition.label,
+                record.actor,
+                record.reason,
+                record.at,
+            )
+        )
+    rounds.reverse()
+    return rounds
+
+
 def earlier_line_comments(form: TargetSheet | SelfEvaluation) -> dict[int, list[LineComment]]:
-    """The 本行审核意见 of the review rounds before the form's latest submission, by indicator
-    id, newest first (one query; none before a first submission). The current round's comments
-    are the lines' own `review_comment`."""
+    """The 本行审核意见 of the review rounds before the form's latest submission (or, once a
+    主管部门 passed it on to finance, before that), by indicator id, newest first (one query; none
+    before a first submission). The current round's comments are the lines' own
+    `review_comment`."""
     if form.submitted_at is None:
         return {}
+    cutoff = max(form.submitted_at, form.supervisor_approved_at or form.submitted_at)
     if isinstance(form, TargetSheet):
         kind, lines = LineComment.Kind.TARGETS, Q(indicator__sheet_id=form.pk)
     else:
         kind, lines = LineComment.Kind.EVALUATION, Q(indicator__result__evaluation_id=form.pk)
     found: dict[int, list[LineComment]] = {}
     for comment in LineComment.objects.filter(
-        lines, kind=kind, created_at__lt=form.submitted_at
+        lines, kind=kind, created_at__lt=cutoff
     ).select_related("author"):
         found.setdefault(comment.indicator_id, []).append(comment)
     return found

@@ -3,6 +3,7 @@
 - 单位填报人: forms to fill (targets not submitted, self-evaluations not started or draft, each with
   its deadline), returned forms with the reason, 目标调整 decided in the last days.
 - 单位负责人: forms waiting for his confirmation (待负责人确认).
+- 主管部门审核人: his 所属单位's forms waiting for him (待主管部门审核), the longest waiting first.
 - 财政审核人: self-evaluations past their deadline (to chase or extend), then forms and 目标调整
   waiting for him, the longest waiting first — the 审核工作台's own query.
 - 系统管理员: years not set up, and what the higher apps report (failed import and export jobs):
@@ -105,6 +106,8 @@ def todo_for(user, fiscal_year: FiscalYear | None, today: datetime.date | None =
         todo.sections.extend(_unit(fiscal_year, clerk, head, today))
         # 整改通知 are listed only when there are any (most units never get one)
         todo.sections += _present(_notices_open(fiscal_year, clerk | head, today))
+    if Role.SUPERVISOR in access.roles():
+        todo.sections.append(_supervisor(user, fiscal_year))
     if Role.REVIEWER in access.roles():
         todo.sections.extend(_reviewer(user, fiscal_year))
         reviewed = access.by_role[Role.REVIEWER]
@@ -470,6 +473,41 @@ def _reviewer(user, fiscal_year: FiscalYear) -> list[Section]:
         )
     )
     return sections
+
+
+# --- the 主管部门
+
+
+def _supervisor(user, fiscal_year: FiscalYear) -> Section:
+    """What waits for a 主管部门审核人: the 审核工作台's own query on 待主管部门审核."""
+    state = FormState.PENDING_SUPERVISOR
+    result = selectors.review_list(user, fiscal_year, state=state)
+    entries = [
+        Entry(
+            row.form.title,
+            url=form_url(row.form),
+            tag=row.kind_label,
+            note=" · ".join(
+                filter(
+                    None,
+                    [
+                        row.form.department.name,
+                        row.waiting_since and f"{_local(row.waiting_since):%Y-%m-%d %H:%M} 提交",
+                    ],
+                )
+            ),
+        )
+        for row in result["rows"][:LIMIT]
+    ]
+    queue = reverse("review_queue")
+    return Section(
+        "supervise",
+        "待主管部门审核",
+        entries,
+        total=result["rows"].count(),
+        more_url=f"{queue}?{urlencode({'year': fiscal_year.year, 'state': state})}",
+        summary=f"所属单位报送的表单 {result['counts'][state]} 份",
+    )
 
 
 # --- the administrator

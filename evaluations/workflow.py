@@ -2,9 +2,16 @@
 them, in one place. Services call `check` before changing a state; pages call `allowed` to decide
 which buttons to show. The server never trusts the page.
 
-草稿 → (待负责人确认 →) 已提交 → 已审核, with 已退回 back to editing; only finance reopens an
-approved form, with a reason. The unit may 撤回 (withdraw) a form back to 草稿 while finance has
-not acted on it (待负责人确认 or 已提交).
+草稿 → (待负责人确认 →) (待主管部门审核 →) 已提交 → 已审核, with 已退回 back to editing; only
+finance reopens an approved form, with a reason. The unit may 撤回 (withdraw) a form back to 草稿
+while nobody above it has acted (待负责人确认, 待主管部门审核, or 已提交 not yet passed on by the
+主管部门).
+
+The 主管部门 step (the review chain unit → 主管部门 → 财政) applies to a form when its year has
+`require_supervisor_review` on and a 主管部门审核人 is assigned to a department ABOVE the form's
+department (`supervisor_step`): a 主管部门's own forms, and those of a unit whose 主管部门 has no
+such reviewer, go straight to finance. The transitions name no kind of form: any WorkflowForm
+(绩效目标, 绩效自评, a later kind) goes through the same table.
 """
 
 import datetime
@@ -14,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from budgets.access import Role, can_act
+from budgets.models import Department, Membership
 from core.errors import UserError
 
 from .models import FormState, MonitoringSheet, NoticeState, RectificationState, TargetSheet
@@ -34,12 +42,18 @@ class Transition:
     needs_reason: bool = False
     # 退回: a 本行审核意见 is itself a reason (the overall reason OR at least one line comment)
     line_comment_is_reason: bool = False
+    # the level of the review chain that makes it: "unit", "supervisor" or "finance" (what the
+    # history and the 本行审核意见 say about who decided)
+    level: str = "unit"
+    # a review decision: it may carry 本行审核意见 and counts as a review round
+    decision: bool = False
 
 
 EDITABLE = frozenset({S.DRAFT, S.RETURNED})
 UNIT = frozenset({Role.CLERK, Role.HEAD})
 HEAD = frozenset({Role.HEAD})
 FINANCE = frozenset({Role.REVIEWER})
+SUPERVISOR = frozenset({Role.SUPERVISOR})
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
@@ -50,37 +64,98 @@ TRANSITIONS: dict[str, Transition] = {
             "head_return", "退回填报人", frozenset({S.PENDING_HEAD}), HEAD, needs_reason=True
         ),
         Transition(
+            "supervisor_return",
+            "主管部门退回",
+            frozenset({S.PENDING_SUPERVISOR}),
+            SUPERVISOR,
+            needs_reason=True,
+            line_comment_is_reason=True,
+            level="supervisor",
+            decision=True,
+        ),
+        Transition(
+            "supervisor_approve",
+            "主管部门审核通过",
+            frozenset({S.PENDING_SUPERVISOR}),
+            SUPERVISOR,
+            level="supervisor",
+            decision=True,
+        ),
+        Transition(
             "return",
             "退回",
             frozenset({S.SUBMITTED}),
             FINANCE,
             needs_reason=True,
             line_comment_is_reason=True,
+            level="finance",
+            decision=True,
         ),
-        Transition("approve", "审核通过", frozenset({S.SUBMITTED}), FINANCE),
-        Transition("reopen", "重新打开", frozenset({S.APPROVED}), FINANCE, needs_reason=True),
-        # until finance acts (退回 or 审核通过 change the state), any unit user may take it back
-        Transition("withdraw", "撤回", frozenset({S.PENDING_HEAD, S.SUBMITTED}), UNIT),
+        Transition(
+            "approve", "审核通过", frozenset({S.SUBMITTED}), FINANCE, level="finance", decision=True
+        ),
+        Transition(
+            "reopen",
+            "重新打开",
+            frozenset({S.APPROVED}),
+            FINANCE,
+            needs_reason=True,
+            level="finance",
+        ),
+        # until someone above acts (退回 or 审核通过 change the state; a 主管部门's 审核通过 is
+        # recorded in supervisor_approved_at), any unit user may take it back
+        Transition(
+            "withdraw", "撤回", frozenset({S.PENDING_HEAD, S.PENDING_SUPERVISOR, S.SUBMITTED}), UNIT
+        ),
     )
 }
+# the decisions that end a review round (本行审核意见 go with them), by level
+DECISIONS = frozenset(name for name, t in TRANSITIONS.items() if t.decision)
+LEVEL_LABELS = {"unit": "本单位", "supervisor": "主管部门", "finance": "财政"}
 
 
 def acts_as(user, roles: frozenset[str], department_id: int) -> bool:
     return any(can_act(user, role, department_id) for role in roles)
 
 
-def target_state(transition: Transition, *, require_head: bool, by_head: bool) -> str:
+def target_state(
+    transition: Transition, *, require_head: bool, by_head: bool, supervisor: bool = False
+) -> str:
+    """`supervisor`: the form goes through the 主管部门 step (`supervisor_step`)."""
+    sent = S.PENDING_SUPERVISOR if supervisor else S.SUBMITTED
     if transition.name == "submit":
         # A head's own submission is its confirmation.
-        return S.PENDING_HEAD if require_head and not by_head else S.SUBMITTED
+        return S.PENDING_HEAD if require_head and not by_head else sent
+    if transition.name == "confirm":
+        return sent
     return {
-        "confirm": S.SUBMITTED,
+        "supervisor_return": S.RETURNED,
+        "supervisor_approve": S.SUBMITTED,
         "head_return": S.RETURNED,
         "return": S.RETURNED,
         "approve": S.APPROVED,
         "reopen": S.RETURNED,
         "withdraw": S.DRAFT,
     }[transition.name]
+
+
+def supervisor_step(form) -> bool:
+    """Whether this form goes through the 主管部门 before finance: the year asks for it and an
+    active 主管部门审核人 is assigned to a department above the form's (by the subtree rule he
+    covers it). Two queries (the tree, the memberships); none when the year does not ask."""
+    if not form.year.require_supervisor_review:
+        return False
+    parents = dict(Department.objects.filter(is_active=True).values_list("id", "parent_id"))
+    above, node = [], parents.get(form.department_id)
+    while node is not None and node not in above:
+        above.append(node)
+        node = parents.get(node)
+    return (
+        bool(above)
+        and Membership.objects.filter(
+            role=Role.SUPERVISOR, department_id__in=above, user__is_active=True
+        ).exists()
+    )
 
 
 def may(user, name: str, form) -> bool:
@@ -123,6 +198,8 @@ def withdraw_refusal(form, today: datetime.date | None = None) -> str | None:
     """Why the unit may not 撤回 this form although finance has not acted (Chinese), or None: a
     self-evaluation past its deadline would land in 草稿 where it can be neither edited nor
     submitted again, so it stays with finance (who may return it)."""
+    if form.state == S.SUBMITTED and form.supervisor_approved_at is not None:
+        return "主管部门已审核通过并报送财政部门，不能再撤回；如需修改，请联系财政部门退回。"
     if isinstance(form, TargetSheet):
         return None
     deadline = deadline_of(form)
@@ -145,8 +222,13 @@ def submit_confirmation(user, form) -> str:
     """What 提交审核 asks before it sends the form (Chinese): what is locked, who acts next,
     and that the unit may still 撤回 it until finance acts."""
     kind = KIND_LABELS[type(form).__name__]
+    steps = []
     if form.year.require_head_confirmation and not can_act(user, Role.HEAD, form.department_id):
-        after = "先由单位负责人确认送审，再由财政部门审核人审核"
+        steps.append("单位负责人确认送审")
+    if supervisor_step(form):
+        steps.append("主管部门审核人审核")
+    if steps:
+        after = "先由" + "，再由".join(steps) + "，再由财政部门审核人审核"
     else:
         after = "由财政部门审核人审核"
     locked = {
@@ -156,8 +238,18 @@ def submit_confirmation(user, form) -> str:
     }[kind]
     return (
         f"提交后，本{kind}的{locked}将被锁定，不能再修改；下一步{after}。\n"
-        "在财政部门退回或审核通过之前，您可以“撤回”本表，改回草稿后修改。\n确定提交审核吗？"
+        "在上级（主管部门或财政部门）退回或审核通过之前，您可以“撤回”本表，改回草稿后修改。"
+        "\n确定提交审核吗？"
     )
+
+
+def submitted_message(form) -> str:
+    """What a page says after 提交审核: who has the form now."""
+    waiting = {
+        S.PENDING_HEAD: "单位负责人确认送审",
+        S.PENDING_SUPERVISOR: "主管部门审核",
+    }.get(form.state, "审核")
+    return f"已提交，等待{waiting}。"
 
 
 def can_edit(user, form) -> bool:
@@ -167,7 +259,9 @@ def can_edit(user, form) -> bool:
 
 # Once a self-evaluation has left the unit, its targets are what it is judged against: a 目标调整
 # can no longer be requested or decided (the frozen table and the live form would disagree).
-EVALUATION_LOCKS_TARGETS = frozenset({S.PENDING_HEAD, S.SUBMITTED, S.APPROVED})
+EVALUATION_LOCKS_TARGETS = frozenset(
+    {S.PENDING_HEAD, S.PENDING_SUPERVISOR, S.SUBMITTED, S.APPROVED}
+)
 
 
 def adjustment_refusal(sheet_state: str, evaluation_state: str | None) -> str | None:

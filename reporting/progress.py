@@ -97,7 +97,7 @@ def progress_rows(user, fiscal_year: FiscalYear, today: datetime.date | None = N
             row.returned += s["n"]
         elif s["state"] == FormState.APPROVED:
             row.approved += s["n"]
-        else:  # 待负责人确认, 已提交
+        else:  # 待负责人确认, 待主管部门审核, 已提交
             row.submitted += s["n"]
     total = Row()
     for row in rows.values():

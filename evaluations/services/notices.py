@@ -1,6 +1,8 @@
 """The events that send 消息 (budgets.notifications.notify does the sending, after commit):
 
 - 退回, 审核通过, 重新打开 of a form → the form's unit users (form_transition calls form_changed);
+- the review chain: a form reaching 待主管部门审核 → the 主管部门审核人 above its unit;
+  主管部门退回 → the unit; 主管部门审核通过 → the unit, and the 财政审核人 covering it;
 - a 目标调整 decided → whoever requested it (adjustment_decide calls adjustment_decided);
 - deadlines in 7, 3 and 1 days → one message per person per day listing all their forms
   (deadline_reminders, the Celery beat task `remind_deadlines`);
@@ -19,14 +21,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from budgets.access import Role, access_for
-from budgets.models import Department, FiscalYear
+from budgets.models import Department, FiscalYear, Membership
 from budgets.notifications import deliver, notify, unit_users
 from core.audit import audit_record
 from core.errors import UserError
 from core.models import AuditLog
 
 from .. import todo
-from ..models import TargetAdjustment
+from ..models import FormState, TargetAdjustment
 
 REMIND_DAYS = (7, 3, 1)
 URGE_ACTION = "催办"
@@ -36,11 +38,44 @@ FORM_EVENTS = {
     "return": ("returned", "被退回"),
     "approve": ("approved", "已审核通过"),
     "reopen": ("reopened", "已被财政部门重新打开"),
+    "supervisor_return": ("returned", "被主管部门退回"),
+    "supervisor_approve": ("forwarded", "已通过主管部门审核，报送财政部门"),
 }
 
 
+def reviewers_of(department_id: int, role: str) -> set[int]:
+    """The active users holding `role` on this department or a department above it (by the
+    subtree rule they cover it): who reviews its forms at that level. Two queries."""
+    parents = dict(Department.objects.filter(is_active=True).values_list("id", "parent_id"))
+    chain, node = [], department_id
+    while node is not None and node not in chain:
+        chain.append(node)
+        node = parents.get(node)
+    return set(
+        Membership.objects.filter(
+            role=role, department_id__in=chain, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def _waiting(form, role: str, title: str, body: str) -> None:
+    label = todo.LABELS[todo.kind_key(form)]
+    notify(
+        reviewers_of(form.department_id, role),
+        kind="review",
+        title=f"{title}：{form.title}",
+        body=f"{form.year.year}年度{label}“{form.title}”（{form.department.name}）{body}",
+        url=todo.form_url(form),
+    )
+
+
 def form_changed(form, action: str, reason: str = "") -> None:
-    """After a transition (inside its transaction): tell the unit what finance decided."""
+    """After a transition (inside its transaction): tell the unit what the 主管部门 or finance
+    decided, and the next reviewer of the chain that a form waits for him."""
+    if form.state == FormState.PENDING_SUPERVISOR and action in ("submit", "confirm"):
+        _waiting(form, Role.SUPERVISOR, "待主管部门审核", "已提交，等待主管部门审核。")
+    if action == "supervisor_approve":
+        _waiting(form, Role.REVIEWER, "待财政审核", "已通过主管部门审核，等待财政部门审核。")
     if action not in FORM_EVENTS:
         return
     kind, happened = FORM_EVENTS[action]
@@ -48,8 +83,8 @@ def form_changed(form, action: str, reason: str = "") -> None:
     reason = reason.strip()
     body = f"{form.year.year}年度{label}“{form.title}”{happened}。"
     if reason:
-        body += f"\n{'退回原因' if action == 'return' else '意见'}：{reason}"
-    if action in ("return", "reopen"):
+        body += f"\n{'退回原因' if action in ('return', 'supervisor_return') else '意见'}：{reason}"
+    if action in ("return", "reopen", "supervisor_return"):
         body += "\n请修改后重新提交。"
     users = unit_users([form.department_id]).get(form.department_id, set())
     notify(

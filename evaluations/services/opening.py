@@ -109,6 +109,7 @@ def _open(opening: YearOpening, source: FiscalYear, actor) -> None:
     if target is None:
         policy = {name: getattr(source, name) for name in POLICY_FIELDS}
         policy["require_head_confirmation"] = source.require_head_confirmation
+        policy["require_supervisor_review"] = source.require_supervisor_review
         target = fiscal_year_create(year=opening.year, actor=actor, seed=False, **policy)
         opening.year_created = True
     categories = _copy_categories(opening, source, target)

@@ -80,22 +80,34 @@ def form_transition(
         transition,
         require_head=form.year.require_head_confirmation,
         by_head=can_act(user, Role.HEAD, form.department_id),
+        supervisor=action in ("submit", "confirm") and workflow.supervisor_step(form),
     )
     now = timezone.now()
     changes: dict = {"state": new_state}
-    if new_state in (FormState.SUBMITTED, FormState.PENDING_HEAD):
+    if action in ("submit", "confirm"):
+        # the unit's submission (the tables' 填报日期); a 主管部门's 审核通过 keeps it
         changes["submitted_at"] = now
     if action == "submit":
         changes["filled_by"] = person(user)  # the tables' 填表人 (a head's confirmation is not)
+        changes["supervisor_approved_at"] = None
     if new_state == FormState.APPROVED:
         changes["approved_at"] = now
-    if action in ("return", "approve", "reopen", "head_return"):
+    if transition.decision or action in ("reopen", "head_return"):
         changes["review_comment"] = reason.strip()
     with transaction.atomic():
+        if transition.decision:
+            _keep_line_comments(form, user, transition, line_comments or {})
+        if action == "supervisor_approve":
+            # taken after the 主管部门's comments were kept, which are then an earlier round's
+            # for finance (selectors.earlier_line_comments)
+            changes["supervisor_approved_at"] = timezone.now()
         bump_version(form, form.version if version is None else version, **changes)
-        if action in ("return", "approve"):
-            _set_line_comments(form, line_comments or {})
-            _keep_line_comments(form, user, transition.label, line_comments or {})
+        if transition.decision:
+            # a 主管部门's 审核通过 starts finance's round clean (its comments stay in the history
+            # and show as an earlier round's); a 退回 or finance's decision shows them on the lines
+            _set_line_comments(
+                form, {} if action == "supervisor_approve" else (line_comments or {})
+            )
         elif action == "submit":
             # a new round of review starts clean; earlier line comments stay in the history
             _set_line_comments(form, {})
@@ -120,10 +132,18 @@ def kind_of(form) -> str:
     return "targets" if isinstance(form, TargetSheet) else "evaluation"
 
 
-def _keep_line_comments(form, user, label: str, comments: dict[int, str]) -> None:
-    """Keep this round's 本行审核意见 (LineComment) so later rounds still show them. The round is
-    finance's: 1 + the 退回 and 审核通过 already audited on this form (a submission the unit
-    withdrew before finance acted is no round)."""
+def decision_actions(form) -> list[str]:
+    """The audit actions of the review decisions on this kind of form (every level's)."""
+    return [
+        f"{LABELS[kind_of(form)]}·{workflow.TRANSITIONS[name].label}" for name in workflow.DECISIONS
+    ]
+
+
+def _keep_line_comments(form, user, transition, comments: dict[int, str]) -> None:
+    """Keep this round's 本行审核意见 (LineComment) with the level that gave them, so later
+    rounds still show them. A round is one review decision, at any level: 1 + the decisions
+    (主管部门 or finance, 退回 or 审核通过) already audited on this form (a submission the unit
+    withdrew before anyone acted is no round)."""
     if not comments or isinstance(form, MonitoringSheet):
         # a 监控表's line comments stay in its 退回/审核通过 audit record (a line belongs to
         # one round: there is no earlier round of the same line to show them under)
@@ -131,10 +151,7 @@ def _keep_line_comments(form, user, label: str, comments: dict[int, str]) -> Non
     decided = AuditLog.objects.filter(
         object_type=form._meta.label,
         object_id=str(form.pk),
-        action__in=[
-            f"{LABELS[kind_of(form)]}·{workflow.TRANSITIONS[name].label}"
-            for name in ("return", "approve")
-        ],
+        action__in=decision_actions(form),
     ).count()
     if isinstance(form, TargetSheet):
         indicators = dict(form.indicators.filter(pk__in=comments).values_list("pk", "pk"))
@@ -145,7 +162,8 @@ def _keep_line_comments(form, user, label: str, comments: dict[int, str]) -> Non
             kind=kind_of(form),
             indicator_id=indicators[pk],
             round=decided + 1,
-            action=label,
+            action=transition.label,
+            level=transition.level,
             author=user if getattr(user, "is_authenticated", False) else None,
             text=text.strip(),
         )

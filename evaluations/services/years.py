@@ -38,6 +38,7 @@ YEAR_FIELDS = (
     "evaluation_open",
     "evaluation_deadline",
     "require_head_confirmation",
+    "require_supervisor_review",
     *POLICY_FIELDS,
 )
 

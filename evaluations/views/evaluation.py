@@ -53,7 +53,7 @@ def evaluation(request, pk: int):
                         services.evaluation_transition(
                             evaluation=evaluation, user=request.user, action="submit"
                         )
-                        messages.success(request, "已提交，等待审核。")
+                        messages.success(request, workflow.submitted_message(evaluation))
                     else:
                         messages.success(request, "已保存草稿。")
                     return redirect("evaluation", pk=evaluation.pk)
@@ -163,6 +163,7 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
     sheet = selectors.sheet_of_evaluation(evaluation)
     budget = services.results.budget_of(evaluation)
     line_flags = consistency.by_line(evaluation.flags)
+    rounds = selectors.review_rounds(evaluation)
     for line in lines:
         line["flags"] = line_flags.get(line["r"].id, [])
     return {
@@ -202,6 +203,10 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         "typed_reason": reviewed.get("reason", "") if reviewed else "",
         "crumbs": _crumbs(request.user, evaluation),
         "can_review": workflow.may(request.user, "approve", evaluation),
+        # a 主管部门审核人: 本行审核意见 without 审核得分 (the score is finance's)
+        "can_comment": workflow.may(request.user, "supervisor_return", evaluation),
+        "rounds": rounds,
+        "last_round": rounds[0] if rounds else None,
         "can_extend": workflow.extend_refusal(request.user, evaluation) is None,
         "levels": qualitative_choices(),
         "export_formats": [("xlsx", " Excel"), ("pdf", " PDF")],

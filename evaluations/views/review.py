@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from budgets.access import access_for
+from budgets.access import Role, access_for
 from budgets.access import visible_departments as access_scope_departments
 from core.errors import back_to
 from core.http import BadParameter, as_int
@@ -29,8 +29,10 @@ def review_queue(request):
     """财政审核: every form of the departments this reviewer covers, filtered and sorted."""
     all_years = selectors.years()
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
-    _require_reviewer(request.user)
-    filters = ReviewFilters(request.GET).values()
+    finance = _require_reviewer(request.user)
+    filters = ReviewFilters(request.GET).values(
+        FormState.SUBMITTED if finance else FormState.PENDING_SUPERVISOR
+    )
     result = (
         selectors.review_list(request.user, fiscal_year, **filters)
         if fiscal_year
@@ -55,23 +57,29 @@ def review_queue(request):
             "states": FormState.choices,
             "kinds": list(selectors.QUEUE_KINDS.items()),
             "grades": Grade.values,
+            # 目标调整, 批量审核 and 催办 are finance's; a 主管部门审核人 reviews form by form
+            "finance": finance,
             # 批量审核 acts on forms only: how many the filters hold (the 目标调整 counted apart)
             "bulk_total": sum(
                 n
                 for s, n in result["counts"].items()
                 if not filters["state"] or s == filters["state"]
             )
-            if fiscal_year
+            if fiscal_year and finance
             else 0,
             "as_of": timezone.now().isoformat(),
         },
     )
 
 
-def _require_reviewer(user) -> None:
+def _require_reviewer(user) -> bool:
+    """A reviewer of finance (True) or of a 主管部门 (False); anyone else finds no such page."""
     access = access_for(user)
-    if not (access.is_admin or "reviewer" in access.roles()):
-        raise Http404("未找到该页面。")
+    if access.is_admin or Role.REVIEWER in access.roles():
+        return True
+    if Role.SUPERVISOR in access.roles():
+        return False
+    raise Http404("未找到该页面。")
 
 
 def _queue_address(request) -> str:
@@ -85,7 +93,8 @@ def review_bulk(request):
     """批量审核: the ticked forms (each with the version shown), or every form the filters
     select ("全部筛选结果": the filters are posted, not ids, and read again here), approved or
     returned one by one through the single action's service; then the summary."""
-    _require_reviewer(request.user)
+    if not _require_reviewer(request.user):
+        raise Http404("未找到该页面。")
     wanted = as_int(request.POST.get("year"))
     fiscal_year = next((y for y in selectors.years() if y.year == wanted), None)
     if fiscal_year is None:

@@ -40,7 +40,7 @@ def target_sheet(request, pk: int):
                         services.target_sheet_transition(
                             sheet=sheet, user=request.user, action="submit"
                         )
-                        messages.success(request, "已提交，等待审核。")
+                        messages.success(request, workflow.submitted_message(sheet))
                     else:
                         messages.success(request, "已保存草稿。")
                     return redirect("target_sheet", pk=sheet.pk)
@@ -213,6 +213,7 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
         indicator.typed_comment = reviewed.get(f"line-{indicator.id}", "") if reviewed else ""
         indicator.earlier_comments = earlier.get(indicator.id, [])
     history = selectors.library_history(sheet)
+    rounds = selectors.review_rounds(sheet)
     for indicator in indicators:
         _library_marks(indicator, history)
     for row_form in formset.forms:  # the grid's rows as loaded (a re-shown POST has none)
@@ -241,7 +242,11 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
             "submit_confirmation": workflow.submit_confirmation(request.user, sheet),
             "typed_reason": reviewed.get("reason", "") if reviewed else "",
             "crumbs": _crumbs(request.user, sheet),
-            "can_return": workflow.may(request.user, "return", sheet),
+            # finance or the 主管部门 (at its step) may write 本行审核意见
+            "can_return": workflow.may(request.user, "return", sheet)
+            or workflow.may(request.user, "supervisor_return", sheet),
+            "rounds": rounds,
+            "last_round": rounds[0] if rounds else None,
             "history": selectors.history(sheet),
             "indicators": indicators,
             "adjustments": selectors.adjustments_of(sheet),

@@ -130,7 +130,7 @@ def test_target_review_keeps_comments_rounds_and_withdraw(
         line = sheet_line(who, CALLS)
         expect(line).to_contain_text("往轮审核意见")
         expect(line).to_contain_text(
-            re.compile(r"第1轮 · \d{4}-\d\d-\d\d · \S+（退回）\s*接听量目标偏低")
+            re.compile(r"第1轮 · 财政 · \d{4}-\d\d-\d\d · \S+（退回）\s*接听量目标偏低")
         )
         expect(sheet_line(who, SATISFACTION)).to_contain_text("满意率的统计口径请说明")
     screenshot(page, "p14b-02-targets-round1-clerk")

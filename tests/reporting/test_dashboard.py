@@ -116,6 +116,7 @@ def test_figures_match_the_hand_computed_dataset(data, reviewer, fiscal_year):
     assert board.counts == {
         "draft": 1,
         "pending_head": 0,
+        "pending_super": 0,
         "submitted": 1,
         "returned": 1,
         "approved": 2,
@@ -129,7 +130,7 @@ def test_figures_match_the_hand_computed_dataset(data, reviewer, fiscal_year):
     # grades only of the forms handed in: the draft's 良 (p4) and the returned p5 apart
     assert board.grades == {"优": 1, "良": 1, "中": 0, "差": 1} and board.ungraded == 0
     assert board.grades_by_state["良"] == {"submitted": 0, "approved": 1}
-    assert board.apart == {"draft": 1, "pending_head": 0, "returned": 1}
+    assert board.apart == {"draft": 1, "pending_head": 0, "pending_super": 0, "returned": 1}
     assert board.idle == [] and board.pending_adjustments == 0
 
     bureau, centre, hotline = board.departments

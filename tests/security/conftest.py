@@ -60,6 +60,8 @@ def world(tree) -> World:
         "clerk": member(unit, Role.CLERK, username="clerk"),
         "head": member(unit, Role.HEAD, username="head"),
         "reviewer": member(tree["bureau"], Role.REVIEWER, username="reviewer"),
+        # the 主管部门's reviewer (review chain): acts only where the year asks for the step
+        "supervisor": member(tree["bureau"], Role.SUPERVISOR, username="supervisor"),
         "admin": UserFactory(username="root", is_superuser=True, is_staff=True),
     }
     clerk = users["clerk"]
@@ -91,7 +93,8 @@ def world(tree) -> World:
 
 
 def put(form, state: str):
-    type(form).objects.filter(pk=form.pk).update(state=state)
+    """The form put into `state` as if nobody above had acted (no 主管部门 审核通过 recorded)."""
+    type(form).objects.filter(pk=form.pk).update(state=state, supervisor_approved_at=None)
     return type(form).objects.get(pk=form.pk)
 
 

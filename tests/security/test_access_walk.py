@@ -1,8 +1,9 @@
 """Access walk: every URL the project defines, tried on another department's objects.
 
 The victim is the 咸宁 bureau (code 101) with its 所属单位. The attackers are a clerk of 随州
-(102), a reviewer assigned only to 益阳 (103), a clerk of the victim's own 所属单位 101001 (who
-must not see its parent bureau or its sibling) and an anonymous visitor. Every URL pattern found
+(102), a reviewer assigned only to 益阳 (103), a 主管部门审核人 of 随州 (102), a clerk of the
+victim's own 所属单位 101001 (who must not see its parent bureau or its sibling) and an
+anonymous visitor. Every URL pattern found
 by walking the resolver must be classified in OBJECT_URLS (how to build its kwargs for a victim
 object, which methods to try) or NO_OBJECT_URLS (the test that checks it otherwise); an
 unclassified pattern fails the walk, so a new page cannot skip the check.
@@ -280,6 +281,7 @@ def test_lists_do_not_show_the_victim(victim, attackers):
     clerk = _by_label(attackers, "随州")
     reviewer = _by_label(attackers, "益阳")
     unit_clerk = _by_label(attackers, "咸宁所属单位")
+    supervisor = _by_label(attackers, "随州主管部门")
     anonymous = _by_label(attackers, "匿名")
     vid = victim.bureau.id
     pages = ["/", "/?year=2021", "/?year=2023", "/?year=2020"]
@@ -293,10 +295,10 @@ def test_lists_do_not_show_the_victim(victim, attackers):
     ]
     assert reverse("home") == "/" and reverse("review_queue") == "/review/"
     attempts = 0
-    for attacker in (clerk, reviewer, unit_clerk):
+    for attacker in (clerk, reviewer, unit_clerk, supervisor):
         words = victim_words(victim, attacker)
         assert "咸宁市政府大数据中心" in words or attacker is unit_clerk
-        for url in pages + (review if attacker is reviewer else []):
+        for url in pages + (review if attacker in (reviewer, supervisor) else []):
             response = attacker.client.get(url)
             attempts += 1
             assert response.status_code == 200, (url, attacker.label)
@@ -316,6 +318,11 @@ def test_lists_do_not_show_the_victim(victim, attackers):
     body = own_reviewer.get("/review/?year=2021").content.decode()
     assert "咸宁市政务服务和大数据管理局" in body
     assert victim.submitted_sheet.project.name in body
+    # …and the 咸宁 主管部门审核人's shows its 所属单位's forms (all states: the demo has none
+    # waiting for it)
+    own_supervisor, _ = _login("xn_super")
+    body = own_supervisor.get("/review/?year=2021&state=").content.decode()
+    assert victim.unit_sheet.department.name in body
     print(f"\n列表检查：{attempts} 次访问，均未出现其他单位的数据")
 
 

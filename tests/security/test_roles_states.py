@@ -1,11 +1,14 @@
-"""The role × state × action matrix of both kinds of form, through the services and through the
-pages (HTTP POST), against a table written here independently of evaluations/workflow.py.
+"""The role × state × action matrix of both kinds of form, through the services and
+through the pages (HTTP POST), against a table written here independently of
+evaluations/workflow.py.
 
-Roles: 单位填报人 (clerk), 单位负责人 (head) of the unit, 财政审核人 (reviewer) assigned to its
-主管部门, and an administrator (who may act in every role). Actions: save (edit the values) and
-the seven transitions (撤回 included). Every cell starts from the form put into the state; an
-allowed cell must reach the expected state (and leave one audit record), a refused one must change
-nothing.
+Roles: 单位填报人 (clerk), 单位负责人 (head) of the unit, 财政审核人 (reviewer) and 主管部门审核人
+(supervisor) assigned to its 主管部门, and an administrator (who may act in every role).
+Actions: save (edit the values) and the nine transitions (撤回 and the 主管部门's two
+included), once with the year's 主管部门审核 off and once on (the review chain: a
+submission then waits for the 主管部门). Every cell starts from the form put into the
+state; an allowed cell must reach the expected state (and leave one audit record), a
+refused one must change nothing.
 """
 
 import contextlib
@@ -42,31 +45,55 @@ Role = Membership.Role
 S = FormState
 D = Decimal
 
-STATES = [S.DRAFT, S.PENDING_HEAD, S.SUBMITTED, S.RETURNED, S.APPROVED]
-ROLES = ["clerk", "head", "reviewer", "admin"]
-ACTIONS = ["save", "submit", "confirm", "head_return", "return", "approve", "reopen", "withdraw"]
+STATES = [S.DRAFT, S.PENDING_HEAD, S.PENDING_SUPERVISOR, S.SUBMITTED, S.RETURNED, S.APPROVED]
+ROLES = ["clerk", "head", "reviewer", "supervisor", "admin"]
+ACTIONS = [
+    "save",
+    "submit",
+    "confirm",
+    "head_return",
+    "supervisor_return",
+    "supervisor_approve",
+    "return",
+    "approve",
+    "reopen",
+    "withdraw",
+]
 
 UNIT = {"clerk", "head", "admin"}
 HEAD = {"head", "admin"}
 FINANCE = {"reviewer", "admin"}
+SUPERVISOR = {"supervisor", "admin"}
 # action → (states it starts from, roles that may do it, the state it leads to; None: unchanged)
 EXPECTED: dict[str, tuple[set[str], set[str], str | None]] = {
     "save": ({S.DRAFT, S.RETURNED}, UNIT, None),
     "submit": ({S.DRAFT, S.RETURNED}, UNIT, S.SUBMITTED),  # the year needs no head confirmation
     "confirm": ({S.PENDING_HEAD}, HEAD, S.SUBMITTED),
     "head_return": ({S.PENDING_HEAD}, HEAD, S.RETURNED),
+    "supervisor_return": ({S.PENDING_SUPERVISOR}, SUPERVISOR, S.RETURNED),
+    "supervisor_approve": ({S.PENDING_SUPERVISOR}, SUPERVISOR, S.SUBMITTED),
     "return": ({S.SUBMITTED}, FINANCE, S.RETURNED),
     "approve": ({S.SUBMITTED}, FINANCE, S.APPROVED),
     "reopen": ({S.APPROVED}, FINANCE, S.RETURNED),
-    # 撤回: the unit takes its form back while finance has not acted (issue 14)
-    "withdraw": ({S.PENDING_HEAD, S.SUBMITTED}, UNIT, S.DRAFT),
+    # 撤回: the unit takes its form back while nobody above has acted (issue 14, issue 17)
+    "withdraw": ({S.PENDING_HEAD, S.PENDING_SUPERVISOR, S.SUBMITTED}, UNIT, S.DRAFT),
 }
+# with the year's 主管部门审核 on, the unit's form (a 所属单位's) goes to the 主管部门 first
+CHAIN = {"submit": S.PENDING_SUPERVISOR, "confirm": S.PENDING_SUPERVISOR}
 
 
-def expected(action: str, state: str, role: str) -> tuple[bool, str]:
+def expected(action: str, state: str, role: str, chain: bool = False) -> tuple[bool, str]:
     sources, roles, after = EXPECTED[action]
+    if chain:
+        after = CHAIN.get(action, after)
     allowed = state in sources and role in roles
     return allowed, (after or state) if allowed else state
+
+
+def set_chain(world, on: bool) -> None:
+    year = world.sheet.year
+    year.require_supervisor_review = on
+    year.save(update_fields=["require_supervisor_review"])
 
 
 def values(form) -> tuple:
@@ -85,7 +112,9 @@ def values(form) -> tuple:
 # --------------------------------------------------------------------------------------------
 
 
-def test_matrix_through_the_services(world):
+@pytest.mark.parametrize("chain", [False, True], ids=["direct", "chain"])
+def test_matrix_through_the_services(world, chain):
+    set_chain(world, chain)
     cells, allowed_cells, failures = 0, 0, []
     for form0 in (world.sheet, world.evaluation):
         for state in STATES:
@@ -93,7 +122,7 @@ def test_matrix_through_the_services(world):
                 for action in ACTIONS:
                     form = put(form0, state)
                     cells += 1
-                    allowed, after = expected(action, state, role)
+                    allowed, after = expected(action, state, role, chain)
                     text = f"{role}-{action}-{state}"
                     before, audits = values(form), AuditLog.objects.count()
                     try:
@@ -124,8 +153,9 @@ def test_matrix_through_the_services(world):
                             f", got {outcome}, {before[0]} → {now[0]}"
                         )
     covered(
-        f"角色×状态矩阵（服务层）：2 类表单 × {len(STATES)} 状态 × {len(ROLES)} 角色 × "
-        f"{len(ACTIONS)} 操作 = {cells} 格，其中 {allowed_cells} 格允许，其余均被拒绝且未改动数据"
+        f"角色×状态矩阵（服务层，主管部门审核{'开启' if chain else '关闭'}）：2 类表单 × "
+        f"{len(STATES)} 状态 × {len(ROLES)} 角色 × {len(ACTIONS)} 操作 = {cells} 格，"
+        f"其中 {allowed_cells} 格允许，其余均被拒绝且未改动数据"
     )
     assert not failures, "\n".join(failures)
 
@@ -148,7 +178,9 @@ def _post(client, form, action: str, text: str):
     return client.post(url, data)
 
 
-def test_matrix_through_the_pages(world):
+@pytest.mark.parametrize("chain", [False, True], ids=["direct", "chain"])
+def test_matrix_through_the_pages(world, chain):
+    set_chain(world, chain)
     clients = {}
     for role, user in world.users.items():
         clients[role] = Client()
@@ -160,7 +192,7 @@ def test_matrix_through_the_pages(world):
                 for action in ACTIONS:
                     form = put(form0, state)
                     cells += 1
-                    allowed, after = expected(action, state, role)
+                    allowed, after = expected(action, state, role, chain)
                     text = f"{role}-{action}-{state}"
                     before = values(form)
                     response = _post(clients[role], form, action, text)
@@ -174,7 +206,10 @@ def test_matrix_through_the_pages(world):
                             failures.append(f"{where}: not done ({before[0]} → {now[0]})")
                     elif now != before:
                         failures.append(f"{where}: refused action changed {before} → {now}")
-    covered(f"角色×状态矩阵（页面 POST）：{cells} 格，结果与服务层一致")
+    covered(
+        f"角色×状态矩阵（页面 POST，主管部门审核{'开启' if chain else '关闭'}）：{cells} 格，"
+        "结果与服务层一致"
+    )
     assert not failures, "\n".join(failures)
 
 

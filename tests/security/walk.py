@@ -35,7 +35,7 @@ from reporting import exports
 from reporting.models import ExportJob
 from reporting.tables.registry import evaluation_table, monitoring_table
 from reporting.tables.xlsx import render_xlsx
-from tests.factories import ProjectFactory
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 VICTIM_CODE = "101"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -263,10 +263,17 @@ def _login(username: str) -> tuple[Client, object]:
 @pytest.fixture
 def attackers(victim) -> list[Attacker]:
     result = []
+    # a 主管部门审核人 of another 主管部门 (随州, 102): the review chain's role (issue 17)
+    MembershipFactory(
+        department=Department.objects.get(code="102"),
+        role="supervisor",
+        user=UserFactory(username="sz_super"),
+    )
     for label, username in (
         ("随州填报人 sz_clerk", "sz_clerk"),
         ("益阳审核人 reviewer2", "reviewer2"),
         ("咸宁所属单位填报人 dsj_clerk", "dsj_clerk"),
+        ("随州主管部门 sz_super（主管部门审核）", "sz_super"),
     ):
         client, user = _login(username)
         visible = access_for(user).visible
@@ -380,6 +387,8 @@ def _sheet_posts(v: Victim, t: Target) -> list[dict]:
     return [
         {"action": "approve", "version": sheet.version},
         {"action": "return", "reason": "攻击者退回", "version": sheet.version},
+        {"action": "supervisor_approve", "version": sheet.version},
+        {"action": "supervisor_return", "reason": "攻击者退回", "version": sheet.version},
         {"action": "submit"},
         {"action": "reopen", "reason": "攻击者重开"},
         {"action": "withdraw", "version": sheet.version},
@@ -404,6 +413,8 @@ def _evaluation_posts(v: Victim, t: Target) -> list[dict]:
         {"action": "submit", "version": evaluation.version},
         {"action": "approve", "version": evaluation.version},
         {"action": "return", "reason": "攻击者退回"},
+        {"action": "supervisor_approve", "version": evaluation.version},
+        {"action": "supervisor_return", "reason": "攻击者退回", "version": evaluation.version},
         {"action": "withdraw", "version": evaluation.version},
         {"action": "extend", "until": "2099-12-31", "reason": "攻击者延期"},
     ]

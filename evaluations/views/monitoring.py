@@ -250,6 +250,10 @@ def _sheet_context(request, sheet, posted, problems, reviewed) -> dict:
         for name in ("executed_to_date", "predicted_execution", "execution_reason")
     }
     can_review = workflow.may(user, "approve", sheet)
+    # finance may order 整改 while reviewing or once approved (workflow.RECTIFICATIONS)
+    can_require = workflow.acts_as(user, workflow.FINANCE, sheet.department_id) and (
+        sheet.state in workflow.RECTIFICATIONS["require"].form_states
+    )
     rectify = {
         name: workflow.acts_as(user, step.roles, sheet.department_id)
         for name, step in workflow.RECTIFICATIONS.items()
@@ -279,7 +283,10 @@ def _sheet_context(request, sheet, posted, problems, reviewed) -> dict:
         "categories": DeviationCategory.choices,
         "rectify": rectify,
         "rect_states": RectificationState,
-        "can_require": workflow.may_rectify(user, "require", sheet, sheet),
+        "can_require": can_require,
+        "show_rectification": can_require
+        or bool(sheet.rectification_state)
+        or any(r["l"].rectification_state for r in rows),
         "crumbs": [("绩效运行监控", _round_url(sheet.round)), (sheet.title, "")],
         "history": selectors.history(sheet),
         "thresholds": (sheet.year.monitoring_yellow_gap, sheet.year.monitoring_red_gap),

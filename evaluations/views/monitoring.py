@@ -198,7 +198,9 @@ def monitoring_sheet(request, pk: int):
                     line=line,
                     version=_seen_version(request.POST),
                 )
-                messages.success(request, f"已{workflow.RECTIFICATIONS[action[5:]].label}。")
+                done = {"require": "已标记需整改。", "answer": "已答复整改结果。"}
+                label = workflow.RECTIFICATIONS[action[5:]].label
+                messages.success(request, done.get(action[5:], f"已{label}。"))
                 return redirect(f"{reverse('monitoring_sheet', args=[sheet.pk])}#rectification")
             else:
                 raise BadParameter("未知的操作。")

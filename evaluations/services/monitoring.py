@@ -340,6 +340,11 @@ def _line_input(line: MonitoringLine) -> rules.MonitoringLineInput:
 
 
 def _line_problems(line: MonitoringLine, *, final: bool) -> list[str]:
+    months = f"1–{line.sheet.round.months}月"  # “1–N月” as the page says it: 1–7月
+    return [m.replace("1–N月", months) for m in _rule_messages(line, final=final)]
+
+
+def _rule_messages(line: MonitoringLine, *, final: bool) -> list[str]:
     return rules.messages(
         rules.monitoring_line_problems(
             _line_input(line),
@@ -352,13 +357,15 @@ def _line_problems(line: MonitoringLine, *, final: bool) -> list[str]:
 
 
 def _funds_problems(sheet: MonitoringSheet, *, final: bool) -> rules.Problems:
-    return rules.monitoring_funds_problems(
+    problems = rules.monitoring_funds_problems(
         executed_to_date=sheet.executed_to_date,
         predicted_execution=sheet.predicted_execution,
         execution_reason=sheet.execution_reason,
         light=compute_funds_light(sheet),
         final=final,
     )
+    months = f"1–{sheet.round.months}月"
+    return {k: [m.replace("1–N月", months) for m in ms] for k, ms in problems.items()}
 
 
 def _read_amount(name: str, typed, sheet: MonitoringSheet) -> Decimal | None:
@@ -390,6 +397,9 @@ def _apply(
             setattr(sheet, name, value)
     if "execution_reason" in funds:
         reason = _text(funds["execution_reason"])
+        label = "预算执行偏差原因"
+        if problem := rules.text_too_long(label, rules.EXECUTION_REASON_LIMIT, reason):
+            refused.setdefault("execution_reason", []).append(problem)
         if reason != sheet.execution_reason:
             changes["execution_reason"] = [sheet.execution_reason, reason]
             sheet.execution_reason = reason

@@ -34,6 +34,14 @@ LINE_INPUTS = {
 }
 
 
+def _date(text):
+    """A posted date, None when blank or not a real date (2021-02-30 is not one)."""
+    try:
+        return parse_date((text or "").strip()[:10])
+    except ValueError:
+        return None
+
+
 def _round_url(round_: MonitoringRound) -> str:
     return f"{reverse('monitoring')}?year={round_.year.year}&round={round_.pk}"
 
@@ -59,8 +67,8 @@ def monitoring(request):
                     user=request.user,
                     year=fiscal_year,
                     name=request.POST.get("name", ""),
-                    as_of=parse_date(request.POST.get("as_of", "") or ""),
-                    deadline=parse_date(request.POST.get("deadline", "") or ""),
+                    as_of=_date(request.POST.get("as_of")),
+                    deadline=_date(request.POST.get("deadline")),
                 )
                 count = created.sheets.count()
                 messages.success(request, f"已开启“{created.name}”，生成{count}张监控表。")
@@ -68,7 +76,7 @@ def monitoring(request):
             except svc.RoundRefused as error:
                 round_errors = error.problems
                 messages.error(request, "未开启：请按提示修改（您的输入已保留）。")
-        elif action in ("fill", "close", "reopen"):
+        elif action in ("fill", "close", "reopen", "deadline"):
             target = next((r for r in rounds if r.pk == as_id(request.POST.get("round"))), None)
             if target is None:
                 raise BadParameter("未找到该监控批次。")
@@ -81,15 +89,17 @@ def monitoring(request):
                     else "没有需要补充生成的监控表。",
                 )
             else:
+                deadline = _date(request.POST.get("deadline"))
+                if action == "deadline" and deadline is None:
+                    raise workflow.WorkflowError("请填写有效的报送截止日期。")
                 svc.monitoring_round_set_open(
                     user=request.user,
                     round=target,
-                    is_open=action == "reopen",
-                    deadline=parse_date(request.POST.get("deadline", "") or "") or None,
+                    is_open=target.is_open if action == "deadline" else action == "reopen",
+                    deadline=deadline,
                 )
-                messages.success(
-                    request, "已重新开启填报。" if action == "reopen" else "已关闭填报。"
-                )
+                done = {"reopen": "已重新开启填报。", "close": "已关闭填报。"}
+                messages.success(request, done.get(action, "已修改报送截止日期。"))
             return redirect(_round_url(target))
         else:
             raise BadParameter("未知的操作。")

@@ -77,7 +77,7 @@ def test_refused_save_keeps_what_was_typed(client, msheet, clerk):
     response = client.post(reverse("monitoring_sheet", args=[msheet.pk]), data)
     body = response.content.decode()
     assert response.status_code == 200
-    assert "1–N月实际完成值须为数字" in body
+    assert "1–7月实际完成值须为数字" in body
     assert 'value="大约一半"' in body and "我的说明" in body
     msheet.refresh_from_db()
     assert msheet.version == 1 and msheet.executed_to_date is None

@@ -511,10 +511,11 @@ class MonitoringRoundAdmin(admin.ModelAdmin):
 
     @admin.action(description="补充生成监控表（目标在批次开启后才批复的项目）")
     def fill_sheets(self, request, queryset):
-        total = sum(
-            len(monitoring.monitoring_round_fill(user=request.user, round=r)) for r in queryset
+        filled = [monitoring.monitoring_round_fill(user=request.user, round=r) for r in queryset]
+        sheets, lines = sum(len(f.sheets) for f in filled), sum(f.lines for f in filled)
+        self.message_user(
+            request, f"已补充生成{sheets}张监控表，补充{lines}条新增指标。", messages.SUCCESS
         )
-        self.message_user(request, f"已补充生成{total}张监控表。", messages.SUCCESS)
 
 
 @admin.register(MonitoringSheet)

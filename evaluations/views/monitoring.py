@@ -81,13 +81,12 @@ def monitoring(request):
             if target is None:
                 raise BadParameter("未找到该监控批次。")
             if action == "fill":
-                created = svc.monitoring_round_fill(user=request.user, round=target)
-                messages.success(
-                    request,
-                    f"已补充生成{len(created)}张监控表。"
-                    if created
-                    else "没有需要补充生成的监控表。",
-                )
+                filled = svc.monitoring_round_fill(user=request.user, round=target)
+                done = f"已补充生成{len(filled.sheets)}张监控表"
+                if filled.lines:
+                    done += f"，为已有监控表补充{filled.lines}条新增指标"
+                nothing = "没有需要补充生成的监控表。"
+                messages.success(request, done + "。" if filled.sheets or filled.lines else nothing)
             else:
                 deadline = _date(request.POST.get("deadline"))
                 if action == "deadline" and deadline is None:

@@ -112,9 +112,21 @@ def test_fill_adds_sheets_of_targets_approved_later(round_, sheet, reviewer, tre
         state=FormState.APPROVED,
     )
     IndicatorFactory(sheet=later)
-    created = svc.monitoring_round_fill(user=reviewer, round=round_)
-    assert [s.project_id for s in created] == [later.project_id]
-    assert svc.monitoring_round_fill(user=reviewer, round=round_) == []
+    filled = svc.monitoring_round_fill(user=reviewer, round=round_)
+    assert [s.project_id for s in filled.sheets] == [later.project_id]
+    assert svc.monitoring_round_fill(user=reviewer, round=round_) == svc.Filled([], 0)
+
+
+def test_fill_adds_lines_of_indicators_added_since(sheet, reviewer, clerk, submitted):
+    # a draft 监控表 of the round gets the new line; a submitted one is left as it was sent
+    other = svc.monitoring_round_open(
+        user=reviewer, year=2025, name="九月", as_of=datetime.date(2025, 9, 30), deadline=deadline()
+    )
+    IndicatorFactory(sheet=sheet, name="新增指标")
+    assert svc.monitoring_round_fill(user=reviewer, round=other) == svc.Filled([], 1)
+    assert other.sheets.get().lines.filter(indicator__name="新增指标").exists()
+    assert not submitted.lines.filter(indicator__name="新增指标").exists()
+    assert svc.monitoring_round_fill(user=reviewer, round=other) == svc.Filled([], 0)
 
 
 def test_save_stores_values_lights_and_audit(msheet, clerk):

@@ -48,6 +48,27 @@ class FiscalYearAdminForm(forms.ModelForm):
         exclusions.add("is_current")
         return exclusions
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # left blank: the year keeps its thresholds (a new year: the defaults)
+        for name in ("monitoring_yellow_gap", "monitoring_red_gap"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        for name in ("monitoring_yellow_gap", "monitoring_red_gap"):
+            if name in self.fields and data.get(name) is None:
+                kept = getattr(self.instance, name, None)
+                data[name] = kept if kept is not None else FiscalYear._meta.get_field(name).default
+        yellow, red = data.get("monitoring_yellow_gap"), data.get("monitoring_red_gap")
+        if yellow is not None and red is not None and not (0 <= yellow < red <= 1):
+            self.add_error(
+                "monitoring_red_gap",
+                "红灯差距须大于黄灯差距，且都在0至1之间（0.10 即落后10个百分点）",
+            )
+        return data
+
 
 class YearOpeningForm(forms.Form):
     year = forms.IntegerField(
@@ -95,6 +116,7 @@ class FiscalYearAdmin(AuditedAdmin):
             {"fields": ["evaluation_open", "evaluation_deadline", "require_head_confirmation"]},
         ),
         ("评分规则", {"fields": [*POLICY_FIELDS, "recompute_status"]}),
+        ("绩效运行监控（红绿灯）", {"fields": ["monitoring_yellow_gap", "monitoring_red_gap"]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):

@@ -315,7 +315,7 @@ def _tell_units(round_: MonitoringRound, sheets: list[MonitoringSheet]) -> None:
                 f"{round_.name}已开启（截至{round_.as_of:%Y年%m月%d日}），本单位有{count}张"
                 f"绩效目标执行监控表待填报，报送截止日期{round_.deadline:%Y年%m月%d日}。"
             ),
-            url=reverse("monitoring") + f"?round={round_.pk}",
+            url=reverse("monitoring") + f"?year={round_.year.year}&round={round_.pk}",
         )
 
 
@@ -632,3 +632,30 @@ def rectification_open(sheet: MonitoringSheet, lines: list[MonitoringLine]) -> b
 
 def as_reviewer(user, sheet: MonitoringSheet) -> bool:
     return can_act(user, Role.REVIEWER, sheet.department_id)
+
+
+def monitoring_lights_recompute(*, fiscal_year: FiscalYear) -> int:
+    """After the year's light thresholds changed: the funds light and the sheet's light of every
+    监控表 of the year not yet approved (an approved one keeps the lights it was approved with);
+    a line's light depends on its 可能性 only. Three queries whatever the number; returns how
+    many sheets changed."""
+    sheets = list(
+        MonitoringSheet.objects.filter(year=fiscal_year)
+        .exclude(state=FormState.APPROVED)
+        .select_related("round")
+    )
+    line_lights: dict[int, list[str]] = {}
+    for sheet_id, light in MonitoringLine.objects.filter(
+        sheet__year=fiscal_year, sheet__in=[s.pk for s in sheets]
+    ).values_list("sheet_id", "light"):
+        line_lights.setdefault(sheet_id, []).append(light)
+    changed = []
+    for sheet in sheets:
+        sheet.year = fiscal_year
+        before = (sheet.funds_light, sheet.light)
+        sheet.funds_light = compute_funds_light(sheet)
+        sheet.light = lights.worst([sheet.funds_light, *line_lights.get(sheet.pk, [])])
+        if (sheet.funds_light, sheet.light) != before:
+            changed.append(sheet)
+    MonitoringSheet.objects.bulk_update(changed, ["funds_light", "light"], batch_size=BATCH)
+    return len(changed)

@@ -314,3 +314,20 @@ def test_overlong_text_and_unknown_choices_are_refused(msheet, clerk):
     assert "全年预计完成值超过200字" in refused.value.lines[line.pk][0]
     assert "完成目标可能性须从列表中选择" in refused.value.lines[line.pk][-1]
     assert "预算执行偏差原因超过5000字" in refused.value.general[0]
+
+
+def test_changing_the_thresholds_relights_unapproved_sheets(msheet, clerk, reviewer):
+    from evaluations.services import fiscal_year_update
+
+    # 90/158 = 57% against 58% elapsed: green at the default gaps
+    svc.monitoring_sheet_save(user=clerk, sheet=msheet, version=1, funds=FUNDS, lines=fill(msheet))
+    msheet.refresh_from_db()
+    assert (msheet.funds_light, msheet.light) == ("green", "green")
+    fiscal_year_update(
+        fiscal_year=msheet.year,
+        actor=None,
+        monitoring_yellow_gap=D("0.001"),
+        monitoring_red_gap=D("0.005"),
+    )
+    msheet.refresh_from_db()
+    assert (msheet.funds_light, msheet.light) == ("red", "red")

@@ -150,23 +150,61 @@ def monitoring_round_open(
     return round_
 
 
-def monitoring_round_fill(*, user, round: MonitoringRound) -> list[MonitoringSheet]:
+@dataclass(frozen=True)
+class Filled:
+    sheets: list[MonitoringSheet]  # the sheets created
+    lines: int  # lines added to sheets that had them not (indicators added since)
+
+
+def monitoring_round_fill(*, user, round: MonitoringRound) -> Filled:
     """补充生成: the sheets of targets approved since the round was opened (those that have
-    none yet in it). Returns the sheets created (possibly none); audited, units told."""
+    none yet in it), and the lines of indicators added since (targets reopened, changed and
+    approved again) to sheets still with the unit (草稿, 已退回). Nothing twice; audited with the
+    numbers, the units of new sheets told."""
     if not may_manage_rounds(user):
         raise MonitoringRefused("只有财政审核人或系统管理员可以补充生成监控表。")
     with transaction.atomic():
         MonitoringRound.objects.select_for_update().get(pk=round.pk)  # one fill at a time
         created = _create_sheets(user, round)
-        if created:
+        lines = _add_missing_lines(round)
+        if created or lines:
             audit_record(
                 actor=user,
                 action="绩效监控·补充生成",
                 obj=round,
-                changes={"sheets": [None, len(created)]},
+                changes={"sheets": [None, len(created)], "lines": [None, lines]},
             )
             _tell_units(round, created)
-    return created
+    return Filled(created, lines)
+
+
+def _add_missing_lines(round_: MonitoringRound) -> int:
+    """Lines for the approved indicators that an editable sheet of the round lacks: three reads
+    (the editable sheets, their lines, the year's approved indicators) and one insert."""
+    sheets = {
+        (project_id, None if project_id else department_id): pk
+        for pk, project_id, department_id in round_.sheets.filter(
+            state__in=workflow.EDITABLE
+        ).values_list("pk", "project_id", "department_id")
+    }
+    if not sheets:
+        return 0
+    have = set(
+        MonitoringLine.objects.filter(sheet_id__in=sheets.values()).values_list(
+            "sheet_id", "indicator_id"
+        )
+    )
+    lines = []
+    for pk, project_id, department_id in (
+        Indicator.objects.filter(sheet__year_id=round_.year_id, sheet__state=FormState.APPROVED)
+        .order_by("order", "pk")
+        .values_list("pk", "sheet__project_id", "sheet__department_id")
+    ):
+        sheet_id = sheets.get((project_id, None if project_id else department_id))
+        if sheet_id is not None and (sheet_id, pk) not in have:
+            lines.append(MonitoringLine(sheet_id=sheet_id, indicator_id=pk))
+    MonitoringLine.objects.bulk_create(lines, batch_size=BATCH)
+    return len(lines)
 
 
 def monitoring_round_set_open(
@@ -277,7 +315,7 @@ def _tell_units(round_: MonitoringRound, sheets: list[MonitoringSheet]) -> None:
                 f"{round_.name}已开启（截至{round_.as_of:%Y年%m月%d日}），本单位有{count}张"
                 f"绩效目标执行监控表待填报，报送截止日期{round_.deadline:%Y年%m月%d日}。"
             ),
-            url=reverse("monitoring") + f"?round={round_.pk}",
+            url=reverse("monitoring") + f"?year={round_.year.year}&round={round_.pk}",
         )
 
 
@@ -340,6 +378,11 @@ def _line_input(line: MonitoringLine) -> rules.MonitoringLineInput:
 
 
 def _line_problems(line: MonitoringLine, *, final: bool) -> list[str]:
+    months = f"1–{line.sheet.round.months}月"  # “1–N月” as the page says it: 1–7月
+    return [m.replace("1–N月", months) for m in _rule_messages(line, final=final)]
+
+
+def _rule_messages(line: MonitoringLine, *, final: bool) -> list[str]:
     return rules.messages(
         rules.monitoring_line_problems(
             _line_input(line),
@@ -352,13 +395,15 @@ def _line_problems(line: MonitoringLine, *, final: bool) -> list[str]:
 
 
 def _funds_problems(sheet: MonitoringSheet, *, final: bool) -> rules.Problems:
-    return rules.monitoring_funds_problems(
+    problems = rules.monitoring_funds_problems(
         executed_to_date=sheet.executed_to_date,
         predicted_execution=sheet.predicted_execution,
         execution_reason=sheet.execution_reason,
         light=compute_funds_light(sheet),
         final=final,
     )
+    months = f"1–{sheet.round.months}月"
+    return {k: [m.replace("1–N月", months) for m in ms] for k, ms in problems.items()}
 
 
 def _read_amount(name: str, typed, sheet: MonitoringSheet) -> Decimal | None:
@@ -390,6 +435,9 @@ def _apply(
             setattr(sheet, name, value)
     if "execution_reason" in funds:
         reason = _text(funds["execution_reason"])
+        label = "预算执行偏差原因"
+        if problem := rules.text_too_long(label, rules.EXECUTION_REASON_LIMIT, reason):
+            refused.setdefault("execution_reason", []).append(problem)
         if reason != sheet.execution_reason:
             changes["execution_reason"] = [sheet.execution_reason, reason]
             sheet.execution_reason = reason
@@ -584,3 +632,30 @@ def rectification_open(sheet: MonitoringSheet, lines: list[MonitoringLine]) -> b
 
 def as_reviewer(user, sheet: MonitoringSheet) -> bool:
     return can_act(user, Role.REVIEWER, sheet.department_id)
+
+
+def monitoring_lights_recompute(*, fiscal_year: FiscalYear) -> int:
+    """After the year's light thresholds changed: the funds light and the sheet's light of every
+    监控表 of the year not yet approved (an approved one keeps the lights it was approved with);
+    a line's light depends on its 可能性 only. Three queries whatever the number; returns how
+    many sheets changed."""
+    sheets = list(
+        MonitoringSheet.objects.filter(year=fiscal_year)
+        .exclude(state=FormState.APPROVED)
+        .select_related("round")
+    )
+    line_lights: dict[int, list[str]] = {}
+    for sheet_id, light in MonitoringLine.objects.filter(
+        sheet__year=fiscal_year, sheet__in=[s.pk for s in sheets]
+    ).values_list("sheet_id", "light"):
+        line_lights.setdefault(sheet_id, []).append(light)
+    changed = []
+    for sheet in sheets:
+        sheet.year = fiscal_year
+        before = (sheet.funds_light, sheet.light)
+        sheet.funds_light = compute_funds_light(sheet)
+        sheet.light = lights.worst([sheet.funds_light, *line_lights.get(sheet.pk, [])])
+        if (sheet.funds_light, sheet.light) != before:
+            changed.append(sheet)
+    MonitoringSheet.objects.bulk_update(changed, ["funds_light", "light"], batch_size=BATCH)
+    return len(changed)

@@ -30,6 +30,9 @@ POLICY_FIELDS = (
     "percent_places",
     "deviation_execution_threshold",
 )
+# 绩效运行监控's light thresholds (evaluations.lights): a change re-lights the year's 监控表 at
+# once (services.monitoring.monitoring_lights_recompute), no score is touched.
+MONITORING_FIELDS = ("monitoring_yellow_gap", "monitoring_red_gap")
 # What an administrator may set on a year (the recompute bookkeeping is the task's).
 YEAR_FIELDS = (
     "year",
@@ -40,6 +43,7 @@ YEAR_FIELDS = (
     "require_head_confirmation",
     "require_supervisor_review",
     *POLICY_FIELDS,
+    *MONITORING_FIELDS,
 )
 
 STANDARD_TREE: dict[str, tuple[Decimal | None, list[str]]] = {
@@ -123,6 +127,7 @@ def fiscal_year_update(*, fiscal_year: FiscalYear, actor, **values: Any) -> Fisc
         year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
         old = field_values(year)
         old_policy = [getattr(year, name) for name in POLICY_FIELDS]
+        old_gaps = [getattr(year, name) for name in MONITORING_FIELDS]
         for name, value in values.items():
             setattr(year, name, value)
         if year.is_current and not old["is_current"]:
@@ -134,6 +139,10 @@ def fiscal_year_update(*, fiscal_year: FiscalYear, actor, **values: Any) -> Fisc
         changes = diff(old, field_values(year))
         if policy_changed:
             year_recompute_request(fiscal_year=year)
+        if old_gaps != [getattr(year, name) for name in MONITORING_FIELDS]:
+            from .monitoring import monitoring_lights_recompute  # monitoring imports this module
+
+            monitoring_lights_recompute(fiscal_year=year)
         if changes:
             audit_record(actor=actor, action="修改年度", obj=year, changes=changes)
     fiscal_year.__dict__.update(

@@ -17,10 +17,16 @@ from core.audit import audit_record
 from evaluations.models import (
     FormState,
     Indicator,
+    MonitoringRound,
     SelfEvaluation,
     TargetSheet,
 )
-from evaluations.services import evaluation_freeze, evaluation_refresh, fiscal_year_create
+from evaluations.services import (
+    evaluation_freeze,
+    evaluation_refresh,
+    fiscal_year_create,
+    monitoring,
+)
 from imports.kinds import Context
 from imports.models import ImportJob
 from imports.services import import_now
@@ -280,6 +286,7 @@ def load_demo() -> LoadReport:
         )
         departments = {d.code: d for d in Department.objects.filter(code__in=ALIASES.values())}
         report.users = _load_users(departments, report)
+        _load_monitoring(years[CURRENT_YEAR], report)
         if report.created:
             audit_record(
                 actor=None,
@@ -313,3 +320,74 @@ def _load_users(departments: dict[str, Department], report: LoadReport) -> list[
         else:
             listed[username] = "系统管理员"
     return sorted(listed.items())
+
+
+# 绩效运行监控 of the current year: one round (its 报送截止日期 in the future, like the
+# self-evaluation's, so that a clerk can try it whenever the demo is loaded); two 监控表 filled by
+# their unit's clerk: one submitted with a red line (and its reason), one left in draft.
+MONITORING_FILLED = {
+    "2021-101-001": ("xn_clerk", True),
+    "2021-101-002": ("xn_clerk", False),
+}
+
+
+def _load_monitoring(fiscal_year: FiscalYear, report: LoadReport) -> None:
+    if MonitoringRound.objects.filter(year=fiscal_year).exists():
+        return
+    users = {u.username: u for u in get_user_model().objects.all()}
+    year = fiscal_year.year
+    round_ = monitoring.monitoring_round_open(
+        user=users["admin"],
+        year=fiscal_year,
+        name=f"{year}年1–7月绩效运行监控",
+        as_of=datetime.date(year, 7, 31),
+        deadline=datetime.date(timezone.localdate().year + 1, 3, 31),
+    )
+    report.count("监控批次", True)
+    sheets = round_.sheets.filter(project__code__in=MONITORING_FILLED).select_related(
+        "round", "year", "project"
+    )
+    for sheet in sheets:
+        username, submit = MONITORING_FILLED[sheet.project.code]
+        lines = monitoring.lines_of(sheet)
+        values = {line.pk: _monitoring_line(line, red=False) for line in lines}
+        quantitative = [line for line in lines if not line.indicator.is_qualitative]
+        if submit and quantitative:
+            values[quantitative[-1].pk] = _monitoring_line(quantitative[-1], red=True)
+        budget = sheet.annual_budget or Decimal("0")
+        monitoring.monitoring_sheet_save(
+            user=users[username],
+            sheet=sheet,
+            version=sheet.version,
+            funds={
+                "executed_to_date": (budget * Decimal("0.55")).quantize(Decimal("0.01")),
+                "predicted_execution": budget,
+                "execution_reason": "",
+            },
+            lines=values,
+        )
+        if submit:
+            monitoring.monitoring_sheet_transition(
+                sheet=sheet, user=users[username], action="submit"
+            )
+        report.count("监控表（已填）", True)
+
+
+def _monitoring_line(line, *, red: bool) -> dict:
+    indicator = line.indicator
+    target = indicator.target_number
+    if target is None:
+        actual = predicted = "按计划推进"
+    else:
+        actual = str((target * Decimal("0.6")).quantize(Decimal("1")))
+        predicted = str(target * Decimal("0.7") if red else target)
+    if red:
+        return {
+            "actual_to_date": actual,
+            "predicted_value": str(Decimal(predicted).quantize(Decimal("1"))),
+            "likelihood": "impossible",
+            "deviation_category": "funding",
+            "deviation_reason": "上级补助资金下半年才能到位，部分采购推迟。",
+            "measures": "加快资金拨付和采购进度，年底前完成主要任务。",
+        }
+    return {"actual_to_date": actual, "predicted_value": predicted, "likelihood": "certain"}

@@ -17,6 +17,8 @@ from .models import (
     IndicatorCategory,
     IndicatorResult,
     LibraryIndicator,
+    MonitoringRound,
+    MonitoringSheet,
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
@@ -33,6 +35,7 @@ from .services import (
     fiscal_year_update,
     library_entry_save,
     library_problems,
+    monitoring,
     year_open,
 )
 
@@ -434,6 +437,95 @@ class TargetAdjustmentAdmin(AuditedAdmin):
     list_display = ["indicator", "old_value", "new_value", "state", "requested_by", "requested_at"]
     list_filter = ["state"]
     list_select_related = ["indicator", "requested_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --------------------------------------------------------------------------------- 绩效运行监控
+
+
+class MonitoringRoundAdminForm(forms.ModelForm):
+    class Meta:
+        model = MonitoringRound
+        fields = ["year", "name", "as_of", "deadline", "is_open"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and data.get("year"):
+            for field, messages_ in monitoring.round_problems(
+                fiscal_year=data["year"],
+                name=data.get("name", ""),
+                as_of=data.get("as_of"),
+                deadline=data.get("deadline"),
+            ).items():
+                for message in messages_:
+                    self.add_error(field if field in self.fields else None, message)
+        elif self.instance.pk and data.get("deadline") and data["deadline"] < self.instance.as_of:
+            self.add_error("deadline", "报送截止日期不能早于截至日期")
+        return data
+
+
+@admin.register(MonitoringRound)
+class MonitoringRoundAdmin(admin.ModelAdmin):
+    """A round is opened, closed, reopened and 补充生成 through the monitoring services (the same
+    as the 绩效运行监控 page): opening creates the sheets and tells the units; after that only
+    填报已开启 and the 报送截止日期 may change here."""
+
+    form = MonitoringRoundAdminForm
+    list_display = ["name", "year", "as_of", "deadline", "is_open", "opened_at"]
+    list_filter = ["year", "is_open"]
+    actions = ["fill_sheets"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["year", "name", "as_of"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            monitoring.monitoring_round_set_open(
+                user=request.user,
+                round=MonitoringRound.objects.get(pk=obj.pk),
+                is_open=obj.is_open,
+                deadline=obj.deadline,
+            )
+            return
+        opened = monitoring.monitoring_round_open(
+            user=request.user,
+            year=obj.year,
+            name=obj.name,
+            as_of=obj.as_of,
+            deadline=obj.deadline,
+        )
+        obj.pk = opened.pk
+        if not obj.is_open:
+            monitoring.monitoring_round_set_open(user=request.user, round=opened, is_open=False)
+
+    @admin.action(description="补充生成监控表（目标在批次开启后才批复的项目）")
+    def fill_sheets(self, request, queryset):
+        filled = [monitoring.monitoring_round_fill(user=request.user, round=r) for r in queryset]
+        sheets, lines = sum(len(f.sheets) for f in filled), sum(f.lines for f in filled)
+        self.message_user(
+            request, f"已补充生成{sheets}张监控表，补充{lines}条新增指标。", messages.SUCCESS
+        )
+
+
+@admin.register(MonitoringSheet)
+class MonitoringSheetAdmin(admin.ModelAdmin):
+    """监控表 are filled, reviewed and 整改 on their page (workflow and audit there): shown here,
+    never written."""
+
+    list_display = ["__str__", "department", "state", "funds_light", "light", "rectification_state"]
+    list_filter = ["round", "state", "light", "rectification_state"]
+    list_select_related = ["round", "department", "project"]
 
     def has_add_permission(self, request):
         return False

@@ -19,8 +19,8 @@ from decimal import Decimal
 
 from core import numbers
 
-from . import scoring
-from .models import IndicatorResult
+from . import lights, scoring
+from .models import IndicatorResult, MonitoringLine
 
 # The column a score is stored in (field metadata only: its digits and places).
 SCORE_FIELD = IndicatorResult._meta.get_field("score")
@@ -268,6 +268,27 @@ class MonitoringLineInput:
 
 
 MONITORING_VALUE_LABELS = {"actual_to_date": "1–N月实际完成值", "predicted_value": "全年预计完成值"}
+# The longest text each field may hold: the column's max_length for the values, and for the free
+# texts far beyond any real explanation (as the self-evaluation's). Longer is refused, never cut.
+MONITORING_TEXT_LIMITS = {
+    "actual_to_date": (
+        "1–N月实际完成值",
+        MonitoringLine._meta.get_field("actual_to_date").max_length,
+    ),
+    "predicted_value": (
+        "全年预计完成值",
+        MonitoringLine._meta.get_field("predicted_value").max_length,
+    ),
+    "deviation_reason": ("偏差原因说明", 5000),
+    "measures": ("完成目标的措施", 5000),
+}
+EXECUTION_REASON_LIMIT = 5000
+
+
+def text_too_long(label: str, limit: int, text: str) -> str | None:
+    if len(text) > limit:
+        return f"{label}超过{limit}字（现为{len(text)}字），未保存，请精简后再提交"
+    return None
 
 
 def monitoring_line_problems(
@@ -283,6 +304,8 @@ def monitoring_line_problems(
     refused at once; `final` (submission) adds every value, the 可能性, and a 偏差原因 (category
     and text) for a yellow or red line (`light`, from `lights.line_light`)."""
     problems: Problems = {}
+    for field, (label, limit) in MONITORING_TEXT_LIMITS.items():
+        _add(problems, field, text_too_long(label, limit, getattr(line, field)))
     for field, label in MONITORING_VALUE_LABELS.items():
         typed = getattr(line, field)
         if final and not typed.strip():
@@ -304,8 +327,8 @@ def monitoring_line_problems(
         _add(problems, "likelihood", "请选择完成目标可能性")
     if line.deviation_category and line.deviation_category not in categories:
         _add(problems, "deviation_category", "偏差原因类别须从列表中选择")
-    if final and light in ("yellow", "red"):
-        colour = "红灯" if light == "red" else "黄灯"
+    if final and lights.needs_reason(light):
+        colour = "红灯" if light == lights.RED else "黄灯"
         if not line.deviation_category:
             _add(problems, "deviation_category", f"{colour}指标须选择偏差原因类别")
         if not line.deviation_reason.strip():
@@ -326,8 +349,8 @@ def monitoring_funds_problems(
         _add(problems, "executed_to_date", "请填写1–N月执行数")
     if predicted_execution is None:
         _add(problems, "predicted_execution", "请填写全年预计执行数")
-    if light in ("yellow", "red") and not execution_reason.strip():
-        colour = "红灯" if light == "red" else "黄灯"
+    if lights.needs_reason(light) and not execution_reason.strip():
+        colour = "红灯" if light == lights.RED else "黄灯"
         _add(problems, "execution_reason", f"预算执行为{colour}，须填写预算执行偏差原因")
     return problems
 

@@ -34,6 +34,7 @@ from .models import (
     Indicator,
     IndicatorResult,
     LineComment,
+    MonitoringSheet,
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
@@ -166,9 +167,15 @@ def evaluation_for(user, pk: int) -> SelfEvaluation:
     )
 
 
-QUEUE_KINDS = {"targets": "绩效目标", "evaluation": "绩效自评", "adjustment": "目标调整"}
+QUEUE_KINDS = {
+    "targets": "绩效目标",
+    "evaluation": "绩效自评",
+    "adjustment": "目标调整",
+    "monitoring": "绩效监控表",
+}
 # q_kind of each part of the queue's UNION (also the tie-break order)
-_KIND_CODES = {"targets": 0, "evaluation": 1, "adjustment": 2}
+_KIND_CODES = {"targets": 0, "evaluation": 1, "adjustment": 2, "monitoring": 3}
+_FORM_KINDS = {TargetSheet: "targets", SelfEvaluation: "evaluation", MonitoringSheet: "monitoring"}
 
 # A 目标调整 in the queue's state filter and counts: waiting for finance reads as 已提交, its
 # decisions as 已审核 (同意) and 已退回 (驳回); its own words are shown on the row.
@@ -181,8 +188,8 @@ ADJUSTMENT_AS_FORM_STATE = {
 
 @dataclass
 class QueueRow:
-    kind: str  # "targets" | "evaluation" | "adjustment"
-    form: TargetSheet | SelfEvaluation  # an adjustment's row: the target sheet it changes
+    kind: str  # "targets" | "evaluation" | "adjustment" | "monitoring"
+    form: TargetSheet | SelfEvaluation | MonitoringSheet  # an adjustment's: its target sheet
     overdue: bool
     adjustment: TargetAdjustment | None = None  # with .indicator (its name) loaded
 
@@ -219,7 +226,7 @@ def _queue_columns(model, late) -> dict:
         return F(name) if evaluation else Cast(Value(None), field)
 
     return {
-        "q_kind": Value(1 if evaluation else 0, output_field=IntegerField()),
+        "q_kind": Value(_KIND_CODES[_FORM_KINDS[model]], output_field=IntegerField()),
         "q_id": F("id"),
         "q_version": F("version"),
         "q_state": F("state"),
@@ -234,11 +241,7 @@ def _queue_columns(model, late) -> dict:
         "q_department_name": F("department__name"),
         "q_project_id": F("project_id"),
         "q_project_name": F("project__name"),
-        "q_title": Coalesce(
-            F("project__name"),
-            Concat(F("department__name"), Value("（部门整体）"), output_field=CharField()),
-            output_field=CharField(),
-        ),
+        "q_title": _title(model),
         "q_total_score": own("total_score", _DECIMAL),
         "q_unscored": Case(
             When(total_score__isnull=True, then=Value(1)),
@@ -251,11 +254,22 @@ def _queue_columns(model, late) -> dict:
         "q_grade": F("grade") if evaluation else Value("", output_field=CharField()),
         "q_deadline_extension": own("deadline_extension", DateField()),
         "q_late": late,
-        "q_sheet_id": F("id") if not evaluation else Cast(Value(None), IntegerField()),
+        "q_sheet_id": F("id") if model is TargetSheet else Cast(Value(None), IntegerField()),
         "q_indicator_id": Cast(Value(None), IntegerField()),
         "q_indicator_name": Cast(Value(None), CharField()),
         "q_adjustment_state": Value("", output_field=CharField()),
     }
+
+
+def _title(model):
+    title = Coalesce(
+        F("project__name"),
+        Concat(F("department__name"), Value("（部门整体）"), output_field=CharField()),
+        output_field=CharField(),
+    )
+    if model is MonitoringSheet:  # a project has a 监控表 in every round: name the round
+        return Concat(F("round__name"), Value(" · "), title, output_field=CharField())
+    return title
 
 
 def _adjustment_state_q():
@@ -327,7 +341,7 @@ class QueueRows:
         kind = {code: name for name, code in _KIND_CODES.items()}[v["q_kind"]]
         if kind == "adjustment":
             return self._adjustment_row(v)
-        model = SelfEvaluation if kind == "evaluation" else TargetSheet
+        model = {name: m for m, name in _FORM_KINDS.items()}[kind]
         loaded = {
             "id": v["q_id"],
             "year_id": self.fiscal_year.id,
@@ -465,10 +479,10 @@ def _queue_parts(user, fiscal_year, today, kind, department, grade, overdue, *, 
     the UNION), each with its 逾期 expression (workflow.overdue_q of its kind); `forms_only` leaves
     the 目标调整 out."""
     parts = []
-    for model in (SelfEvaluation, TargetSheet, TargetAdjustment):
+    for model in (SelfEvaluation, TargetSheet, TargetAdjustment, MonitoringSheet):
         if forms_only and model is TargetAdjustment:
             continue
-        name = {SelfEvaluation: "evaluation", TargetSheet: "targets"}.get(model, "adjustment")
+        name = _FORM_KINDS.get(model, "adjustment")
         if kind and kind != name:
             continue
         if grade and model is not SelfEvaluation:
@@ -516,7 +530,7 @@ def review_selection(
     """Every form (not 目标调整) the queue shows with these filters, as (kind, id, version):
     what 批量审核's "全部筛选结果" acts on, read in one query whatever the number."""
     del sort  # the order of a bulk action is the ids'
-    names = {SelfEvaluation: "evaluation", TargetSheet: "targets"}
+    names = _FORM_KINDS
     selected = []
     querysets = []
     for queryset, _late in _queue_parts(

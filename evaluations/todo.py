@@ -29,7 +29,9 @@ from . import selectors, workflow
 from .models import (
     FormState,
     IndicatorCategory,
+    MonitoringLine,
     MonitoringSheet,
+    RectificationState,
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
@@ -112,19 +114,15 @@ def todo_for(user, fiscal_year: FiscalYear | None, today: datetime.date | None =
 def _unit(fiscal_year: FiscalYear, clerk: frozenset, head: frozenset, today) -> list[Section]:
     ids = clerk | head
     states = [FormState.DRAFT, FormState.RETURNED, FormState.PENDING_HEAD]
-    forms: list[TargetSheet | SelfEvaluation] = []
-    for model in (TargetSheet, SelfEvaluation):
-        forms += model.objects.filter(
-            year=fiscal_year, department_id__in=ids, state__in=states
-        ).select_related("department", "project")
-    for form in forms:
-        form.year = fiscal_year  # deadline_of reads the year's deadline
+    forms = _unit_forms(fiscal_year, ids, states)
     sections = []
     if clerk:
         mine = [f for f in forms if f.department_id in clerk]
+        rectify = _rectifications(fiscal_year, clerk, RectificationState.REQUIRED)
         sections += [
             _returned([f for f in mine if f.state == FormState.RETURNED], today),
             _to_fill(fiscal_year, clerk, [f for f in mine if f.state == FormState.DRAFT], today),
+            *([rectify] if rectify.entries else []),  # shown only when there is a 整改
             _decided(fiscal_year, clerk),
         ]
     if head:
@@ -158,16 +156,55 @@ def unit_entries(
     with its deadline and department, uncapped: what the deadline reminder and 催办 list. The
     queries of the 待办's unit part, a fixed number."""
     today = today or timezone.localdate()
-    forms: list[TargetSheet | SelfEvaluation] = []
-    for model in (TargetSheet, SelfEvaluation):
-        forms += model.objects.filter(
-            year=fiscal_year, department_id__in=ids, state__in=workflow.EDITABLE
-        ).select_related("department", "project")
-    for form in forms:
-        form.year = fiscal_year
+    forms = _unit_forms(fiscal_year, ids, list(workflow.EDITABLE))
     returned = [f for f in forms if f.state == FormState.RETURNED]
     drafts = [f for f in forms if f.state == FormState.DRAFT]
     return _returned_entries(returned, today) + _fill_entries(fiscal_year, ids, drafts, today)
+
+
+def _unit_forms(fiscal_year: FiscalYear, ids: frozenset, states: list) -> list:
+    """The unit's forms of the year in these states: target sheets, self-evaluations and the
+    监控表 of rounds still open for filling (one query each)."""
+    forms: list[TargetSheet | SelfEvaluation | MonitoringSheet] = []
+    for model in (TargetSheet, SelfEvaluation):
+        forms += model.objects.filter(
+            year=fiscal_year, department_id__in=ids, state__in=states
+        ).select_related("department", "project")
+    forms += MonitoringSheet.objects.filter(
+        year=fiscal_year, department_id__in=ids, state__in=states, round__is_open=True
+    ).select_related("department", "project", "round")
+    for form in forms:
+        form.year = fiscal_year  # deadline_of reads the year's deadline
+    return forms
+
+
+def _rectifications(fiscal_year: FiscalYear, ids: frozenset | None, state: str) -> Section:
+    """监控表 with a 整改 (of the sheet or of a line) in `state`: 待整改 for the unit to answer,
+    已答复 for finance to close. One query."""
+    sheets = MonitoringSheet.objects.filter(year=fiscal_year)
+    if ids is not None:  # None: an administrator's, every department's
+        sheets = sheets.filter(department_id__in=ids)
+    sheets = (
+        sheets.filter(
+            Q(rectification_state=state)
+            | Exists(MonitoringLine.objects.filter(sheet=OuterRef("pk"), rectification_state=state))
+        )
+        .select_related("department", "project", "round")
+        .order_by("round__as_of", "department__code", "pk")
+    )
+    entries = [
+        Entry(
+            f"{s.round.name} · {s.title}",
+            url=reverse("monitoring_sheet", args=[s.pk]) + "#rectification",
+            tag="整改",
+            note=s.department.name,
+            department_id=s.department_id,
+        )
+        for s in sheets
+    ]
+    if state == RectificationState.REQUIRED:
+        return _limited("rectify", "需整改，待答复整改结果", entries)
+    return _limited("rectified", "整改结果待确认", entries)
 
 
 def _to_fill(fiscal_year: FiscalYear, ids: frozenset, drafts: list, today) -> Section:
@@ -282,7 +319,7 @@ def _has_sheet(owner) -> bool:
 def _order(form, deadline, late) -> tuple:
     """Self-evaluations first, the most overdue or nearest deadline first; a form already started
     before one not started; then target sheets, by their deadline likewise."""
-    if isinstance(form, SelfEvaluation):
+    if isinstance(form, SelfEvaluation | MonitoringSheet):
         return (0 if late else 1, deadline or datetime.date.max, 0, form.title)
     return (2, deadline or datetime.date.max, 0, form.title)
 
@@ -405,6 +442,13 @@ def _reviewer(user, fiscal_year: FiscalYear) -> list[Section]:
             f"目标调整 {result['adjustments']['pending']} 项",
         )
     )
+    access = access_for(user)
+    reviewed = access.by_role.get(Role.REVIEWER, frozenset())
+    answered = _rectifications(
+        fiscal_year, None if access.is_admin else reviewed, RectificationState.ANSWERED
+    )
+    if answered.entries:  # shown only when there is an answer to close
+        sections.append(answered)
     return sections
 
 

@@ -233,6 +233,8 @@ def overdue_q(fiscal_year, today: datetime.date | None = None, model=None) -> Q 
     TargetSheet), for lists paged in the database; None when none of them can be overdue. Past
     max(year's, extension) is past both."""
     today = today or timezone.localdate()
+    if model is MonitoringSheet:  # each round its own 报送截止日期
+        return Q(state__in=EDITABLE, round__deadline__lt=today)
     if model is TargetSheet:
         deadline = fiscal_year.target_deadline
         if deadline is None or today <= deadline:

@@ -15,14 +15,15 @@ from core.audit import audit_record
 from core.errors import UserError
 
 from .. import tasks
-from ..models import BulkReviewJob, SelfEvaluation, TargetSheet
+from ..models import BulkReviewJob, MonitoringSheet, SelfEvaluation, TargetSheet
+from .monitoring import monitoring_sheet_transition
 from .results import evaluation_transition
 from .targets import target_sheet_transition
 
 # Forms per transaction of a job (the progress a page sees moves by this much)
 CHUNK = 50
-MODELS = {"targets": TargetSheet, "evaluation": SelfEvaluation}
-LABELS = {"targets": "绩效目标", "evaluation": "绩效自评"}
+MODELS = {"targets": TargetSheet, "evaluation": SelfEvaluation, "monitoring": MonitoringSheet}
+LABELS = {"targets": "绩效目标", "evaluation": "绩效自评", "monitoring": "绩效监控表"}
 
 DONE_MESSAGES = {"approve": "已审核通过", "return": "已退回"}
 NOT_FOUND = "未找到该表单，或您无权审核。"
@@ -109,7 +110,7 @@ def _review_chunk(job: BulkReviewJob, user, chunk: list[list]) -> list[dict]:
         if not ids:
             continue
         queryset = model.objects.filter(year_id=job.year_id).select_related(
-            "year", "department__parent", "project"
+            "year", "department__parent", "project", *(["round"] if kind == "monitoring" else [])
         )
         if not access.is_admin:
             queryset = queryset.filter(
@@ -137,6 +138,10 @@ def _review_one(job, user, kind: str, pk: int, version: int, form) -> dict:
         with transaction.atomic():
             if kind == "targets":
                 target_sheet_transition(
+                    sheet=form, user=user, action=job.action, reason=job.reason, version=version
+                )
+            elif kind == "monitoring":
+                monitoring_sheet_transition(
                     sheet=form, user=user, action=job.action, reason=job.reason, version=version
                 )
             else:

@@ -150,23 +150,61 @@ def monitoring_round_open(
     return round_
 
 
-def monitoring_round_fill(*, user, round: MonitoringRound) -> list[MonitoringSheet]:
+@dataclass(frozen=True)
+class Filled:
+    sheets: list[MonitoringSheet]  # the sheets created
+    lines: int  # lines added to sheets that had them not (indicators added since)
+
+
+def monitoring_round_fill(*, user, round: MonitoringRound) -> Filled:
     """补充生成: the sheets of targets approved since the round was opened (those that have
-    none yet in it). Returns the sheets created (possibly none); audited, units told."""
+    none yet in it), and the lines of indicators added since (targets reopened, changed and
+    approved again) to sheets still with the unit (草稿, 已退回). Nothing twice; audited with the
+    numbers, the units of new sheets told."""
     if not may_manage_rounds(user):
         raise MonitoringRefused("只有财政审核人或系统管理员可以补充生成监控表。")
     with transaction.atomic():
         MonitoringRound.objects.select_for_update().get(pk=round.pk)  # one fill at a time
         created = _create_sheets(user, round)
-        if created:
+        lines = _add_missing_lines(round)
+        if created or lines:
             audit_record(
                 actor=user,
                 action="绩效监控·补充生成",
                 obj=round,
-                changes={"sheets": [None, len(created)]},
+                changes={"sheets": [None, len(created)], "lines": [None, lines]},
             )
             _tell_units(round, created)
-    return created
+    return Filled(created, lines)
+
+
+def _add_missing_lines(round_: MonitoringRound) -> int:
+    """Lines for the approved indicators that an editable sheet of the round lacks: three reads
+    (the editable sheets, their lines, the year's approved indicators) and one insert."""
+    sheets = {
+        (project_id, None if project_id else department_id): pk
+        for pk, project_id, department_id in round_.sheets.filter(
+            state__in=workflow.EDITABLE
+        ).values_list("pk", "project_id", "department_id")
+    }
+    if not sheets:
+        return 0
+    have = set(
+        MonitoringLine.objects.filter(sheet_id__in=sheets.values()).values_list(
+            "sheet_id", "indicator_id"
+        )
+    )
+    lines = []
+    for pk, project_id, department_id in (
+        Indicator.objects.filter(sheet__year_id=round_.year_id, sheet__state=FormState.APPROVED)
+        .order_by("order", "pk")
+        .values_list("pk", "sheet__project_id", "sheet__department_id")
+    ):
+        sheet_id = sheets.get((project_id, None if project_id else department_id))
+        if sheet_id is not None and (sheet_id, pk) not in have:
+            lines.append(MonitoringLine(sheet_id=sheet_id, indicator_id=pk))
+    MonitoringLine.objects.bulk_create(lines, batch_size=BATCH)
+    return len(lines)
 
 
 def monitoring_round_set_open(
@@ -340,6 +378,11 @@ def _line_input(line: MonitoringLine) -> rules.MonitoringLineInput:
 
 
 def _line_problems(line: MonitoringLine, *, final: bool) -> list[str]:
+    months = f"1–{line.sheet.round.months}月"  # “1–N月” as the page says it: 1–7月
+    return [m.replace("1–N月", months) for m in _rule_messages(line, final=final)]
+
+
+def _rule_messages(line: MonitoringLine, *, final: bool) -> list[str]:
     return rules.messages(
         rules.monitoring_line_problems(
             _line_input(line),
@@ -352,13 +395,15 @@ def _line_problems(line: MonitoringLine, *, final: bool) -> list[str]:
 
 
 def _funds_problems(sheet: MonitoringSheet, *, final: bool) -> rules.Problems:
-    return rules.monitoring_funds_problems(
+    problems = rules.monitoring_funds_problems(
         executed_to_date=sheet.executed_to_date,
         predicted_execution=sheet.predicted_execution,
         execution_reason=sheet.execution_reason,
         light=compute_funds_light(sheet),
         final=final,
     )
+    months = f"1–{sheet.round.months}月"
+    return {k: [m.replace("1–N月", months) for m in ms] for k, ms in problems.items()}
 
 
 def _read_amount(name: str, typed, sheet: MonitoringSheet) -> Decimal | None:
@@ -390,6 +435,9 @@ def _apply(
             setattr(sheet, name, value)
     if "execution_reason" in funds:
         reason = _text(funds["execution_reason"])
+        label = "预算执行偏差原因"
+        if problem := rules.text_too_long(label, rules.EXECUTION_REASON_LIMIT, reason):
+            refused.setdefault("execution_reason", []).append(problem)
         if reason != sheet.execution_reason:
             changes["execution_reason"] = [sheet.execution_reason, reason]
             sheet.execution_reason = reason

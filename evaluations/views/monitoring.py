@@ -34,6 +34,14 @@ LINE_INPUTS = {
 }
 
 
+def _date(text):
+    """A posted date, None when blank or not a real date (2021-02-30 is not one)."""
+    try:
+        return parse_date((text or "").strip()[:10])
+    except ValueError:
+        return None
+
+
 def _round_url(round_: MonitoringRound) -> str:
     return f"{reverse('monitoring')}?year={round_.year.year}&round={round_.pk}"
 
@@ -59,8 +67,8 @@ def monitoring(request):
                     user=request.user,
                     year=fiscal_year,
                     name=request.POST.get("name", ""),
-                    as_of=parse_date(request.POST.get("as_of", "") or ""),
-                    deadline=parse_date(request.POST.get("deadline", "") or ""),
+                    as_of=_date(request.POST.get("as_of")),
+                    deadline=_date(request.POST.get("deadline")),
                 )
                 count = created.sheets.count()
                 messages.success(request, f"已开启“{created.name}”，生成{count}张监控表。")
@@ -68,28 +76,29 @@ def monitoring(request):
             except svc.RoundRefused as error:
                 round_errors = error.problems
                 messages.error(request, "未开启：请按提示修改（您的输入已保留）。")
-        elif action in ("fill", "close", "reopen"):
+        elif action in ("fill", "close", "reopen", "deadline"):
             target = next((r for r in rounds if r.pk == as_id(request.POST.get("round"))), None)
             if target is None:
                 raise BadParameter("未找到该监控批次。")
             if action == "fill":
-                created = svc.monitoring_round_fill(user=request.user, round=target)
-                messages.success(
-                    request,
-                    f"已补充生成{len(created)}张监控表。"
-                    if created
-                    else "没有需要补充生成的监控表。",
-                )
+                filled = svc.monitoring_round_fill(user=request.user, round=target)
+                done = f"已补充生成{len(filled.sheets)}张监控表"
+                if filled.lines:
+                    done += f"，为已有监控表补充{filled.lines}条新增指标"
+                nothing = "没有需要补充生成的监控表。"
+                messages.success(request, done + "。" if filled.sheets or filled.lines else nothing)
             else:
+                deadline = _date(request.POST.get("deadline"))
+                if action == "deadline" and deadline is None:
+                    raise workflow.WorkflowError("请填写有效的报送截止日期。")
                 svc.monitoring_round_set_open(
                     user=request.user,
                     round=target,
-                    is_open=action == "reopen",
-                    deadline=parse_date(request.POST.get("deadline", "") or "") or None,
+                    is_open=target.is_open if action == "deadline" else action == "reopen",
+                    deadline=deadline,
                 )
-                messages.success(
-                    request, "已重新开启填报。" if action == "reopen" else "已关闭填报。"
-                )
+                done = {"reopen": "已重新开启填报。", "close": "已关闭填报。"}
+                messages.success(request, done.get(action, "已修改报送截止日期。"))
             return redirect(_round_url(target))
         else:
             raise BadParameter("未知的操作。")
@@ -198,7 +207,9 @@ def monitoring_sheet(request, pk: int):
                     line=line,
                     version=_seen_version(request.POST),
                 )
-                messages.success(request, f"已{workflow.RECTIFICATIONS[action[5:]].label}。")
+                done = {"require": "已标记需整改。", "answer": "已答复整改结果。"}
+                label = workflow.RECTIFICATIONS[action[5:]].label
+                messages.success(request, done.get(action[5:], f"已{label}。"))
                 return redirect(f"{reverse('monitoring_sheet', args=[sheet.pk])}#rectification")
             else:
                 raise BadParameter("未知的操作。")
@@ -250,6 +261,10 @@ def _sheet_context(request, sheet, posted, problems, reviewed) -> dict:
         for name in ("executed_to_date", "predicted_execution", "execution_reason")
     }
     can_review = workflow.may(user, "approve", sheet)
+    # finance may order 整改 while reviewing or once approved (workflow.RECTIFICATIONS)
+    can_require = workflow.acts_as(user, workflow.FINANCE, sheet.department_id) and (
+        sheet.state in workflow.RECTIFICATIONS["require"].form_states
+    )
     rectify = {
         name: workflow.acts_as(user, step.roles, sheet.department_id)
         for name, step in workflow.RECTIFICATIONS.items()
@@ -279,7 +294,10 @@ def _sheet_context(request, sheet, posted, problems, reviewed) -> dict:
         "categories": DeviationCategory.choices,
         "rectify": rectify,
         "rect_states": RectificationState,
-        "can_require": workflow.may_rectify(user, "require", sheet, sheet),
+        "can_require": can_require,
+        "show_rectification": can_require
+        or bool(sheet.rectification_state)
+        or any(r["l"].rectification_state for r in rows),
         "crumbs": [("绩效运行监控", _round_url(sheet.round)), (sheet.title, "")],
         "history": selectors.history(sheet),
         "thresholds": (sheet.year.monitoring_yellow_gap, sheet.year.monitoring_red_gap),

@@ -112,9 +112,21 @@ def test_fill_adds_sheets_of_targets_approved_later(round_, sheet, reviewer, tre
         state=FormState.APPROVED,
     )
     IndicatorFactory(sheet=later)
-    created = svc.monitoring_round_fill(user=reviewer, round=round_)
-    assert [s.project_id for s in created] == [later.project_id]
-    assert svc.monitoring_round_fill(user=reviewer, round=round_) == []
+    filled = svc.monitoring_round_fill(user=reviewer, round=round_)
+    assert [s.project_id for s in filled.sheets] == [later.project_id]
+    assert svc.monitoring_round_fill(user=reviewer, round=round_) == svc.Filled([], 0)
+
+
+def test_fill_adds_lines_of_indicators_added_since(sheet, reviewer, clerk, submitted):
+    # a draft 监控表 of the round gets the new line; a submitted one is left as it was sent
+    other = svc.monitoring_round_open(
+        user=reviewer, year=2025, name="九月", as_of=datetime.date(2025, 9, 30), deadline=deadline()
+    )
+    IndicatorFactory(sheet=sheet, name="新增指标")
+    assert svc.monitoring_round_fill(user=reviewer, round=other) == svc.Filled([], 1)
+    assert other.sheets.get().lines.filter(indicator__name="新增指标").exists()
+    assert not submitted.lines.filter(indicator__name="新增指标").exists()
+    assert svc.monitoring_round_fill(user=reviewer, round=other) == svc.Filled([], 0)
 
 
 def test_save_stores_values_lights_and_audit(msheet, clerk):
@@ -144,7 +156,7 @@ def test_words_and_too_many_digits_are_refused_and_nothing_saved(msheet, clerk):
     with pytest.raises(svc.InputRefused) as refused:
         svc.monitoring_sheet_save(user=clerk, sheet=msheet, version=1, funds=funds, lines=values)
     line = lines(msheet)["话务平台接听量"]
-    assert "1–N月实际完成值须为数字" in refused.value.lines[line.pk][0]
+    assert "1–7月实际完成值须为数字" in refused.value.lines[line.pk][0]
     assert "是否把元当成了万元" in refused.value.general[0]
     msheet.refresh_from_db()
     assert msheet.version == 1 and msheet.executed_to_date is None
@@ -286,3 +298,19 @@ def test_a_line_of_another_sheet_is_refused(submitted, reviewer, tree, sheet):
         svc.monitoring_rectification(
             user=reviewer, sheet=submitted, action="require", line=foreign, text="x"
         )
+
+
+def test_overlong_text_and_unknown_choices_are_refused(msheet, clerk):
+    line = lines(msheet)["话务平台接听量"]
+    values = {line.pk: {"predicted_value": "9" * 201, "likelihood": "maybe"}}
+    with pytest.raises(svc.InputRefused) as refused:
+        svc.monitoring_sheet_save(
+            user=clerk,
+            sheet=msheet,
+            version=1,
+            funds={"execution_reason": "很" * 5001},
+            lines=values,
+        )
+    assert "全年预计完成值超过200字" in refused.value.lines[line.pk][0]
+    assert "完成目标可能性须从列表中选择" in refused.value.lines[line.pk][-1]
+    assert "预算执行偏差原因超过5000字" in refused.value.general[0]

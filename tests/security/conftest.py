@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from budgets.models import Membership
 from evaluations import services
-from evaluations.models import FormState, SelfEvaluation, TargetSheet
+from evaluations.models import FormState, MonitoringSheet, SelfEvaluation, TargetSheet
+from evaluations.services import monitoring as monitoring_services
 from tests.factories import GOOD, ProjectFactory, UserFactory, category, member, typed, year_create
 from tests.security.walk import attackers, victim  # noqa: F401  (fixtures)
 
@@ -47,6 +48,7 @@ class World:
     users: dict[str, object]
     sheet: TargetSheet
     evaluation: SelfEvaluation
+    monitoring: MonitoringSheet | None = None  # the approved targets' 监控表, complete, in draft
 
 
 @pytest.fixture
@@ -87,7 +89,37 @@ def world(tree) -> World:
         data=typed(evaluation, GOOD, execution_reason="部分合同款次年支付"),
         version=evaluation.version,
     )
-    return World(users, sheet, evaluation)
+    round_ = monitoring_services.monitoring_round_open(
+        user=users["reviewer"],
+        year=fiscal_year,
+        name="2025年1–7月绩效运行监控",
+        as_of=datetime.date(2025, 7, 31),
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    monitoring = round_.sheets.get()
+    monitoring_services.monitoring_sheet_save(
+        user=clerk,
+        sheet=monitoring,
+        version=monitoring.version,
+        funds=MONITORING_FUNDS,
+        lines=monitoring_lines(monitoring),
+    )
+    return World(users, sheet, evaluation, monitoring)
+
+
+MONITORING_FUNDS = {"executed_to_date": "90", "predicted_execution": "158"}
+
+
+def monitoring_lines(sheet) -> dict[int, dict]:
+    """Every line complete and green (可确定完成): a 监控表 that may be submitted."""
+    return {
+        line.pk: {
+            "actual_to_date": "按计划推进" if line.indicator.is_qualitative else "30",
+            "predicted_value": "保障正常运转" if line.indicator.is_qualitative else "96",
+            "likelihood": "certain",
+        }
+        for line in sheet.lines.select_related("indicator")
+    }
 
 
 def put(form, state: str):
@@ -116,6 +148,18 @@ def service_action(form, user, action: str, text: str):
         ]
         return services.target_sheet_save(
             sheet=form, user=user, overall_goal=text, rows=rows, version=form.version
+        )
+    if isinstance(form, MonitoringSheet):
+        if action == "save":
+            return monitoring_services.monitoring_sheet_save(
+                user=user,
+                sheet=form,
+                version=form.version,
+                funds={"execution_reason": text},
+                lines={},
+            )
+        return monitoring_services.monitoring_sheet_transition(
+            sheet=form, user=user, action=action, reason="审核意见", version=form.version
         )
     if action == "save":
         data = typed(form, GOOD, actual_text=text, execution_reason="部分合同款次年支付")

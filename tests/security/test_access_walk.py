@@ -26,6 +26,8 @@ from evaluations.models import (
     Evidence,
     Indicator,
     IndicatorResult,
+    MonitoringLine,
+    MonitoringSheet,
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
@@ -134,6 +136,24 @@ def fingerprint(v: Victim) -> dict:
             "state",
             "new_value",
             "decided_by",
+        ),
+        "monitoring": rows(
+            MonitoringSheet.objects.filter(department_id__in=ids),
+            "state",
+            "version",
+            "executed_to_date",
+            "execution_reason",
+            "review_comment",
+            "rectification_state",
+            "rectification_request",
+        ),
+        "monitoring lines": rows(
+            MonitoringLine.objects.filter(sheet__department_id__in=ids),
+            "actual_to_date",
+            "likelihood",
+            "review_comment",
+            "rectification_state",
+            "rectification_result",
         ),
         "projects": rows(Project.objects.filter(department_id__in=ids), "name"),
         "departments": rows(Department.objects.filter(id__in=ids), "name", "parent", "is_active"),
@@ -542,3 +562,37 @@ def test_admin_refuses_clerks_and_reviewers(victim):
     assert response.status_code == 403
     victim.bureau.refresh_from_db()
     assert victim.bureau.name == name
+
+
+def test_monitoring_page_lists_only_own_sheets(victim, attackers):
+    """绩效运行监控: the rounds page lists only the sheets of the user's departments; a clerk
+    cannot open, fill or close a round; the anonymous visitor is sent to log in."""
+    from evaluations.models import MonitoringRound
+
+    round_ = MonitoringRound.objects.get(year=victim.year)
+    url = f"/monitoring/?year=2021&round={round_.pk}"
+    assert reverse("monitoring") == "/monitoring/"
+    before = fingerprint(victim)
+    for attacker in attackers:
+        response = attacker.client.get(url)
+        if attacker.anonymous:
+            assert response.status_code == 302 and response["Location"].startswith("/login/?")
+            continue
+        assert response.status_code == 200, attacker.label
+        words = victim_words(victim, attacker)
+        body = response.content.decode()
+        assert not _leaks(body, words), (attacker.label, _leaks(body, words))
+    clerk = _by_label(attackers, "随州")
+    for data in (
+        {"action": "fill", "round": round_.pk},
+        {"action": "close", "round": round_.pk},
+        {"action": "open", "name": "攻击者批次", "as_of": "2021-09-30", "deadline": "2099-01-01"},
+    ):
+        response = clerk.client.post("/monitoring/?year=2021", data)
+        assert response.status_code in (302, 400, 403, 404)
+    round_.refresh_from_db()
+    assert round_.is_open and MonitoringRound.objects.count() == 1
+    assert fingerprint(victim) == before
+    # positive control: the victim's own clerk sees its sheets
+    own, _ = _login("xn_clerk")
+    assert victim.approved_sheet.project.name in own.get(url).content.decode()

@@ -17,14 +17,21 @@ from django.urls import reverse
 from budgets.models import Membership
 from core.models import AuditLog
 from evaluations import workflow
-from evaluations.models import FormState, TargetSheet
+from evaluations.models import FormState, MonitoringLine, MonitoringSheet, TargetSheet
 from tests.factories import (
     GOOD,
     grid_post,
     post_data,
 )
 from tests.report import covered
-from tests.security.conftest import grid_rows, put, reload, service_action
+from tests.security.conftest import (
+    MONITORING_FUNDS,
+    grid_rows,
+    monitoring_lines,
+    put,
+    reload,
+    service_action,
+)
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -60,6 +67,11 @@ def expected(action: str, state: str, role: str) -> tuple[bool, str]:
 
 def values(form) -> tuple:
     """What the unit typed, with the state and version."""
+    if isinstance(form, MonitoringSheet):
+        lines = list(
+            form.lines.order_by("id").values_list("actual_to_date", "likelihood", "review_comment")
+        )
+        return form.state, form.version, form.execution_reason, lines
     if isinstance(form, TargetSheet):
         lines = list(form.indicators.order_by("id").values_list("name", "target_value", "weight"))
         return form.state, form.version, form.overall_goal, lines
@@ -76,7 +88,7 @@ def values(form) -> tuple:
 
 def test_matrix_through_the_services(world):
     cells, allowed_cells, failures = 0, 0, []
-    for form0 in (world.sheet, world.evaluation):
+    for form0 in (world.sheet, world.evaluation, world.monitoring):
         for state in STATES:
             for role in ROLES:
                 for action in ACTIONS:
@@ -113,7 +125,7 @@ def test_matrix_through_the_services(world):
                             f", got {outcome}, {before[0]} → {now[0]}"
                         )
     covered(
-        f"角色×状态矩阵（服务层）：2 类表单 × {len(STATES)} 状态 × {len(ROLES)} 角色 × "
+        f"角色×状态矩阵（服务层）：3 类表单 × {len(STATES)} 状态 × {len(ROLES)} 角色 × "
         f"{len(ACTIONS)} 操作 = {cells} 格，其中 {allowed_cells} 格允许，其余均被拒绝且未改动数据"
     )
     assert not failures, "\n".join(failures)
@@ -125,6 +137,18 @@ def test_matrix_through_the_services(world):
 
 
 def _post(client, form, action: str, text: str):
+    if isinstance(form, MonitoringSheet):
+        url = reverse("monitoring_sheet", args=[form.pk])
+        data = {"action": action, "version": form.version, "reason": "审核意见"}
+        if action in ("save", "submit"):
+            data |= {**MONITORING_FUNDS, "execution_reason": text}
+            for pk, line in monitoring_lines(form).items():
+                data |= {
+                    f"actual-{pk}": line["actual_to_date"],
+                    f"predicted-{pk}": line["predicted_value"],
+                    f"likelihood-{pk}": line["likelihood"],
+                }
+        return client.post(url, data)
     if isinstance(form, TargetSheet):
         url = reverse("target_sheet", args=[form.pk])
         if action in ("save", "submit"):
@@ -143,7 +167,7 @@ def test_matrix_through_the_pages(world):
         clients[role] = Client()
         clients[role].force_login(user)
     cells, failures = 0, []
-    for form0 in (world.sheet, world.evaluation):
+    for form0 in (world.sheet, world.evaluation, world.monitoring):
         for state in STATES:
             for role in ROLES:
                 for action in ACTIONS:
@@ -293,3 +317,80 @@ def test_head_confirmation_year(world):
     sheet = put(sheet, S.DRAFT)
     service_action(sheet, world.users["head"], "submit", "")
     assert reload(sheet).state == S.SUBMITTED
+
+
+# --------------------------------------------------------------------------------------------
+# 需整改 of a 监控表 (workflow.RECTIFICATIONS), its own small matrix
+# --------------------------------------------------------------------------------------------
+
+R_STATES = ["", "required", "answered", "closed"]
+# step → (整改 states it starts from, roles, the 整改 state it leads to, form states it needs)
+RECTIFY: dict[str, tuple[set[str], set[str], str, set[str] | None]] = {
+    "require": ({"", "closed"}, FINANCE, "required", {S.SUBMITTED, S.APPROVED}),
+    "answer": ({"required"}, UNIT, "answered", None),
+    "close": ({"answered"}, FINANCE, "closed", None),
+    "reject": ({"answered"}, FINANCE, "required", None),
+}
+
+
+def test_rectification_matrix(world):
+    """Every step × 整改 state × role × form state, on the sheet and on a line: an allowed cell
+    reaches its state with one audit record, a refused one changes nothing."""
+    from evaluations.services import monitoring as svc
+
+    sheet0 = world.monitoring
+    line0 = sheet0.lines.order_by("id").first()
+    cells, allowed_cells, failures = 0, 0, []
+    for on_line in (False, True):
+        model = MonitoringLine if on_line else MonitoringSheet
+        pk = line0.pk if on_line else sheet0.pk
+        for form_state in (S.DRAFT, S.SUBMITTED, S.APPROVED):
+            for r_state in R_STATES:
+                for role in ROLES:
+                    for step, (sources, roles, after, form_states) in RECTIFY.items():
+                        MonitoringSheet.objects.filter(pk=sheet0.pk).update(
+                            state=form_state, rectification_state=""
+                        )
+                        model.objects.filter(pk=pk).update(rectification_state=r_state)
+                        sheet = MonitoringSheet.objects.get(pk=sheet0.pk)
+                        line = MonitoringLine.objects.get(pk=line0.pk) if on_line else None
+                        allowed = (
+                            r_state in sources
+                            and role in roles
+                            and (form_states is None or form_state in form_states)
+                        )
+                        cells += 1
+                        audits = AuditLog.objects.count()
+                        try:
+                            svc.monitoring_rectification(
+                                user=world.users[role],
+                                sheet=sheet,
+                                action=step,
+                                text="意见",
+                                line=line,
+                            )
+                            outcome = "done"
+                        except workflow.WorkflowError:
+                            outcome = "refused"
+                        now = model.objects.get(pk=pk).rectification_state
+                        where = f"{model.__name__} {form_state} {r_state!r} {role} {step}"
+                        if allowed:
+                            allowed_cells += 1
+                            ok = (
+                                outcome == "done"
+                                and now == after
+                                and AuditLog.objects.count() == audits + 1
+                            )
+                        else:
+                            ok = (
+                                outcome == "refused"
+                                and now == r_state
+                                and AuditLog.objects.count() == audits
+                            )
+                        if not ok:
+                            failures.append(f"{where}: expected allowed={allowed}, got {outcome}")
+    covered(
+        f"需整改矩阵：整表/单行 × 3 表单状态 × {len(R_STATES)} 整改状态 × {len(ROLES)} 角色 × "
+        f"{len(RECTIFY)} 操作 = {cells} 格，其中 {allowed_cells} 格允许"
+    )
+    assert not failures, "\n".join(failures)

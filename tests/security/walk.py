@@ -375,6 +375,39 @@ def _budget_posts(v: Victim, t: Target) -> list[dict]:
     return [{"year": v.year.year, "income_public_full": "1", "income_fund_absent": "on"}]
 
 
+def _monitoring_sheets(v: Victim) -> list[Target]:
+    from evaluations.models import MonitoringSheet
+
+    sheets = MonitoringSheet.objects.filter(department_id__in=v.ids).select_related("project")
+    by_label = {
+        "已提交的监控表": sheets.get(project__code="2021-101-001"),
+        "草稿监控表": sheets.get(project__code="2021-101-002"),
+        "部门整体监控表": sheets.get(project=None, department=v.bureau),
+        "所属单位（热线中心）的监控表": sheets.get(project__code="2021-101002-001"),
+    }
+    return [Target(label, s.department_id, {"pk": s.pk}) for label, s in by_label.items()]
+
+
+def _monitoring_posts(v: Victim, t: Target) -> list[dict]:
+    from evaluations.models import MonitoringSheet
+
+    sheet = MonitoringSheet.objects.get(pk=t.kwargs["pk"])
+    line = sheet.lines.order_by("id").first()
+    version = sheet.version
+    return [
+        {"action": "save", "version": version, "executed_to_date": "1", f"actual-{line.pk}": "0"},
+        {"action": "submit", "version": version},
+        {"action": "approve", "version": version},
+        {"action": "return", "reason": "攻击者退回", "version": version},
+        {"action": "withdraw", "version": version},
+        {"action": "reopen", "reason": "攻击者重开", "version": version},
+        {"action": "rect_require", "text": "攻击者要求整改", "version": version},
+        {"action": "rect_require", "line": line.pk, "text": "攻击者", "version": version},
+        {"action": "rect_answer", "line": line.pk, "text": "攻击者", "version": version},
+        {"action": "rect_close", "version": version},
+    ]
+
+
 def _plain_posts(v: Victim, t: Target) -> list[dict]:
     return [{}, {"action": "delete"}]
 
@@ -399,6 +432,7 @@ def _monitoring_upload_posts(v: Victim, t: Target) -> list[dict]:
 
 
 OBJECT_URLS: dict[str, ObjectURL] = {
+    "monitoring_sheet": ObjectURL(_monitoring_sheets, _monitoring_posts),
     "target_sheet": ObjectURL(_sheets, _sheet_posts),
     "evaluation": ObjectURL(_evaluations, _evaluation_posts),
     "evaluation_preview": ObjectURL(_evaluations, _preview_posts, get_allowed=False),
@@ -423,6 +457,8 @@ OBJECT_URLS: dict[str, ObjectURL] = {
 NO_OBJECT_URLS: dict[str, str] = {
     "home": "test_lists_do_not_show_the_victim",
     "review_queue": "test_lists_do_not_show_the_victim",
+    # rounds are finance's (any reviewer manages them); the sheets listed are scoped by access
+    "monitoring": "test_monitoring_page_lists_only_own_sheets",
     # the forms named are loaded only within the reviewer's departments, as the queue lists them
     "review_bulk": "tests/evaluations/test_bulk_review.py::"
     "test_mixed_selection_passes_some_and_refuses_others_with_reasons",

@@ -21,7 +21,7 @@ from .base import Builder, Style, Table
 from .self_evaluation import dec, target_text
 from .targets import level1_text
 
-WIDTHS = [12.0, 12.0, 22.0, 14.0, 13.0, 13.0, 12.0, 22.0, 22.0, 9.0]
+WIDTHS = [13.0, 12.0, 22.0, 14.0, 13.0, 13.0, 12.0, 21.0, 22.0, 9.0]
 N = len(WIDTHS)
 TITLE = "绩效目标执行监控表"
 INDICATOR_HEADINGS = (

@@ -2,6 +2,7 @@
 
 import io
 import subprocess
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -136,4 +137,11 @@ def test_html_and_bundle(demo, tmp_path):
     html = path.with_suffix(".html").read_text()
     assert "绩效自评结果汇总表" in html and "<style>" in html
     printed, path = export(tmp_path, "--year", "2021", "--table", "bundle", "--format", "xlsx")
-    assert "8 个文件" in printed
+    # 8 files of the year-end tables, and the demo's 2021 monitoring round: a 绩效目标执行监控表
+    # file for each of its 3 departments with sheets, and the 监控情况汇总表 at the top
+    assert "12 个文件" in printed
+    names = zipfile.ZipFile(path.with_suffix(".zip")).namelist()
+    assert sum("绩效目标执行监控表" in n for n in names) == 3
+    assert [n for n in names if "/" not in n and "监控" in n] == [
+        "2021_全部单位_绩效运行监控情况汇总表.xlsx"
+    ]

@@ -89,3 +89,19 @@ def test_table_page_for_the_unit_and_404_for_others(client, monitoring_sheet, cl
     assert 'value="monitoring"' in body  # its export buttons
     client.force_login(member(tree["other"]))
     assert client.get(url).status_code == 404
+
+
+def test_table_page_costs_the_same_for_more_lines(client, monitoring_sheet, clerk):
+    fill(monitoring_sheet, lines=RED)
+    client.force_login(clerk)
+    url = reverse("monitoring_table", args=[monitoring_sheet.pk])
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    target = monitoring_sheet.lines.first().indicator.sheet
+    for _ in range(6):
+        indicator = IndicatorFactory(sheet=target)
+        monitoring_sheet.lines.create(indicator=indicator, likelihood="certain", light="green")
+    with CaptureQueriesContext(connection) as large:
+        body = client.get(url).content.decode()
+    assert body.count("绿灯") >= 6
+    assert len(large) == len(small), [q["sql"] for q in large.captured_queries]

@@ -211,6 +211,10 @@ def test_summary_counts_by_department(monitoring, tree):
     assert hotline == [2, "市12345公共服务热线中心", 1, 0, 0, 1, 0, 0, 1, 0, 0, 1]
     total = [ws.cell(6, c).value for c in range(1, 15)]
     assert total[0] == "合计" and total[2:5] == [2, 0, 1] and total[12:14] == [198, 90]
+    pdf = render_pdf([table])
+    assert pdf.startswith(b"%PDF")
+    if shots := os.environ.get("P16B_SHOTS"):  # look at it: pdftoppm -png
+        (Path(shots) / "monitoring-summary.pdf").write_bytes(pdf)
     scoped = registry.monitoring_summary_table(monitoring.round, {tree["hotline"].pk})
     assert [c.value for c in scoped.cells if c.row == 3 and c.col == 1] == [
         "市12345公共服务热线中心"

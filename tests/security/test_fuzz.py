@@ -77,9 +77,9 @@ ROLES = {
 PREVIEWED = re.compile(r"^(actual|level|score|reason|executed)-")
 
 SKIPPED_ACTIONS = ("/logout/", "/admin/")
-# Forms without a field to fuzz whose plain submission is an accepted change (deleting evidence,
-# confirming an import): posting them would only remove what later pages show.
-SKIPPED_ROUTES = {"evidence_delete", "import_confirm"}
+# Forms without a field to fuzz whose plain submission is an accepted change (deleting evidence or
+# a 整改通知's file, confirming an import): posting them would only remove what later pages show.
+SKIPPED_ROUTES = {"evidence_delete", "import_confirm", "rectification_file_delete"}
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from budgets import notifications as notification_views
 from budgets import profile as profile_views
 from evaluations import views as evaluation_views
 from reporting import progress as progress_views
+from reporting import results as results_views
 from reporting import views as reporting_views
 
 admin.site.login_form = login.AdminLoginForm  # the admin's login is throttled like the site's
@@ -45,6 +46,10 @@ urlpatterns = [
     path("review/bulk/", evaluation_views.review_bulk, name="review_bulk"),
     path("review/bulk/<int:pk>/", evaluation_views.review_bulk_job, name="review_bulk_job"),
     path("dashboard/", reporting_views.dashboard, name="dashboard"),
+    path("spot-checks/", evaluation_views.spot_checks, name="spot_checks"),
+    path("spot-checks/<int:pk>/", evaluation_views.spot_check, name="spot_check"),
+    path("spot-checks/items/<int:pk>/", evaluation_views.spot_check_item, name="spot_check_item"),
+    path("results/", results_views.results_application, name="results_application"),
     path("targets/progress/", progress_views.target_progress, name="target_progress"),
     path("profile/", profile_views.profile, name="profile"),
     path("messages/", notification_views.notifications, name="notifications"),

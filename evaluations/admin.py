@@ -26,6 +26,7 @@ from .services import (
     COMPUTED_EVALUATION_FIELDS,
     LIBRARY_FIELDS,
     POLICY_FIELDS,
+    SPOT_CHECK_FIELDS,
     YEAR_FIELDS,
     YearOpeningRefused,
     evaluation_refresh,
@@ -92,6 +93,7 @@ class FiscalYearAdmin(AuditedAdmin):
             {"fields": ["evaluation_open", "evaluation_deadline", "require_head_confirmation"]},
         ),
         ("评分规则", {"fields": [*POLICY_FIELDS, "recompute_status"]}),
+        ("抽查复核", {"fields": list(SPOT_CHECK_FIELDS)}),
     ]
 
     def get_readonly_fields(self, request, obj=None):

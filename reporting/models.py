@@ -18,6 +18,7 @@ class ExportJob(models.Model):
         TARGETS = "targets", "绩效目标表"
         SUMMARY = "summary", "自评结果汇总表"
         NARRATIVE = "narrative", "自评综述"
+        RESULTS = "results-application", "结果应用表"
         BUNDLE = "bundle", "全部表格（按单位分文件夹）"
 
     class Format(models.TextChoices):

@@ -30,6 +30,14 @@ POLICY_FIELDS = (
     "percent_places",
     "deviation_execution_threshold",
 )
+# 抽查复核 and 结果应用 settings: read when a sample is drawn or a table built, nothing stored
+# depends on them (no recompute).
+SPOT_CHECK_FIELDS = (
+    "sample_percent",
+    "sample_min_per_department",
+    "sample_low_execution",
+    "spot_check_difference_threshold",
+)
 # What an administrator may set on a year (the recompute bookkeeping is the task's).
 YEAR_FIELDS = (
     "year",
@@ -39,6 +47,7 @@ YEAR_FIELDS = (
     "evaluation_deadline",
     "require_head_confirmation",
     *POLICY_FIELDS,
+    *SPOT_CHECK_FIELDS,
 )
 
 STANDARD_TREE: dict[str, tuple[Decimal | None, list[str]]] = {

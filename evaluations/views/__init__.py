@@ -10,6 +10,7 @@ from .evaluation import (
 )
 from .home import evaluation_start, home, target_sheet_start
 from .review import review_bulk, review_bulk_job, review_queue
+from .spot_checks import spot_check, spot_check_item, spot_checks
 from .targets import target_sheet
 
 __all__ = [
@@ -24,6 +25,9 @@ __all__ = [
     "review_bulk",
     "review_bulk_job",
     "review_queue",
+    "spot_check",
+    "spot_check_item",
+    "spot_checks",
     "target_sheet",
     "target_sheet_start",
 ]

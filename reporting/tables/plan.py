@@ -113,6 +113,8 @@ def files_for(kind: str, year: FiscalYear, department_ids: set[int], project_ids
         files.append(whole(label, registry.summary_table(year, department_ids)))
     elif kind == Kind.NARRATIVE:
         files.append(whole(label, registry.narrative_table(year, department_ids)))
+    elif kind == Kind.RESULTS:
+        files.append(whole(label, registry.results_application_table(year, department_ids)))
     elif kind == Kind.BUNDLE:
         per_department(
             registry.basic_data_by_department(year, department_ids), Kind.BASIC.label, True
@@ -131,6 +133,9 @@ def files_for(kind: str, year: FiscalYear, department_ids: set[int], project_ids
         files.sort(key=lambda f: f.path)
         files.append(whole(Kind.SUMMARY.label, registry.summary_table(year, department_ids)))
         files.append(whole(Kind.NARRATIVE.label, registry.narrative_table(year, department_ids)))
+        files.append(
+            whole(Kind.RESULTS.label, registry.results_application_table(year, department_ids))
+        )
     if len(files) == 1:
         files[0].path = files[0].path.split("/", 1)[-1]
     return files

@@ -187,6 +187,8 @@ def _not_started(kind: str, department, name: str, budget, executed) -> dict:
         "rate": _s(scoring.execution_rate(budget, executed)),
         "score": None,
         "review_score": None,
+        "recheck_score": None,
+        "difference": None,
         "grade": "",
         "state": NOT_STARTED,
     }

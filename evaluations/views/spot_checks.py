@@ -121,7 +121,7 @@ def spot_checks(request):
             "population": spot.spot_check_population(request.user, fiscal_year).count(),
         }
     )
-    return render(request, "evaluations/spot_checks.html", context, status=400 if errors else 200)
+    return render(request, "evaluations/spot_checks.html", context)
 
 
 @login_required
@@ -198,7 +198,6 @@ def spot_check_item(request, pk: int):
     policy = selectors.policy_for(evaluation.year)
     errors: dict[str, str] = {}
     values = _line_values(item, results)
-    status = 200
     if request.method == "POST":
         values = {key: request.POST.get(key, "")[: services.CONCLUSION_MAX + 10] for key in values}
         line_scores: dict[int, Decimal | None] = {}
@@ -239,7 +238,6 @@ def spot_check_item(request, pk: int):
                     request, f"已保存复核：复核总分 {item.total_score} 分，等级“{item.grade}”。"
                 )
                 return redirect("spot_check_item", item.pk)
-        status = 400
     rows = [
         {
             "result": r,
@@ -266,5 +264,4 @@ def spot_check_item(request, pk: int):
             + "?"
             + urlencode({"year": evaluation.year.year}),
         },
-        status=status,
     )

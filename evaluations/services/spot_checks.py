@@ -55,11 +55,22 @@ def parameters_problems(p: SampleParameters) -> dict[str, str]:
         problems["percent"] = "抽查比例须在0至100之间。"
     if not 0 <= p.minimum <= MAX_MINIMUM:
         problems["minimum"] = f"每个单位至少抽查份数须在0至{MAX_MINIMUM}之间。"
-    if not Decimal(0) <= p.low_execution <= Decimal(10):
-        problems["low_execution"] = "执行率阈值须在0至1000%之间。"
+    if not Decimal(0) <= p.low_execution <= Decimal(1):
+        problems["low_execution"] = "执行率阈值须在0至100%之间。"
     if not 0 <= p.seed < MAX_SEED:
         problems["seed"] = "随机种子须为不超过16位的非负整数。"
     return problems
+
+
+def stored(p: SampleParameters) -> SampleParameters:
+    """The parameters as the record keeps them (2 places of %, 3 of the ratio): the draw uses
+    these, so drawing again from the record gives the same sample."""
+    return SampleParameters(
+        percent=p.percent.quantize(Decimal("0.01")),
+        minimum=p.minimum,
+        low_execution=p.low_execution.quantize(Decimal("0.001")),
+        seed=p.seed,
+    )
 
 
 def new_seed() -> int:
@@ -87,6 +98,7 @@ def spot_check_preview(
     *, user, fiscal_year: FiscalYear, parameters: SampleParameters
 ) -> dict[str, int]:
     """What a draw with these parameters would choose, counted (nothing written)."""
+    parameters = stored(parameters)
     candidates = candidates_of(user, fiscal_year)
     chosen = sampling.draw(
         candidates,
@@ -149,6 +161,7 @@ def spot_check_draw(*, user, fiscal_year: FiscalYear, parameters: SampleParamete
         raise UserError("只有财政审核人或系统管理员可以抽查复核。")
     if problems := parameters_problems(parameters):
         raise SpotCheckRefused(problems)
+    parameters = stored(parameters)
     with transaction.atomic():
         FiscalYear.objects.select_for_update().filter(pk=fiscal_year.pk).first()
         candidates = candidates_of(user, fiscal_year)

@@ -109,6 +109,7 @@ def test_flagged_forms_are_always_drawn_and_a_second_draw_takes_the_rest(
         (SampleParameters(D("-1"), 1, D("0.8"), 1), "percent"),
         (SampleParameters(D("10"), 1001, D("0.8"), 1), "minimum"),
         (SampleParameters(D("10"), 1, D("-0.1"), 1), "low_execution"),
+        (SampleParameters(D("10"), 1, D("1.01"), 1), "low_execution"),
         (SampleParameters(D("10"), 1, D("0.8"), 2**53), "seed"),
     ],
 )
@@ -238,12 +239,15 @@ def test_draw_page_bad_input_keeps_what_was_typed(client, approved, reviewer):
     assert not SpotCheck.objects.exists()
 
 
-def test_recheck_page_refuses_in_chinese_and_keeps_the_input(client, approved, reviewer):
+def test_recheck_page_refuses_in_chinese_and_keeps_the_input(
+    client, approved, reviewer, django_assert_max_num_queries
+):
     item = drawn_item(approved, reviewer)
     ids = lines(approved)
     client.force_login(reviewer)
     url = reverse("spot_check_item", args=[item.pk])
-    page = client.get(url)
+    with django_assert_max_num_queries(10):  # the item, its lines (one query), the layout's
+        page = client.get(url)
     assert page.status_code == 200 and "话务平台接听量" in page.content.decode()
     data = {f"line-{pk}": "5" for pk in ids.values()}
     data[f"line-{ids['群众满意率']}"] = "11"  # 分值 10
@@ -304,3 +308,17 @@ def test_finance_todo_lists_forms_not_yet_rechecked(approved, reviewer):
     ]
     SpotCheckItem.objects.filter(pk=item.pk).update(rechecked_at="2026-01-01T00:00:00Z")
     assert "recheck" not in {s.key for s in todo_for(reviewer, approved.year).sections}
+
+
+def test_parameters_are_drawn_as_recorded(tree, fiscal_year, reviewer):
+    """A percentage or threshold typed with more places than the record keeps is drawn as
+    recorded, so drawing again from the record gives the same forms."""
+    plain_approved(tree["centre"], fiscal_year, 30)
+    params = SampleParameters(percent=D("33.3349"), minimum=0, low_execution=D("0.80049"), seed=5)
+    sample = spot_checks.spot_check_draw(user=reviewer, fiscal_year=fiscal_year, parameters=params)
+    sample.refresh_from_db()
+    assert (sample.percent, sample.low_execution) == (D("33.33"), D("0.800"))
+    assert set(spot_checks.spot_check_redraw(sample)) == set(
+        sample.items.values_list("evaluation_id", flat=True)
+    )
+    assert sample.items.count() == 10  # ⌈33.33% × 30⌉

@@ -70,7 +70,9 @@ def _read_parameters(data, errors: dict[str, str]) -> SampleParameters | None:
     parameters = SampleParameters(
         percent=percent, minimum=minimum, low_execution=low / 100, seed=seed
     )
-    errors.update(services.parameters_problems(parameters))
+    for key, message in services.parameters_problems(parameters).items():
+        # the service names the threshold by its field; the form's input is "low"
+        errors["low" if key == "low_execution" else key] = message
     return None if errors else parameters
 
 
@@ -99,7 +101,8 @@ def spot_checks(request):
                         user=request.user, fiscal_year=fiscal_year, parameters=parameters
                     )
                 except SpotCheckRefused as refused:
-                    errors.update(refused.problems)
+                    for key, message in refused.problems.items():
+                        errors["low" if key == "low_execution" else key] = message
                 else:
                     messages.success(
                         request,

@@ -322,3 +322,14 @@ def test_parameters_are_drawn_as_recorded(tree, fiscal_year, reviewer):
         sample.items.values_list("evaluation_id", flat=True)
     )
     assert sample.items.count() == 10  # ⌈33.33% × 30⌉
+
+
+@pytest.mark.parametrize("low", ["NaN", "1e400", "120", "80%", "²", "=1+1", "\x01"])
+def test_draw_page_refuses_any_threshold_in_chinese(client, approved, reviewer, low):
+    client.force_login(reviewer)
+    url = reverse("spot_checks") + f"?year={approved.year.year}"
+    data = {"percent": "20", "minimum": "1", "low": low, "seed": "1"}
+    for response in (client.post(url, data), client.get(url, {**data, "preview": "1"})):
+        assert response.status_code == 200
+        assert 'class="err"' in response.content.decode()
+    assert not SpotCheck.objects.exists()

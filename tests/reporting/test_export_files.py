@@ -136,4 +136,4 @@ def test_html_and_bundle(demo, tmp_path):
     html = path.with_suffix(".html").read_text()
     assert "绩效自评结果汇总表" in html and "<style>" in html
     printed, path = export(tmp_path, "--year", "2021", "--table", "bundle", "--format", "xlsx")
-    assert "8 个文件" in printed
+    assert "9 个文件" in printed  # with the 结果应用表 (issue 17) at the top

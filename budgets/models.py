@@ -84,6 +84,33 @@ class FiscalYear(models.Model):
         decimal_places=3,
         default=Decimal("0.20"),
     )
+    # 抽查复核 and 结果应用 (issue 17): they do not change stored totals, so no recompute
+    sample_percent = models.DecimalField(
+        "抽查比例（%）",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20"),
+        help_text="从财政已审核的自评表中随机抽查的比例（0–100）。",
+    )
+    sample_min_per_department = models.PositiveSmallIntegerField(
+        "每个单位至少抽查份数",
+        default=1,
+        help_text="单位的已审核自评表少于此数时全部抽查。",
+    )
+    sample_low_execution = models.DecimalField(
+        "“优”但执行率低于此值必查",
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.80"),
+        help_text="比例，如 0.80 即 80%：评价等级为“优”而执行率低于此值的自评表必被抽中。",
+    )
+    spot_check_difference_threshold = models.DecimalField(
+        "复核差异提示阈值（分）",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5"),
+        help_text="单位被抽查自评表的|自评分−复核分|平均值超过此值时，该单位标为“复核差异大”。",
+    )
     # Stored totals, grades and flags follow the policy through a background recompute: a policy
     # change bumps `recompute_requested`, the task that finishes it stores its number in
     # `recompute_done` (a task that finds a newer request leaves the year to that one's task).
@@ -113,6 +140,17 @@ class FiscalYear(models.Model):
             models.CheckConstraint(
                 condition=Q(execution_weight__gte=0) & Q(indicator_weight__gte=0),
                 name="year_weights_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_percent__gte=0) & Q(sample_percent__lte=100),
+                name="year_sample_percent_range",
+                violation_error_message="抽查比例须在0至100之间",
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_low_execution__gte=0)
+                & Q(spot_check_difference_threshold__gte=0),
+                name="year_spot_check_non_negative",
+                violation_error_message="执行率阈值和复核差异阈值不能为负数",
             ),
         ]
 

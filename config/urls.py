@@ -7,6 +7,7 @@ from budgets import notifications as notification_views
 from budgets import profile as profile_views
 from evaluations import views as evaluation_views
 from reporting import progress as progress_views
+from reporting import results as results_views
 from reporting import views as reporting_views
 
 admin.site.login_form = login.AdminLoginForm  # the admin's login is throttled like the site's
@@ -65,6 +66,10 @@ urlpatterns = [
         evaluation_views.rectification_file_delete,
         name="rectification_file_delete",
     ),
+    path("spot-checks/", evaluation_views.spot_checks, name="spot_checks"),
+    path("spot-checks/<int:pk>/", evaluation_views.spot_check, name="spot_check"),
+    path("spot-checks/items/<int:pk>/", evaluation_views.spot_check_item, name="spot_check_item"),
+    path("results/", results_views.results_application, name="results_application"),
     path("targets/progress/", progress_views.target_progress, name="target_progress"),
     path("profile/", profile_views.profile, name="profile"),
     path("messages/", notification_views.notifications, name="notifications"),

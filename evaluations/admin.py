@@ -28,6 +28,7 @@ from .services import (
     COMPUTED_EVALUATION_FIELDS,
     LIBRARY_FIELDS,
     POLICY_FIELDS,
+    SPOT_CHECK_FIELDS,
     YEAR_FIELDS,
     YearOpeningRefused,
     evaluation_refresh,
@@ -125,6 +126,7 @@ class FiscalYearAdmin(AuditedAdmin):
         ),
         ("评分规则", {"fields": [*POLICY_FIELDS, "recompute_status"]}),
         ("绩效运行监控（红绿灯）", {"fields": ["monitoring_yellow_gap", "monitoring_red_gap"]}),
+        ("抽查复核", {"fields": list(SPOT_CHECK_FIELDS)}),
     ]
 
     def get_readonly_fields(self, request, obj=None):

@@ -958,3 +958,139 @@ class NoticeEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class SpotCheck(models.Model):
+    """抽查复核: one seeded draw of a year's approved self-evaluations (evaluations.sampling).
+    `population` keeps what the draw chose from (plain values), so the same seed over it gives the
+    same sample again (`sampling.draw`), whatever happened to the forms since."""
+
+    year = models.ForeignKey(
+        FiscalYear, verbose_name="年度", on_delete=models.PROTECT, related_name="spot_checks"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="抽取人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("抽取时间", auto_now_add=True)
+    seed = models.PositiveBigIntegerField("随机种子")
+    percent = models.DecimalField("抽查比例（%）", max_digits=5, decimal_places=2)
+    minimum = models.PositiveSmallIntegerField("每个单位至少抽查份数")
+    low_execution = models.DecimalField("“优”但执行率低于", max_digits=4, decimal_places=3)
+    # the departments the draw covered (the drawer's reviewed departments, or all for an admin)
+    department_ids = models.JSONField("单位范围", default=list)
+    # [{"id", "department", "flagged", "grade", "rate"}]: the candidates as the draw saw them
+    population = models.JSONField("抽查总体", default=list)
+
+    class Meta:
+        verbose_name = "抽查复核"
+        verbose_name_plural = "抽查复核"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.year.year}年度抽查（种子 {self.seed}）"
+
+
+class SpotCheckItem(models.Model):
+    """One sampled self-evaluation and its re-check (复核). The approved evaluation stays frozen:
+    the 复核得分 live here, per line in `line_scores` ({IndicatorResult id: "score"})."""
+
+    class Reason(models.TextChoices):
+        RANDOM = "random", "随机"
+        FLAGGED = "flagged", "一致性提示"
+        EXCELLENT_LOW = "excellent_low", "优但执行率低"
+
+    spot_check = models.ForeignKey(
+        SpotCheck, verbose_name="抽查", on_delete=models.CASCADE, related_name="items"
+    )
+    # a form is re-checked once a year: a later draw chooses among the forms not yet sampled
+    evaluation = models.OneToOneField(
+        SelfEvaluation,
+        verbose_name="绩效自评",
+        on_delete=models.PROTECT,
+        related_name="spot_check_item",
+    )
+    reasons = models.JSONField("抽中原因", default=list)
+    execution_score = models.DecimalField(
+        "复核执行率得分", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    line_scores = models.JSONField("复核得分（各指标）", default=dict, blank=True)
+    conclusion = models.TextField("复核结论", blank=True)
+    total_score = models.DecimalField(
+        "复核总分", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    grade = models.CharField("复核等级", max_length=4, blank=True)
+    rechecked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="复核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rechecked_at = models.DateTimeField("复核时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "抽查复核表单"
+        verbose_name_plural = "抽查复核表单"
+        ordering = ["spot_check", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=numbers.in_column(
+                    "execution_score", "total_score", max_digits=6, decimal_places=2
+                ),
+                name="spot_check_scores_in_column",
+                violation_error_message="复核得分须在0至9999.99之间",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"复核 {self.evaluation_id}"
+
+    @property
+    def done(self) -> bool:
+        return self.rechecked_at is not None
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [self.Reason(r).label for r in self.reasons if r in self.Reason.values]
+
+    @property
+    def difference(self) -> Decimal | None:
+        """复核分 − 自评分 (None until re-checked)."""
+        if self.total_score is None or self.evaluation.total_score is None:
+            return None
+        return self.total_score - self.evaluation.total_score
+
+
+class ResultSuggestion(models.Model):
+    """结果应用: finance's own suggestion for an evaluated form, replacing the rule's
+    (evaluations.application), always with a reason. No row: the rule's suggestion stands."""
+
+    evaluation = models.OneToOneField(
+        SelfEvaluation,
+        verbose_name="绩效自评",
+        on_delete=models.CASCADE,
+        related_name="result_suggestion",
+    )
+    suggestion = models.CharField("调整后建议", max_length=16)
+    rule_suggestion = models.CharField("规则建议（调整时）", max_length=16, blank=True)
+    reason = models.TextField("调整理由")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="调整人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField("调整时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "结果应用建议调整"
+        verbose_name_plural = "结果应用建议调整"
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id}: {self.suggestion}"

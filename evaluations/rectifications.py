@@ -1,8 +1,9 @@
 """Reads of 整改通知 (rectification notices), scoped by the user's access: the notices of a year,
 the candidates finance may issue one for, one notice and its files, the counts of 绩效看板.
 
-Which grade a self-evaluation is judged by is `notice_grade`, the one place: the merge with
-抽查复核 (复核分) extends it there.
+Which grade a self-evaluation is judged by is `notice_grade`, the one place: the 复核等级 of a
+finished 抽查复核, else finance's 审核等级, else the 评价等级 (as the 结果应用表 decides, see
+evaluations/application.py).
 """
 
 import datetime
@@ -25,6 +26,7 @@ from .models import (
     NoticeState,
     RectificationNotice,
     SelfEvaluation,
+    SpotCheckItem,
 )
 
 NOTICE_GRADES = frozenset({Grade.PASS, Grade.FAIL})
@@ -33,8 +35,15 @@ MONITORING_SEEN = (FormState.SUBMITTED, FormState.APPROVED)
 
 
 def notice_grade(evaluation: SelfEvaluation) -> str:
-    """The grade a 整改通知 is issued on: finance's 审核等级 when it recorded one, else the unit's
-    评价等级 ("" when neither exists)."""
+    """The grade a 整改通知 is issued on: the 复核等级 when the form was re-checked (抽查复核),
+    else finance's 审核等级 when it recorded one, else the unit's 评价等级 ("" when none exists).
+    Callers load `spot_check_item` with the evaluation (select_related) to keep one query."""
+    try:
+        item = evaluation.spot_check_item
+    except SpotCheckItem.DoesNotExist:
+        item = None
+    if item is not None and item.done and item.grade:
+        return item.grade
     return evaluation.review_grade or evaluation.grade
 
 
@@ -88,9 +97,13 @@ def evaluation_candidates(user, fiscal_year: FiscalYear, department_id: int | No
     grades = list(NOTICE_GRADES)
     queryset = (
         SelfEvaluation.objects.filter(year=fiscal_year, state=FormState.APPROVED)
-        .filter(Q(grade__in=grades) | Q(review_grade__in=grades))
+        .filter(
+            Q(grade__in=grades)
+            | Q(review_grade__in=grades)
+            | Q(spot_check_item__rechecked_at__isnull=False, spot_check_item__grade__in=grades)
+        )
         .filter(rectification__isnull=True)
-        .select_related("department", "project")
+        .select_related("department", "project", "spot_check_item")
         .order_by("department__code", "project__code", "id")
     )
     queryset = _in(queryset, reviewed(user))

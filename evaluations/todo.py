@@ -26,7 +26,7 @@ from django.utils.http import urlencode
 from budgets.access import Role, access_for
 from budgets.models import Department, FiscalYear, Project
 
-from . import selectors, workflow
+from . import selectors, spot_check_selectors, workflow
 from .models import (
     FormState,
     IndicatorCategory,
@@ -516,7 +516,32 @@ def _reviewer(user, fiscal_year: FiscalYear) -> list[Section]:
     )
     if answered.entries:  # shown only when there is an answer to close
         sections.append(answered)
+    rechecks = _rechecks(user, fiscal_year)
+    if rechecks.entries:
+        sections.append(rechecks)
     return sections
+
+
+def _rechecks(user, fiscal_year: FiscalYear) -> Section:
+    """抽查复核: sampled forms not yet re-checked (a count and the first rows: 2 queries)."""
+    pending = spot_check_selectors.pending_rechecks(user, fiscal_year)
+    entries = [
+        Entry(
+            item.evaluation.title,
+            url=reverse("spot_check_item", args=[item.pk]),
+            tag="抽查复核",
+            note=item.evaluation.department.name,
+            department_id=item.evaluation.department_id,
+        )
+        for item in pending[:LIMIT]
+    ]
+    return Section(
+        "recheck",
+        "待复核（抽查）",
+        entries,
+        total=pending.count() if len(entries) == LIMIT else len(entries),
+        more_url=f"{reverse('spot_checks')}?{urlencode({'year': fiscal_year.year})}",
+    )
 
 
 # --- the 主管部门

@@ -20,6 +20,7 @@ class ExportJob(models.Model):
         NARRATIVE = "narrative", "自评综述"
         MONITORING = "monitoring", "绩效目标执行监控表"
         MONITORING_SUMMARY = "monitoring-summary", "绩效运行监控情况汇总表"
+        RESULTS = "results-application", "结果应用表"
         BUNDLE = "bundle", "全部表格（按单位分文件夹）"
 
     class Format(models.TextChoices):

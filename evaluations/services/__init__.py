@@ -57,6 +57,7 @@ from .transitions import FormConflict, FormProblems, form_transition
 from .years import (
     OPTIONAL_TREE,
     POLICY_FIELDS,
+    SPOT_CHECK_FIELDS,
     STANDARD_TREE,
     YEAR_FIELDS,
     fiscal_year_create,
@@ -119,6 +120,7 @@ __all__ = [
     "year_recompute_request",
     "year_recompute_run",
     "POLICY_FIELDS",
+    "SPOT_CHECK_FIELDS",
     "YEAR_FIELDS",
     "OPTIONAL_TREE",
     "STANDARD_TREE",

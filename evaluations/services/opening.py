@@ -17,7 +17,7 @@ from core.audit import audit_record
 from core.errors import UserError
 
 from ..models import FormState, Indicator, IndicatorCategory, TargetSheet
-from .years import MONITORING_FIELDS, POLICY_FIELDS, fiscal_year_create
+from .years import MONITORING_FIELDS, POLICY_FIELDS, SPOT_CHECK_FIELDS, fiscal_year_create
 
 BATCH = 2000
 # what a carried line keeps; its target value is last year's effective one (an approved
@@ -107,7 +107,10 @@ def _open(opening: YearOpening, source: FiscalYear, actor) -> None:
     FiscalYear.objects.select_for_update().get(pk=source.pk)
     target = FiscalYear.objects.select_for_update().filter(year=opening.year).first()
     if target is None:
-        policy = {name: getattr(source, name) for name in (*POLICY_FIELDS, *MONITORING_FIELDS)}
+        # the scoring policy, the lights' thresholds and the 抽查复核 settings carry over, as a
+        # year's rules do
+        fields = (*POLICY_FIELDS, *MONITORING_FIELDS, *SPOT_CHECK_FIELDS)
+        policy = {name: getattr(source, name) for name in fields}
         policy["require_head_confirmation"] = source.require_head_confirmation
         policy["require_supervisor_review"] = source.require_supervisor_review
         target = fiscal_year_create(year=opening.year, actor=actor, seed=False, **policy)

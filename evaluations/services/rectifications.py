@@ -73,7 +73,7 @@ def _subject(
     if evaluation_id is not None:
         evaluation = (
             SelfEvaluation.objects.select_for_update(of=("self",))
-            .select_related("department", "project")
+            .select_related("department", "project", "spot_check_item")
             .filter(pk=evaluation_id, year=fiscal_year)
             .first()
         )
@@ -153,7 +153,7 @@ def notices_issue_all(
         evaluations = list(
             SelfEvaluation.objects.select_for_update(of=("self",))
             .filter(pk__in=ids, rectification__isnull=True)
-            .select_related("department", "project")
+            .select_related("department", "project", "spot_check_item")
             .order_by("pk")
         )
         issued = [

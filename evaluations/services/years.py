@@ -33,6 +33,14 @@ POLICY_FIELDS = (
 # 绩效运行监控's light thresholds (evaluations.lights): a change re-lights the year's 监控表 at
 # once (services.monitoring.monitoring_lights_recompute), no score is touched.
 MONITORING_FIELDS = ("monitoring_yellow_gap", "monitoring_red_gap")
+# 抽查复核 and 结果应用 settings: read when a sample is drawn or a table built, nothing stored
+# depends on them (no recompute).
+SPOT_CHECK_FIELDS = (
+    "sample_percent",
+    "sample_min_per_department",
+    "sample_low_execution",
+    "spot_check_difference_threshold",
+)
 # What an administrator may set on a year (the recompute bookkeeping is the task's).
 YEAR_FIELDS = (
     "year",
@@ -44,6 +52,7 @@ YEAR_FIELDS = (
     "require_supervisor_review",
     *POLICY_FIELDS,
     *MONITORING_FIELDS,
+    *SPOT_CHECK_FIELDS,
 )
 
 STANDARD_TREE: dict[str, tuple[Decimal | None, list[str]]] = {

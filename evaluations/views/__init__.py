@@ -17,6 +17,7 @@ from .rectifications import (
     rectifications,
 )
 from .review import review_bulk, review_bulk_job, review_queue
+from .spot_checks import spot_check, spot_check_item, spot_checks
 from .targets import target_sheet
 
 __all__ = [
@@ -37,6 +38,9 @@ __all__ = [
     "review_bulk",
     "review_bulk_job",
     "review_queue",
+    "spot_check",
+    "spot_check_item",
+    "spot_checks",
     "target_sheet",
     "target_sheet_start",
 ]

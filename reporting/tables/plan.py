@@ -124,6 +124,8 @@ def files_for(kind: str, year: FiscalYear, department_ids: set[int], project_ids
         round_ = registry.latest_round(year)
         if round_ is not None:
             files.append(whole(label, registry.monitoring_summary_table(round_, department_ids)))
+    elif kind == Kind.RESULTS:
+        files.append(whole(label, registry.results_application_table(year, department_ids)))
     elif kind == Kind.BUNDLE:
         per_department(
             registry.basic_data_by_department(year, department_ids), Kind.BASIC.label, True
@@ -155,6 +157,9 @@ def files_for(kind: str, year: FiscalYear, department_ids: set[int], project_ids
             )
         files.append(whole(Kind.SUMMARY.label, registry.summary_table(year, department_ids)))
         files.append(whole(Kind.NARRATIVE.label, registry.narrative_table(year, department_ids)))
+        files.append(
+            whole(Kind.RESULTS.label, registry.results_application_table(year, department_ids))
+        )
     if len(files) == 1:
         files[0].path = files[0].path.split("/", 1)[-1]
     return files

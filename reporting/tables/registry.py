@@ -28,7 +28,7 @@ from django.db.models import F, Prefetch, Q  # noqa: E402
 from budgets.models import Department, DepartmentBudget, FiscalYear, contact_of  # noqa: E402
 from evaluations.models import Indicator, TargetSheet  # noqa: E402
 
-from . import basic_data, narrative, summary, targets  # noqa: E402
+from . import basic_data, narrative, results_application, summary, targets  # noqa: E402
 
 YearArg = FiscalYear | int
 
@@ -161,9 +161,14 @@ def basic_data_by_department(
 
 
 def summary_table(year: YearArg, department_ids: set[int] | None = None) -> Table:
-    """自评结果汇总表 of a year across departments (None = all); at most 7 queries."""
-    number = _year_number(year)
-    return summary.summary_table(number, summary.gather_summary(number, department_ids))
+    """自评结果汇总表 of a year across departments (None = all), with the 抽查复核 scores and
+    the departments whose re-checks differ too much; at most 9 queries."""
+    if not isinstance(year, FiscalYear):
+        year = FiscalYear.objects.get(year=int(year))
+    threshold = year.spot_check_difference_threshold
+    rows = summary.gather_summary(year.year, department_ids, threshold)
+    flagged = summary.flagged_departments(rows, threshold)
+    return summary.summary_table(year.year, rows, flagged, threshold)
 
 
 def narrative_table(year: YearArg, department_ids: set[int] | None = None) -> Table:
@@ -280,4 +285,14 @@ def monitoring_summary_table(
     """监控情况汇总表 of a round by department (3 queries, aggregated in SQL)."""
     return monitoring_summary.summary_table(
         round_, monitoring_summary.gather(round_, department_ids)
+    )
+
+
+def results_application_table(year: YearArg, department_ids: set[int] | None = None) -> Table:
+    """结果应用表 of a year across departments (None = all); at most 6 queries."""
+    if not isinstance(year, FiscalYear):
+        year = FiscalYear.objects.get(year=int(year))
+    rows = results_application.gather_results_application(year, department_ids)
+    return results_application.results_application_table(
+        year.year, rows, results_application.thresholds_text(year)
     )

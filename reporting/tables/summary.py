@@ -1,24 +1,28 @@
 """自评结果汇总表 (DOMAIN.md, "The standard tables" 5): for finance, one row per department-wide
 evaluation and per project of a year, across the departments asked for.
 
-Ten columns: 序号 | 单位 | 项目名称 | 全年预算数（万元） | 全年执行数（万元） | 执行率 | 自评得分 |
-审核得分 | 评价等级 | 状态. Rows are ordered by department code, the department-wide row first,
-then by project code. Projects without a self-evaluation are listed as 未开始. The 合计 row adds
-the project rows only: a department's 全年预算数 already contains its projects.
+Twelve columns: 序号 | 单位 | 项目名称 | 全年预算数（万元） | 全年执行数（万元） | 执行率 |
+自评得分 | 审核得分 | 复核得分 | 差异（复核−自评） | 评价等级 | 状态.
+Rows are ordered by department code, the department-wide row first, then by project code.
+Projects without a self-evaluation are listed as 未开始. The 合计 row adds the project rows
+only: a department's 全年预算数 already contains its projects. 复核得分 is the 抽查复核's total
+of a re-checked form; a department whose re-checked forms differ from their self-scores by more
+than the year's threshold on average is marked （复核差异大） in the 单位 column and named
+under the table.
 """
 
 from decimal import Decimal
 
 from budgets.models import DepartmentBudget, Project
-from evaluations import scoring
-from evaluations.models import SelfEvaluation, TargetSheet
+from evaluations import sampling, scoring
+from evaluations.models import SelfEvaluation, SpotCheckItem, TargetSheet
 from evaluations.snapshot import _s, evaluation_queryset, gather_evaluations
 
 from .base import OUT_OF_RANGE, Builder, Style, Table, rate_shown
 from .basic_data import put_money
 from .self_evaluation import dec
 
-WIDTHS = [5.0, 26.0, 32.0, 11.0, 11.0, 9.0, 9.0, 9.0, 9.0, 9.0]
+WIDTHS = [5.0, 24.0, 30.0, 11.0, 11.0, 9.0, 9.0, 9.0, 9.0, 9.0, 8.0, 8.0]
 N = len(WIDTHS)
 HEADINGS = (
     "序号",
@@ -29,6 +33,8 @@ HEADINGS = (
     "执行率",
     "自评得分",
     "审核得分",
+    "复核得分",
+    "差异（复核−自评）",
     "评价等级",
     "状态",
 )
@@ -40,11 +46,25 @@ LEGEND = (
     "空白为尚无此数（如未开始自评的得分）。Excel 文件的数字栏只有数字："
     "这些单元格留空，“无数据”“超出范围”以批注说明。"
 )
+FLAG = "（复核差异大）"
 
 
-def summary_table(year: int, rows: list[dict]) -> Table:
+def flags_note(flagged: list[tuple[str, Decimal, int]], threshold: Decimal) -> str:
+    """The line under the table naming the flagged departments (name, mean, forms)."""
+    names = "；".join(f"{name}（平均差异{mean}分，复核{count}份）" for name, mean, count in flagged)
+    return f"抽查复核差异超过{threshold}分的单位：{names}。"
+
+
+def summary_table(
+    year: int,
+    rows: list[dict],
+    flagged: list[tuple[str, Decimal, int]] = (),
+    threshold: Decimal = Decimal("5"),
+) -> Table:
     """rows (in print order): kind (project / department), department, name, budget, executed,
-    rate, score, review_score (strings or Decimals, None when unknown), grade, state."""
+    rate, score, review_score, recheck_score, difference (strings or Decimals, None when
+    unknown), grade, state, flagged (the department's re-checks differ too much); `flagged`:
+    (department name, mean difference, re-checked forms) for the note under the table."""
     title = "绩效自评结果汇总表"
     table = Table(
         title=title,
@@ -58,7 +78,7 @@ def summary_table(year: int, rows: list[dict]) -> Table:
     b.list_head(HEADINGS)
     for number, row in enumerate(rows, start=1):
         b.put(0, number, Style.CENTER)
-        b.put(1, row["department"], Style.TEXT)
+        b.put(1, row["department"] + (FLAG if row.get("flagged") else ""), Style.TEXT)
         b.put(2, row["name"], Style.TEXT)
         put_money(b, 3, row["budget"])
         put_money(b, 4, row["executed"])
@@ -66,6 +86,8 @@ def summary_table(year: int, rows: list[dict]) -> Table:
             (5, row["rate"], Style.PERCENT),
             (6, row["score"], Style.SCORE),
             (7, row["review_score"], Style.SCORE),
+            (8, row.get("recheck_score"), Style.SCORE),
+            (9, row.get("difference"), Style.SCORE),
         ):
             if value == OUT_OF_RANGE:
                 b.put(col, OUT_OF_RANGE, Style.CENTER)
@@ -75,8 +97,8 @@ def summary_table(year: int, rows: list[dict]) -> Table:
                 b.put(col, "", Style.CENTER)
             else:
                 b.put(col, number_value, style)
-        b.put(8, row["grade"] or "", Style.CENTER)
-        b.put(9, row["state"], Style.CENTER)
+        b.put(10, row["grade"] or "", Style.CENTER)
+        b.put(11, row["state"], Style.CENTER)
         b.row()
     projects = [r for r in rows if r["kind"] == "project"]
     budget = sum((dec(r["budget"]) or Decimal("0") for r in projects), Decimal("0"))
@@ -96,6 +118,9 @@ def summary_table(year: int, rows: list[dict]) -> Table:
     b.row()
     b.span(LEGEND, Style.FOOTER)
     b.row()
+    if flagged:
+        b.span(flags_note(list(flagged), threshold), Style.FOOTER)
+        b.row()
     return table
 
 
@@ -129,10 +154,14 @@ def year_evaluations(
     return projects, evaluations, gather_evaluations(evaluations)
 
 
-def evaluation_row(evaluation: SelfEvaluation, data: dict) -> dict:
+def evaluation_row(evaluation: SelfEvaluation, data: dict, recheck: Decimal | None = None) -> dict:
     total = next((f for f in data["funds"] if f["is_total"]), {})
     project = data["kind"] == "project"
+    own = None if data.get("total") == OUT_OF_RANGE else dec(data.get("total"))
     return {
+        "department_id": evaluation.department_id,
+        "recheck_score": recheck,
+        "difference": None if recheck is None else recheck - (own or Decimal("0")),
         "kind": data["kind"],
         "department": data["department"],
         "name": data["project_name"] if project else DEPARTMENT_WIDE,
@@ -149,6 +178,7 @@ def evaluation_row(evaluation: SelfEvaluation, data: dict) -> dict:
 
 def _not_started(kind: str, department, name: str, budget, executed) -> dict:
     return {
+        "department_id": department.pk,
         "kind": kind,
         "department": department.name,
         "name": name,
@@ -157,15 +187,30 @@ def _not_started(kind: str, department, name: str, budget, executed) -> dict:
         "rate": _s(scoring.execution_rate(budget, executed)),
         "score": None,
         "review_score": None,
+        "recheck_score": None,
+        "difference": None,
         "grade": "",
         "state": NOT_STARTED,
     }
 
 
-def gather_summary(year: int, department_ids: set[int] | None) -> list[dict]:
+def rechecks_of(evaluations: list[SelfEvaluation]) -> dict[int, Decimal]:
+    """{evaluation id: 复核总分} of the re-checked ones (1 query)."""
+    return dict(
+        SpotCheckItem.objects.filter(
+            evaluation__in=[e.pk for e in evaluations], rechecked_at__isnull=False
+        ).values_list("evaluation_id", "total_score")
+    )
+
+
+def gather_summary(
+    year: int, department_ids: set[int] | None, threshold: Decimal | None = None
+) -> list[dict]:
     """The rows of the summary in print order. A department gets a department-wide row when it
-    has a department-wide evaluation, target sheet or budget row for the year."""
+    has a department-wide evaluation, target sheet or budget row for the year. With
+    `threshold`, rows of departments whose re-checks differ too much are `flagged`."""
     projects, evaluations, data = year_evaluations(year, department_ids)
+    rechecks = rechecks_of(evaluations)
     by_project = {e.project_id: e for e in evaluations if e.project_id}
     by_department = {e.department_id: e for e in evaluations if e.project_id is None}
     budgets = {
@@ -188,7 +233,7 @@ def gather_summary(year: int, department_ids: set[int] | None) -> list[dict]:
     for department_id, department in departments.items():
         evaluation = by_department.get(department_id)
         if evaluation is not None:
-            row = evaluation_row(evaluation, data[evaluation.pk])
+            row = evaluation_row(evaluation, data[evaluation.pk], rechecks.get(evaluation.pk))
         else:
             budget = budgets.get(department_id)
             full = budget.income_total("full") if budget else None
@@ -198,7 +243,7 @@ def gather_summary(year: int, department_ids: set[int] | None) -> list[dict]:
     for project in projects:
         evaluation = by_project.get(project.pk)
         if evaluation is not None:
-            row = evaluation_row(evaluation, data[evaluation.pk])
+            row = evaluation_row(evaluation, data[evaluation.pk], rechecks.get(evaluation.pk))
         else:
             row = _not_started(
                 "project",
@@ -209,4 +254,33 @@ def gather_summary(year: int, department_ids: set[int] | None) -> list[dict]:
             )
         keyed.append(((project.department.code, 1, project.code), row))
     keyed.sort(key=lambda item: item[0])
-    return [row for _, row in keyed]
+    rows = [row for _, row in keyed]
+    if threshold is not None:
+        differences = department_differences(rows, threshold)
+        for row in rows:
+            found = differences.get(row["department_id"])
+            row["flagged"] = bool(found and found.flagged)
+    return rows
+
+
+def department_differences(rows: list[dict], threshold: Decimal) -> dict:
+    """{department id: sampling.Difference} of the rows' re-checked forms."""
+    return sampling.department_differences(
+        (
+            (row["department_id"], dec(row["score"]), row["recheck_score"])
+            for row in rows
+            if row["score"] != OUT_OF_RANGE
+        ),
+        threshold,
+    )
+
+
+def flagged_departments(rows: list[dict], threshold: Decimal) -> list[tuple[str, Decimal, int]]:
+    """(department name, mean |自评分 − 复核分|, re-checked forms) of the flagged departments, in
+    the rows' order."""
+    names = {row["department_id"]: row["department"] for row in rows}
+    return [
+        (names[d.department], d.mean, d.count)
+        for d in department_differences(rows, threshold).values()
+        if d.flagged
+    ]

@@ -24,6 +24,8 @@ from evaluations.models import (
     NoticeState,
     RectificationNotice,
     SelfEvaluation,
+    SpotCheck,
+    SpotCheckItem,
 )
 from evaluations.services import rectifications as services
 from tests.factories import ProjectFactory, SelfEvaluationFactory, member
@@ -89,6 +91,22 @@ def test_notice_grade_is_the_review_grade_else_the_self_grade(evaluation):
     assert reads.notice_grade(graded(evaluation, "差", review_grade="良")) == "良"
     assert reads.notice_grade(graded(evaluation, "良", review_grade="中")) == "中"
     assert reads.notice_grade(graded(evaluation, "")) == ""
+
+
+def test_a_finished_recheck_decides_the_grade(tree, evaluation, reviewer):
+    """抽查复核: the 复核等级 comes first (as in the 结果应用表), once the re-check is saved."""
+    graded(evaluation, "良", review_grade="良")
+    sample = SpotCheck.objects.create(
+        year=evaluation.year, seed=1, percent=20, minimum=1, low_execution="0.8"
+    )
+    item = sample.items.create(evaluation=evaluation, reasons=["random"], grade="差")
+    assert reads.notice_grade(SelfEvaluation.objects.get(pk=evaluation.pk)) == "良"  # not saved
+    assert reads.candidates(reviewer, evaluation.year) == []
+    SpotCheckItem.objects.filter(pk=item.pk).update(rechecked_at=timezone.now())
+    assert reads.notice_grade(SelfEvaluation.objects.get(pk=evaluation.pk)) == "差"
+    found = {c.title: c.basis for c in reads.candidates(reviewer, evaluation.year)}
+    assert found == {evaluation.title: "差"}
+    assert issue(reviewer, evaluation).basis == "差"
 
 
 def test_candidates_are_approved_mid_or_poor_without_a_notice(tree, sheet, evaluation, reviewer):

@@ -28,6 +28,11 @@ DEFAULT_POLICY = {
     "score_places": "2",
     "percent_places": "2",
     "deviation_execution_threshold": "0.9",
+    # 抽查复核 (issue 17): the form shows the defaults, a browser posts them back
+    "sample_percent": "20",
+    "sample_min_per_department": "1",
+    "sample_low_execution": "0.8",
+    "spot_check_difference_threshold": "5",
 }
 
 

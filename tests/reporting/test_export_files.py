@@ -139,7 +139,8 @@ def test_html_and_bundle(demo, tmp_path):
     printed, path = export(tmp_path, "--year", "2021", "--table", "bundle", "--format", "xlsx")
     # 8 files of the year-end tables, and the demo's 2021 monitoring round: a 绩效目标执行监控表
     # file for each of its 3 departments with sheets, and the 监控情况汇总表 at the top
-    assert "12 个文件" in printed
+    # and the 结果应用表 (issue 17) at the top: 13
+    assert "13 个文件" in printed
     names = zipfile.ZipFile(path.with_suffix(".zip")).namelist()
     assert sum("绩效目标执行监控表" in n for n in names) == 3
     assert [n for n in names if "/" not in n and "监控" in n] == [

@@ -349,7 +349,7 @@ def test_basic_data_tables_only_for_departments_with_budgets(demo):
 def test_summary_rows_order_and_total(demo):
     table = registry.summary_table(year(2021), None)
     assert (table.title, table.subtitle) == ("绩效自评结果汇总表", "（2021年度）")
-    assert table.header_rows == 3 and table.n_cols == 10
+    assert table.header_rows == 3 and table.n_cols == 12
     assert row_values(table, 2) == [
         "序号",
         "单位",
@@ -359,6 +359,8 @@ def test_summary_rows_order_and_total(demo):
         "执行率",
         "自评得分",
         "审核得分",
+        "复核得分",
+        "差异（复核−自评）",
         "评价等级",
         "状态",
     ]
@@ -387,6 +389,8 @@ def test_summary_rows_order_and_total(demo):
         "",
         "",
         "",
+        "",
+        "",
         "未开始",
     ]
     assert row_values(table, 4) == [
@@ -397,6 +401,8 @@ def test_summary_rows_order_and_total(demo):
         D("291.6"),
         D("0.972"),
         D("98.67"),
+        "",
+        "",
         "",
         "优",
         "草稿",
@@ -411,6 +417,8 @@ def test_summary_rows_order_and_total(demo):
         D("96"),
         D("0"),
         D("0"),
+        "",
+        "",
         "",
         "",
         "",
@@ -439,6 +447,8 @@ def test_summary_approved_rows_come_from_the_snapshot(demo):
         D("1247.79"),
         D("0.9576"),
         D("99.58"),
+        "",
+        "",
         "",
         "优",
         "已审核",
@@ -498,7 +508,7 @@ def test_summary_across_departments_with_factories(tree, fiscal_year):
     ]
     assert rows[0][3:6] == [D("400"), D("380"), D("0.95")]
     assert [r[3] for r in rows[1:]] == [D("100"), D("50"), D("200")]
-    assert rows[3][5:] == [D("0.75"), D("82.5"), D("78"), "中", "已提交"]
+    assert rows[3][5:] == [D("0.75"), D("82.5"), D("78"), "", "", "中", "已提交"]
     # 合计 of the three projects (the department-wide row already contains them)
     assert row_values(table, 7)[:4] == ["合计", D("350"), D("275"), D("0.7857")]
     assert table.n_rows == 10  # the note on 合计, the legend of 无数据 / 超出范围 / blank
@@ -653,7 +663,8 @@ CALLS = {
     ),
     "basic_data_tables": (2, lambda fy: registry.basic_data_tables(fy, None)),
     "basic_data_by_department": (2, lambda fy: registry.basic_data_by_department(fy, None)),
-    "summary_table": (7, lambda fy: registry.summary_table(fy, None)),
+    "summary_table": (8, lambda fy: registry.summary_table(fy, None)),
+    "results_application_table": (5, lambda fy: registry.results_application_table(fy, None)),
     "narrative_table": (4, lambda fy: registry.narrative_table(fy, None)),
 }
 # fetching the arguments of the call costs these many queries

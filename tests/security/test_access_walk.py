@@ -252,8 +252,14 @@ def test_owner_reaches_every_walked_object(victim):
         for target in spec.targets(victim):
             url = reverse(name, kwargs=target.kwargs)
             # export_status answers only to the job's requester, not even to an administrator;
-            # a 批量审核 only to its reviewer
-            clients = {"export_status": (owner,), "review_bulk_job": (reviewer,)}
+            # a 批量审核 only to its reviewer; a 抽查 to finance
+            clients = {
+                "export_status": (owner,),
+                "review_bulk_job": (reviewer,),
+                # 抽查复核 is finance's: the reviewer and an administrator
+                "spot_check": (reviewer, root),
+                "spot_check_item": (reviewer, root),
+            }
             for client in clients.get(name, (owner, root)):
                 if spec.get_allowed:
                     response = client.get(url)
@@ -409,6 +415,67 @@ def test_notice_list_neither_shows_nor_issues_for_the_victim(victim, attackers):
     own_reviewer, _ = _login("reviewer")
     body = own_reviewer.get(url + "?year=2021").content.decode()
     assert victim.notice.title in body and f"evaluation:{victim.department_evaluation.pk}" in body
+
+
+def _finance_page_checked(victim, attacker, response) -> None:
+    if attacker.anonymous:
+        assert response.status_code == 302
+    elif "审核人" not in attacker.label:
+        assert response.status_code == 404, attacker.label
+    else:
+        assert response.status_code in (200, 400), attacker.label
+        body = (
+            b"".join(response.streaming_content).decode("latin-1")
+            if response.streaming
+            else response.content.decode()
+        )
+        assert not _leaks(body, victim_words(victim, attacker))
+
+
+def test_spot_checks_neither_show_nor_draw_the_victim(victim, attackers):
+    """抽查复核: clerks get 404; a reviewer of another department neither sees the victim's sample
+    nor draws the victim's forms (its draw covers its own departments only)."""
+    from evaluations.models import FormState, SpotCheckItem
+
+    # approved forms of the victim: what a draw could take
+    SelfEvaluation.objects.filter(department_id__in=victim.ids).exclude(
+        spot_check_item__isnull=False
+    ).update(state=FormState.APPROVED)
+    url = reverse("spot_checks")
+    before = set(SpotCheckItem.objects.values_list("evaluation_id", flat=True))
+    for attacker in attackers:
+        for query in ("", "?year=2021", "?year=2021&preview=1&percent=100&minimum=5&low=80&seed=1"):
+            _finance_page_checked(victim, attacker, attacker.client.get(url + query))
+        data = {"percent": "100", "minimum": "5", "low": "80", "seed": "1"}
+        attacker.client.post(url + "?year=2021", data)
+    drawn = SpotCheckItem.objects.exclude(evaluation_id__in=before)
+    assert not drawn.filter(evaluation__department_id__in=victim.ids).exists()
+    # positive control: the victim's own reviewer sees its sample
+    own_reviewer, _ = _login("reviewer")
+    body = own_reviewer.get(url + "?year=2021").content.decode()
+    assert reverse("spot_check", args=[victim.spot_check.pk]) in body
+
+
+def test_results_application_neither_shows_nor_changes_the_victim(victim, attackers):
+    """结果应用表: clerks get 404; a reviewer of another department neither sees the victim's
+    rows (page, XLSX) nor changes a victim's suggestion (404)."""
+    from evaluations.models import FormState, ResultSuggestion
+
+    SelfEvaluation.objects.filter(pk=victim.evaluation.pk).update(state=FormState.APPROVED)
+    url = reverse("results_application")
+    for attacker in attackers:
+        for query in ("", "?year=2020", "?year=2021", "?year=2021&format=xlsx"):
+            _finance_page_checked(victim, attacker, attacker.client.get(url + query))
+        for evaluation in (victim.evaluation, victim.unit_evaluation):
+            data = {"evaluation": evaluation.pk, "suggestion": "压减", "reason": "攻击"}
+            response = attacker.client.post(url + "?year=2021", data)
+            assert response.status_code in (302, 404), attacker.label
+            if not attacker.anonymous:
+                assert response.status_code == 404, attacker.label
+    assert not ResultSuggestion.objects.exists()
+    own_reviewer, _ = _login("reviewer")
+    body = own_reviewer.get(url + "?year=2021").content.decode()
+    assert "咸宁市政务服务和大数据管理局" in body
 
 
 def test_target_progress_neither_shows_nor_urges_the_victim(

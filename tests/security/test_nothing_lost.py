@@ -286,6 +286,10 @@ def test_each_admin_mutation_leaves_one_audit_record(world):
             "score_places",
             "percent_places",
             "deviation_execution_threshold",
+            "sample_percent",
+            "sample_min_per_department",
+            "sample_low_execution",
+            "spot_check_difference_threshold",
         )
     }
     body = {k: "" if v is None else v for k, v in fields.items()}

@@ -76,6 +76,9 @@ class Victim:
     notice: object = None  # a 整改通知 of `evaluation`, with the unit's file, 待整改
     unit_notice: object = None  # a 整改通知 of `unit_evaluation`, answered (finance decides)
     notice_file: object = None
+    spot_check: object = (
+        None  # a 抽查 by the victim's reviewer of the bureau's and the unit's forms
+    )
 
     @property
     def ids(self) -> set[int]:
@@ -185,6 +188,7 @@ def victim(django_capture_on_commit_callbacks) -> Victim:
     )
     assert found.bulk_job.state == "done" and len(found.bulk_job.refused) == 1
     found.notice, found.unit_notice, found.notice_file = _victim_notices(found, clerk)
+    found.spot_check = _victim_spot_check(found)
     assert {d.code for d in found.subtree} == {"101", "101001", "101002"}
     return found
 
@@ -217,6 +221,25 @@ def _victim_notices(v: "Victim", clerk):
     item.uploaded_by = clerk
     item.save()
     return made[0], made[1], item
+
+
+def _victim_spot_check(v: Victim):
+    """A sample by the victim's reviewer holding the bureau's project evaluation and the unit's
+    (made directly: the demo's are drafts, a draw takes approved ones only)."""
+    from evaluations.models import SpotCheck
+
+    sample = SpotCheck.objects.create(
+        year=v.year,
+        seed=7,
+        percent=20,
+        minimum=1,
+        low_execution="0.8",
+        created_by=get_user_model().objects.get(username="reviewer"),
+        department_ids=sorted(v.ids),
+    )
+    for evaluation in (v.evaluation, v.unit_evaluation):
+        sample.items.create(evaluation=evaluation, reasons=["random"])
+    return sample
 
 
 def _victim_import(clerk):
@@ -372,6 +395,27 @@ def _bulk_jobs(v: Victim) -> list[Target]:
     return [Target("咸宁审核人的批量审核", v.bureau.id, {"pk": v.bulk_job.pk})]
 
 
+def _spot_checks(v: Victim) -> list[Target]:
+    return [Target("咸宁审核人的抽查", v.bureau.id, {"pk": v.spot_check.pk})]
+
+
+def _spot_check_items(v: Victim) -> list[Target]:
+    return [
+        Target(
+            f"抽中的{i.evaluation.department.name}自评", i.evaluation.department_id, {"pk": i.pk}
+        )
+        for i in v.spot_check.items.select_related("evaluation__department")
+    ]
+
+
+def _recheck_posts(v: Victim, t: Target) -> list[dict]:
+    from evaluations.models import SpotCheckItem
+
+    item = SpotCheckItem.objects.get(pk=t.kwargs["pk"])
+    lines = {f"line-{r.pk}": "0" for r in item.evaluation.results.all()}
+    return [{"execution": "0", "conclusion": "攻击者的复核", **lines}]
+
+
 def _imports(v: Victim) -> list[Target]:
     return [Target("咸宁填报人的导入", v.bureau.id, {"pk": v.import_job.pk})]
 
@@ -523,6 +567,8 @@ OBJECT_URLS: dict[str, ObjectURL] = {
     "rectification": ObjectURL(_notices, _notice_posts),
     "rectification_file": ObjectURL(_notice_files, _plain_posts),
     "rectification_file_delete": ObjectURL(_notice_files, _plain_posts, get_allowed=False),
+    "spot_check": ObjectURL(_spot_checks, _plain_posts),
+    "spot_check_item": ObjectURL(_spot_check_items, _recheck_posts),
 }
 
 # Patterns that take no object → the test that checks them.
@@ -540,6 +586,8 @@ NO_OBJECT_URLS: dict[str, str] = {
     # the year's 整改通知 of the user's departments; issuing names subjects looked up within them
     "rectifications": "test_notice_list_neither_shows_nor_issues_for_the_victim",
     "target_progress": "test_target_progress_neither_shows_nor_urges_the_victim",
+    "spot_checks": "test_spot_checks_neither_show_nor_draw_the_victim",
+    "results_application": "test_results_application_neither_shows_nor_changes_the_victim",
     # the signed-in user's own messages: ids only in POST bodies, looked up among their own
     "notifications": "test_messages_of_others_cannot_be_read_or_opened",
     "exports": "test_exports_page_neither_lists_nor_exports_the_victim",

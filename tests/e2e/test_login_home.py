@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from budgets.models import Department
-from evaluations.models import FormState, SelfEvaluation, TargetSheet
+from evaluations.models import FormState, MonitoringSheet, SelfEvaluation, TargetSheet
 
 XN = "咸宁市政务服务和大数据管理局"
 XN_UNITS = ["咸宁市政府大数据中心", "咸宁市12345公共服务热线中心"]
@@ -27,10 +27,11 @@ def department_sections(page: Page):
 
 
 def state_counts(year: int, codes: list[str]) -> dict[str, int]:
-    """Target sheets and self-evaluations per state label, of the departments with these codes."""
+    """Target sheets, self-evaluations and 监控表 per state label, of the departments with these
+    codes."""
     departments = Department.objects.filter(code__in=codes)
     counts = {label: 0 for label in FormState.labels}
-    for model in (TargetSheet, SelfEvaluation):
+    for model in (TargetSheet, SelfEvaluation, MonitoringSheet):
         for form in model.objects.filter(year__year=year, department__in=departments):
             counts[form.get_state_display()] += 1
     return counts
@@ -115,6 +116,8 @@ def test_reviewer_sees_review_queue_with_state_counts(page: Page, login, screens
     waiting.state = FormState.SUBMITTED
     waiting.submitted_at = timezone.now()
     waiting.save()
+    # the demo's submitted 绩效监控表 waits too: back to 草稿 so that one form waits
+    MonitoringSheet.objects.filter(year__year=2021).update(state=FormState.DRAFT, submitted_at=None)
     expected = state_counts(2021, subtree_codes("101", "102"))
     assert expected["已提交"] == 1 and expected["已审核"] > 0  # the demo still looks as assumed
 

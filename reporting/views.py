@@ -31,7 +31,11 @@ def dashboard(request):
         raise Http404("未找到该页面。")
     all_years = selectors.years()
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
-    board = boards.dashboard_for(request.user, fiscal_year) if fiscal_year else None
+    board = (
+        boards.dashboard_for(request.user, fiscal_year, department_page=request.GET.get("units"))
+        if fiscal_year
+        else None
+    )
     return render(
         request,
         "reporting/dashboard.html",

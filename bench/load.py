@@ -2,6 +2,7 @@
 
 Usage: python bench/load.py [--scale 1] [--users 24] [--time 60] [--page-users 8]
        [--page-time 12] [--max-requests 50000] [--port 8106] [--workers N] [--output FILE]
+       [--no-output] [--json FILE]
 
 1. Builds the bench's synthetic city (`bench/city.py`) in a database of its own on the
    PostgreSQL server of DATABASE_URL (`<name>load`, created if missing; LOAD_DATABASE_URL
@@ -292,6 +293,7 @@ def run(
     port: int,
     workers: int | None,
     output: Path | None,
+    figures_file: Path | None = None,
 ) -> str:
     database_url = load_database_url()
     env = server_environment(database_url, port, workers)
@@ -374,6 +376,9 @@ def run(
     print(text)
     if output is not None:
         write_section(output, text)
+    if figures_file is not None:
+        day_figures = {name: figures(row) for name, row in day.items()}
+        figures_file.write_text(json.dumps({"pages": pages, "day": day_figures}, indent=1))
     return text
 
 
@@ -465,6 +470,7 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--no-output", action="store_true", help="print only")
+    parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
     return run(
         scale=args.scale,
@@ -476,6 +482,7 @@ def main(argv: list[str] | None = None) -> str:
         port=args.port,
         workers=args.workers,
         output=None if args.no_output else Path(args.output),
+        figures_file=Path(args.json) if args.json else None,
     )
 
 

@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import re
+import sys
 import time
 from html.parser import HTMLParser
 from http.cookiejar import Cookie
@@ -39,13 +40,12 @@ _reviewers = itertools.count()
 _sent = itertools.count(1)
 
 
-@events.test_start.add_listener
+@events.init.add_listener
 def _loopback_only(environment, **_kwargs):
+    # before any user starts: this load must never leave the machine
     host = urlsplit(environment.host or "").hostname
     if host not in LOOPBACK:
-        environment.process_exit_code = 2
-        print(f"make load: refusing {environment.host!r}: loopback only (127.0.0.1, ::1)")
-        environment.runner.quit()
+        sys.exit(f"make load: refusing {environment.host!r}: loopback only (127.0.0.1, ::1)")
 
 
 @events.request.add_listener

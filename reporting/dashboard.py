@@ -193,6 +193,10 @@ class DepartmentFigures:
         self.scored = scored
         if not scored:
             return
+        # SQLite answers aggregates of decimals as floats: back to the stored places (totals
+        # have two, their squares four), so both databases give the same exact figures
+        total, low, high = (v.quantize(CENT) for v in (total, low, high))
+        squares = squares.quantize(CENT * CENT)
         exact_mean = total / scored
         self.mean = exact_mean.quantize(CENT, rounding=ROUND_HALF_UP)
         variance = max(squares / scored - exact_mean * exact_mean, Decimal("0"))

@@ -478,6 +478,8 @@ def test_department_figures_aggregated_in_the_database_match_the_lists(
     for code, figures in expected.items():
         row = rows[code]
         assert (row.mean, row.minimum, row.maximum, row.spread, row.scored) == figures, code
+        # to the cent as stored, also where the database answers aggregates as floats
+        assert {v.as_tuple().exponent for v in (row.minimum, row.maximum, row.mean)} == {-2}
         assert row.not_started == 2
     assert board.not_started_count == 110 and len(board.not_started) == 100
     assert board.expected == board.started + 110

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    BooleanField,
     Count,
     DecimalField,
     Exists,
@@ -28,6 +29,7 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
+    Q,
     Sum,
 )
 from django.urls import reverse
@@ -170,7 +172,7 @@ class Point:
 class DepartmentFigures:
     """One department's line on the dashboard (not the clerk's overview row,
     evaluations.selectors.DepartmentRow: another shape for another page). The score figures
-    come aggregated from the database (`_department_scores`)."""
+    come aggregated from the database (`_tallies`)."""
 
     department: Unit
     href: str = ""  # the review queue filtered to this department's self-evaluations
@@ -359,37 +361,31 @@ def _evaluations(user, fiscal_year: FiscalYear):
     return _reviewed(SelfEvaluation.objects.filter(year=fiscal_year), user)
 
 
-def _tallies(user, fiscal_year: FiscalYear, today: datetime.date) -> list[dict]:
-    """Self-evaluations per (state, grade), with how many of them are overdue (1 query)."""
-    late = workflow.overdue_q(fiscal_year, today)
-    tallies = {"n": Count("id")}
-    if late is not None:
-        tallies["late"] = Count("id", filter=late)
-    return list(
-        _evaluations(user, fiscal_year).values("state", "grade").order_by().annotate(**tallies)
-    )
-
-
 SQUARES = DecimalField(max_digits=30, decimal_places=4)
 
 
-def _department_scores(user, fiscal_year: FiscalYear) -> list[dict]:
-    """Per department: project self-evaluations started, scored, and the count, sum, sum of
-    squares, minimum and maximum of their totals (1 query, grouped in the database)."""
+def _tallies(user, fiscal_year: FiscalYear, today: datetime.date) -> list[dict]:
+    """Self-evaluations per department, state, grade and kind (部门整体 or project): how many,
+    how many overdue, and of their totals the count, sum, sum of squares, minimum and maximum
+    (1 query, grouped in the database: a few rows a department, never one a form)."""
     square = ExpressionWrapper(F("total_score") * F("total_score"), output_field=SQUARES)
+    tallies = {
+        "n": Count("id"),
+        "scored": Count("total_score"),
+        "total": Sum("total_score"),
+        "squares": Sum(square, output_field=SQUARES),
+        "low": Min("total_score"),
+        "high": Max("total_score"),
+    }
+    late = workflow.overdue_q(fiscal_year, today)
+    if late is not None:
+        tallies["late"] = Count("id", filter=late)
+    own = ExpressionWrapper(Q(project__isnull=True), output_field=BooleanField())
     return list(
         _evaluations(user, fiscal_year)
-        .filter(project__isnull=False)
-        .values(*UNIT_FIELDS)
+        .values(*UNIT_FIELDS, "state", "grade", own=own)
         .order_by()
-        .annotate(
-            started=Count("id"),
-            scored=Count("total_score"),
-            total=Sum("total_score"),
-            squares=Sum(square, output_field=SQUARES),
-            low=Min("total_score"),
-            high=Max("total_score"),
-        )
+        .annotate(**tallies)
     )
 
 
@@ -429,7 +425,7 @@ def _not_started(
 ) -> tuple[list[Missing], list[tuple[Unit, int]], list[Unit]]:
     """The first LIST_LIMIT missing forms (by department and project code), the projects
     without a self-evaluation per department, and the departments whose 部门整体 sheet has none
-    (3 queries)."""
+    (3 queries; 2 when every project is started)."""
     projects = _reviewed(
         Project.objects.filter(year=fiscal_year, self_evaluation__isnull=True), user
     )
@@ -437,9 +433,13 @@ def _not_started(
         (units.of(*row[:3]), row[3])
         for row in projects.values_list(*UNIT_FIELDS).order_by().annotate(n=Count("id"))
     ]
-    listed = projects.order_by("department__code", "code").values_list(
-        *UNIT_FIELDS, "name", "code", "target_sheet__id"
-    )[:LIST_LIMIT]
+    listed = (
+        projects.order_by("department__code", "code").values_list(
+            *UNIT_FIELDS, "name", "code", "target_sheet__id"
+        )[:LIST_LIMIT]
+        if per_department
+        else []  # every project started (a deadline day): nothing to ask
+    )
     sheets = _reviewed(
         TargetSheet.objects.filter(year=fiscal_year, project=None).exclude(
             Exists(
@@ -459,13 +459,16 @@ def _not_started(
 
 def _flagged(user, fiscal_year: FiscalYear, units: _Units) -> tuple[list[Form], Counter, int]:
     """The first LIST_LIMIT self-evaluations with consistency flags, the forms per flag code,
-    and how many are flagged (2 queries; the second reads only the flags)."""
+    and how many are flagged (2 queries, 1 without any flag; the first reads only the
+    flags)."""
     flagged = _evaluations(user, fiscal_year).exclude(flags=[])
     counts: Counter = Counter()
     total = 0
     for flags in flagged.values_list("flags", flat=True):
         counts.update({flag["code"] for flag in flags or ()})
         total += 1
+    if not total:
+        return [], counts, 0
     listed = flagged.order_by("department__code", F("project__code").asc(nulls_first=True))
     return _form_rows(listed[:LIST_LIMIT], fiscal_year, units), counts, total
 
@@ -503,8 +506,9 @@ def dashboard_for(
     user, fiscal_year: FiscalYear, today=None, department_page: int | str | None = None
 ) -> Dashboard:
     """Every figure of the dashboard for one year across the departments the user reviews.
-    Counted, summed and grouped in the database: 13 queries (after the access check), none of
-    which returns a row per form of the city but the scatter chart's four numbers a project.
+    Counted, summed and grouped in the database: at most 12 queries (after the access check),
+    none of which returns a row per form of the city but the scatter chart's four numbers a
+    project.
     `department_page`: the page of 各单位得分 to draw (DEPARTMENT_PAGE rows a page)."""
     today = today or timezone.localdate()
     units = _Units()
@@ -514,6 +518,15 @@ def dashboard_for(
     grades_by_state = {grade: {state: 0 for state in GRADED_STATES} for grade in GRADES}
     apart = {state: 0 for state in APART_STATES}
     ungraded = overdue = 0
+    departments: dict[int, DepartmentFigures] = {}
+
+    def row_of(unit: Unit) -> DepartmentFigures:
+        if unit.pk not in departments:
+            departments[unit.pk] = DepartmentFigures(unit)
+        return departments[unit.pk]
+
+    # per department with project forms: started, scored, sum, sum of squares, min, max
+    scores: dict[Unit, list] = {}
     for tally in _tallies(user, fiscal_year, today):
         state, grade, n = tally["state"], tally["grade"], tally["n"]
         counts[state] += n
@@ -525,20 +538,22 @@ def dashboard_for(
             grades_by_state[grade][state] += n
         else:
             ungraded += n
-
-    departments: dict[int, DepartmentFigures] = {}
-
-    def row_of(unit: Unit) -> DepartmentFigures:
-        if unit.pk not in departments:
-            departments[unit.pk] = DepartmentFigures(unit)
-        return departments[unit.pk]
-
-    for tally in _department_scores(user, fiscal_year):
-        row = row_of(units.of(*(tally[name] for name in UNIT_FIELDS)))
-        row.evaluations = tally["started"]
-        row.take_scores(
-            tally["scored"], tally["total"], tally["squares"], tally["low"], tally["high"]
-        )
+        if tally["own"]:
+            continue
+        unit = units.of(*(tally[name] for name in UNIT_FIELDS))
+        figures = scores.setdefault(unit, [0, 0, Decimal("0"), Decimal("0"), None, None])
+        figures[0] += n
+        if tally["scored"]:
+            figures[1] += tally["scored"]
+            figures[2] += tally["total"]
+            figures[3] += tally["squares"]
+            low, high = tally["low"], tally["high"]
+            figures[4] = low if figures[4] is None else min(figures[4], low)
+            figures[5] = high if figures[5] is None else max(figures[5], high)
+    for unit, (started, *figures) in scores.items():
+        row = row_of(unit)
+        row.evaluations = started
+        row.take_scores(*figures)
     own = _form_rows(
         _evaluations(user, fiscal_year).filter(project__isnull=True), fiscal_year, units
     )

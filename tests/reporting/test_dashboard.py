@@ -287,12 +287,12 @@ def test_query_budget_does_not_grow_with_departments(
     client, tree, data, reviewer, fiscal_year, django_assert_num_queries
 ):
     access_for(reviewer)  # the access check's two queries, cached on the user
-    # counted in the database: forms per state and grade; per department the project forms'
+    # counted in the database: forms per department, state, grade and kind with their totals'
     # count, sum, squares, min, max; the 部门整体 forms; the scatter's numbers and the forms of
     # its dots; projects without a form (per department, the first 100) and 部门整体 sheets
     # without one; the weakest 10; the flags and the first 100 flagged; the departments
     # reviewed (also those with nothing yet); the pending 目标调整 requests
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         dashboard.dashboard_for(reviewer, fiscal_year)
 
     client.force_login(reviewer)

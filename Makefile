@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: install system-packages run serve test lint format bench bench-small demo clean
+.PHONY: install system-packages run serve test lint format bench bench-small load demo clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ format: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# a deadline day under gunicorn on PostgreSQL (DATABASE_URL, CELERY_BROKER_URL): bench/load.py;
+# options through LOAD_ARGS, e.g. make load LOAD_ARGS="--scale 0.2 --users 12 --time 30"
+load: install
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

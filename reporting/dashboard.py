@@ -1,11 +1,12 @@
 """The finance dashboard (绩效看板) and the projects beside a department's own self-evaluation.
 
-Reads only, scoped by `budgets.access`. Every figure is aggregated in Python from five queries
-(the year's self-evaluations, the projects and the 部门整体 target sheets without one, the
-departments reviewed, the pending 目标调整 requests), so the page costs the same number of
-queries for 3 departments or 300. Scores are the stored totals (`SelfEvaluation.total_score`, the
-自评总分), flags the stored consistency flags. Grades count only forms handed in (已提交, 已审核):
-a draft's grade is work in progress, counted apart (`apart`).
+Reads only, scoped by `budgets.access`. The figures are counted, summed and grouped in the
+database (states and grades, per-department totals and their spread, the missing forms); only
+the scatter chart reads a row per scored project (four numbers), and the lists read at most
+LIST_LIMIT forms. So the page costs the same number of queries, and little more time, for 3
+departments or 300. Scores are the stored totals (`SelfEvaluation.total_score`, the 自评总分),
+flags the stored consistency flags. Grades count only forms handed in (已提交, 已审核): a
+draft's grade is work in progress, counted apart (`apart`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from urllib.parse import urlencode
 
-from django.db.models import Exists, OuterRef
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Sum,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -26,10 +40,8 @@ from django.utils.safestring import mark_safe
 from budgets.access import Role, access_for
 from budgets.models import Department, FiscalYear, Project
 from core import formatting
-from core.bulk import few_collections
 from evaluations import consistency, workflow
 from evaluations.models import FormState, Grade, SelfEvaluation, TargetAdjustment, TargetSheet
-from evaluations.selectors import score_mean as _mean
 
 from . import charts
 
@@ -38,6 +50,11 @@ MISMATCH_LOW = Decimal("0.6")
 MISMATCH_HIGH = Decimal("0.9")
 WEAKEST = 10
 LIST_LIMIT = 100  # rows of the drill-down lists on the page (the queue has them all)
+DEPARTMENT_PAGE = 30  # rows of 各单位得分 a page (a row with its chart is ~0.8 KB)
+# points of the scatter chart drawn one by one, with link and title, beyond which only the
+# mismatches are (charts.scatter's detail_limit; 400 such dots were ~90 KB of a city's page);
+# also the rows of the mismatch list under the chart
+DOTS = 50
 GRADES = tuple(Grade.values)
 # the forms whose grade is a result: handed in to finance (the others are counted apart)
 GRADED_STATES = (FormState.SUBMITTED, FormState.APPROVED)
@@ -64,14 +81,6 @@ def queue_url(fiscal_year: FiscalYear, **filters) -> str:
     query = {"year": fiscal_year.year, "kind": "evaluation"}
     query.update({k: v for k, v in filters.items() if v not in (None, "")})
     return f"{reverse('review_queue')}?{urlencode(query)}"
-
-
-def _spread(values: list[Decimal]) -> Decimal:
-    """Population standard deviation (a department's projects are all of them, not a sample),
-    exact in Decimal; 0 for a single score."""
-    mean = sum(values, Decimal("0")) / len(values)
-    variance = sum(((v - mean) ** 2 for v in values), Decimal("0")) / len(values)
-    return variance.sqrt().quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def is_mismatch(execution_rate: Decimal, achievement: Decimal) -> bool:
@@ -136,10 +145,11 @@ class Form:
 
 @dataclass
 class Point:
-    form: Form
+    form: Form | None  # loaded for the points drawn one by one (`_points`), else None
     execution_rate: Decimal
     achievement: Decimal  # indicator points ÷ the year's indicator weight (the 90 of 100)
     mismatch: bool
+    pk: int | None = None  # the self-evaluation's
 
     @property
     def label(self) -> str:
@@ -161,7 +171,8 @@ class Point:
 @dataclass
 class DepartmentFigures:
     """One department's line on the dashboard (not the clerk's overview row,
-    evaluations.selectors.DepartmentRow: another shape for another page)."""
+    evaluations.selectors.DepartmentRow: another shape for another page). The score figures
+    come aggregated from the database (`_tallies`)."""
 
     department: Unit
     href: str = ""  # the review queue filtered to this department's self-evaluations
@@ -169,32 +180,35 @@ class DepartmentFigures:
     evaluations: int = 0  # project self-evaluations started
     not_started: int = 0  # projects without one
     own_missing: bool = False  # its 部门整体 target sheet has no self-evaluation yet
-    scores: list[Decimal] = field(default_factory=list)  # project totals
+    scored: int = 0  # project self-evaluations with a total
+    mean: Decimal | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    spread: Decimal | None = None
 
-    @cached_property
-    def scored(self) -> int:
-        return len(self.scores)
-
-    @cached_property
-    def mean(self) -> Decimal | None:
-        return _mean(self.scores) if self.scores else None
-
-    @cached_property
-    def minimum(self) -> Decimal | None:
-        return min(self.scores) if self.scores else None
-
-    @cached_property
-    def maximum(self) -> Decimal | None:
-        return max(self.scores) if self.scores else None
-
-    @cached_property
-    def spread(self) -> Decimal | None:
-        return _spread(self.scores) if self.scores else None
+    def take_scores(
+        self, scored: int, total: Decimal, squares: Decimal, low: Decimal, high: Decimal
+    ) -> None:
+        """The figures from the count, sum, sum of squares, minimum and maximum of the totals,
+        in exact decimals: the mean as `score_mean` over the list, the population standard
+        deviation (a department's projects are all of them, not a sample) to the cent."""
+        self.scored = scored
+        if not scored:
+            return
+        # SQLite answers aggregates of decimals as floats: back to the stored places (totals
+        # have two, their squares four), so both databases give the same exact figures
+        total, low, high = (v.quantize(CENT) for v in (total, low, high))
+        squares = squares.quantize(CENT * CENT)
+        exact_mean = total / scored
+        self.mean = exact_mean.quantize(CENT, rounding=ROUND_HALF_UP)
+        variance = max(squares / scored - exact_mean * exact_mean, Decimal("0"))
+        self.spread = variance.sqrt().quantize(CENT, rounding=ROUND_HALF_UP)
+        self.minimum, self.maximum = low, high
 
     @cached_property
     def chart(self) -> str:
         """The row's score range as inline SVG ("" without scores)."""
-        if not self.scores:
+        if not self.scored:
             return ""
         title = f"最低 {self.minimum}，最高 {self.maximum}，平均 {self.mean}，标准差 {self.spread}"
         shape = charts.score_range(self.minimum, self.maximum, self.mean, self.spread)
@@ -261,7 +275,7 @@ class Missing:
 class Dashboard:
     year: FiscalYear
     counts: dict[str, int]  # self-evaluations per state
-    not_started: list[Missing]
+    not_started: list[Missing]  # the first LIST_LIMIT of them
     overdue: int
     grades: dict[str, int]  # of the forms handed in (GRADED_STATES)
     ungraded: int  # handed in without a grade (no total yet)
@@ -279,6 +293,8 @@ class Dashboard:
     department_rows: str = ""  # the 各单位得分 rows, as HTML
     pending_adjustments: int = 0  # 目标调整 requests waiting for finance
     idle: list[Unit] = field(default_factory=list)  # departments with nothing to evaluate yet
+    not_started_count: int = 0  # all of them
+    department_page: Page | None = None  # the rows of 各单位得分 shown (DEPARTMENT_PAGE a page)
 
     @property
     def started(self) -> int:
@@ -286,7 +302,7 @@ class Dashboard:
 
     @property
     def expected(self) -> int:
-        return self.started + len(self.not_started)
+        return self.started + self.not_started_count
 
     @property
     def grade_table(self) -> list[tuple[str, list[tuple[int, str]], int]]:
@@ -317,6 +333,11 @@ class Dashboard:
     def mismatches(self) -> list[Point]:
         return [p for p in self.points if p.mismatch]
 
+    @property
+    def mismatch_list(self) -> list[Point]:
+        """The mismatches listed under the chart: the first DOTS (their forms are loaded)."""
+        return self.mismatches[:DOTS]
+
 
 class _Units(dict):
     """Unit by department id, made once from the values of a row."""
@@ -331,17 +352,94 @@ class _Units(dict):
 UNIT_FIELDS = ("department_id", "department__code", "department__name")
 
 
-def _forms(user, fiscal_year: FiscalYear, units: _Units) -> list[Form]:
-    rows = _reviewed(SelfEvaluation.objects.filter(year=fiscal_year), user).values_list(
-        *UNIT_FIELDS, *Form.FIELDS
-    )
+def _form_rows(queryset, fiscal_year: FiscalYear, units: _Units) -> list[Form]:
+    rows = queryset.values_list(*UNIT_FIELDS, *Form.FIELDS)
     return [Form(row[3], fiscal_year, units.of(*row[:3]), *row[4:]) for row in rows]
 
 
-def _not_started(user, fiscal_year: FiscalYear, units: _Units) -> list[Missing]:
+def _evaluations(user, fiscal_year: FiscalYear):
+    return _reviewed(SelfEvaluation.objects.filter(year=fiscal_year), user)
+
+
+SQUARES = DecimalField(max_digits=30, decimal_places=4)
+
+
+def _tallies(user, fiscal_year: FiscalYear, today: datetime.date) -> list[dict]:
+    """Self-evaluations per department, state, grade and kind (部门整体 or project): how many,
+    how many overdue, and of their totals the count, sum, sum of squares, minimum and maximum
+    (1 query, grouped in the database: a few rows a department, never one a form)."""
+    square = ExpressionWrapper(F("total_score") * F("total_score"), output_field=SQUARES)
+    tallies = {
+        "n": Count("id"),
+        "scored": Count("total_score"),
+        "total": Sum("total_score"),
+        "squares": Sum(square, output_field=SQUARES),
+        "low": Min("total_score"),
+        "high": Max("total_score"),
+    }
+    late = workflow.overdue_q(fiscal_year, today)
+    if late is not None:
+        tallies["late"] = Count("id", filter=late)
+    own = ExpressionWrapper(Q(project__isnull=True), output_field=BooleanField())
+    return list(
+        _evaluations(user, fiscal_year)
+        .values(*UNIT_FIELDS, "state", "grade", own=own)
+        .order_by()
+        .annotate(**tallies)
+    )
+
+
+def _points(user, fiscal_year: FiscalYear, units: _Units) -> list[Point]:
+    """Each scored project with an execution rate, as a point of the scatter chart (1 query of
+    four numbers a project), and the forms of the points shown one by one: all of them up to
+    DOTS, else the first DOTS mismatches (1 query, at most DOTS rows; the mismatch list shows
+    as many)."""
+    indicator_weight = fiscal_year.indicator_weight
+    if indicator_weight <= 0:
+        return []
+    rows = (
+        _evaluations(user, fiscal_year)
+        .filter(project__isnull=False, total_score__isnull=False, execution_rate__isnull=False)
+        .order_by("department__code", "project__code")
+        .values_list("id", "execution_rate", "execution_score", "total_score")
+    )
+    points = []
+    for pk, rate, execution_score, total in rows:
+        achievement = (total - (execution_score or Decimal("0"))) / indicator_weight
+        points.append(Point(None, rate, achievement, is_mismatch(rate, achievement), pk))
+    detailed = points
+    if len(points) > DOTS:
+        detailed = [p for p in points if p.mismatch][:DOTS]
+    if detailed:
+        forms = _form_rows(
+            SelfEvaluation.objects.filter(pk__in=[p.pk for p in detailed]), fiscal_year, units
+        )
+        by_pk = {form.pk: form for form in forms}
+        for point in detailed:
+            point.form = by_pk[point.pk]
+    return points
+
+
+def _not_started(
+    user, fiscal_year: FiscalYear, units: _Units
+) -> tuple[list[Missing], list[tuple[Unit, int]], list[Unit]]:
+    """The first LIST_LIMIT missing forms (by department and project code), the projects
+    without a self-evaluation per department, and the departments whose 部门整体 sheet has none
+    (3 queries; 2 when every project is started)."""
     projects = _reviewed(
         Project.objects.filter(year=fiscal_year, self_evaluation__isnull=True), user
-    ).values_list(*UNIT_FIELDS, "name", "code", "target_sheet__id")
+    )
+    per_department = [
+        (units.of(*row[:3]), row[3])
+        for row in projects.values_list(*UNIT_FIELDS).order_by().annotate(n=Count("id"))
+    ]
+    listed = (
+        projects.order_by("department__code", "code").values_list(
+            *UNIT_FIELDS, "name", "code", "target_sheet__id"
+        )[:LIST_LIMIT]
+        if per_department
+        else []  # every project started (a deadline day): nothing to ask
+    )
     sheets = _reviewed(
         TargetSheet.objects.filter(year=fiscal_year, project=None).exclude(
             Exists(
@@ -352,10 +450,27 @@ def _not_started(user, fiscal_year: FiscalYear, units: _Units) -> list[Missing]:
         ),
         user,
     ).values_list(*UNIT_FIELDS, "id")
-    missing = [Missing(units.of(*row[:3]), *row[3:]) for row in projects]
-    missing += [Missing(units.of(*row[:3]), "部门整体支出", "", row[3]) for row in sheets]
+    missing = [Missing(units.of(*row[:3]), *row[3:]) for row in listed]
+    own = [Missing(units.of(*row[:3]), "部门整体支出", "", row[3]) for row in sheets]
+    missing += own
     missing.sort(key=lambda m: (m.department.code, m.code))
-    return missing
+    return missing[:LIST_LIMIT], per_department, [m.department for m in own]
+
+
+def _flagged(user, fiscal_year: FiscalYear, units: _Units) -> tuple[list[Form], Counter, int]:
+    """The first LIST_LIMIT self-evaluations with consistency flags, the forms per flag code,
+    and how many are flagged (2 queries, 1 without any flag; the first reads only the
+    flags)."""
+    flagged = _evaluations(user, fiscal_year).exclude(flags=[])
+    counts: Counter = Counter()
+    total = 0
+    for flags in flagged.values_list("flags", flat=True):
+        counts.update({flag["code"] for flag in flags or ()})
+        total += 1
+    if not total:
+        return [], counts, 0
+    listed = flagged.order_by("department__code", F("project__code").asc(nulls_first=True))
+    return _form_rows(listed[:LIST_LIMIT], fiscal_year, units), counts, total
 
 
 def _departments(user, units: _Units) -> list[Unit]:
@@ -387,88 +502,102 @@ def adjustments_url(fiscal_year: FiscalYear) -> str:
     return f"{reverse('review_queue')}?{query}"
 
 
-@few_collections()
-def dashboard_for(user, fiscal_year: FiscalYear, today=None) -> Dashboard:
+def dashboard_for(
+    user, fiscal_year: FiscalYear, today=None, department_page: int | str | None = None
+) -> Dashboard:
     """Every figure of the dashboard for one year across the departments the user reviews.
-    Five queries (after the access check), whatever the number of departments."""
+    Counted, summed and grouped in the database: at most 12 queries (after the access check),
+    none of which returns a row per form of the city but the scatter chart's four numbers a
+    project.
+    `department_page`: the page of 各单位得分 to draw (DEPARTMENT_PAGE rows a page)."""
     today = today or timezone.localdate()
     units = _Units()
-    forms = _forms(user, fiscal_year, units)
-    missing = _not_started(user, fiscal_year, units)
-    assigned = _departments(user, units)
 
     counts = {state: 0 for state in FormState.values}
     grades = {grade: 0 for grade in GRADES}
     grades_by_state = {grade: {state: 0 for state in GRADED_STATES} for grade in GRADES}
     apart = {state: 0 for state in APART_STATES}
     ungraded = overdue = 0
-    flag_counts: Counter = Counter()
     departments: dict[int, DepartmentFigures] = {}
-    points: list[Point] = []
-    indicator_weight = fiscal_year.indicator_weight
 
     def row_of(unit: Unit) -> DepartmentFigures:
         if unit.pk not in departments:
             departments[unit.pk] = DepartmentFigures(unit)
         return departments[unit.pk]
 
-    for form in forms:
-        counts[form.state] += 1
-        if form.state not in GRADED_STATES:
-            apart[form.state] += 1
-        elif form.grade in grades:
-            grades[form.grade] += 1
-            grades_by_state[form.grade][form.state] += 1
+    # per department with project forms: started, scored, sum, sum of squares, min, max
+    scores: dict[Unit, list] = {}
+    for tally in _tallies(user, fiscal_year, today):
+        state, grade, n = tally["state"], tally["grade"], tally["n"]
+        counts[state] += n
+        overdue += tally.get("late", 0)
+        if state not in GRADED_STATES:
+            apart[state] += n
+        elif grade in grades:
+            grades[grade] += n
+            grades_by_state[grade][state] += n
         else:
-            ungraded += 1
-        overdue += workflow.is_overdue(form, today)
-        flag_counts.update({flag["code"] for flag in form.flags or ()})
-        row = row_of(form.department)
-        if form.project_code is None:
-            row.own = form
+            ungraded += n
+        if tally["own"]:
             continue
-        row.evaluations += 1
-        if form.total_score is None:
-            continue
-        row.scores.append(form.total_score)
-        if form.execution_rate is not None and indicator_weight > 0:
-            points_of = form.total_score - (form.execution_score or Decimal("0"))
-            achievement = points_of / indicator_weight
-            mismatch = is_mismatch(form.execution_rate, achievement)
-            points.append(Point(form, form.execution_rate, achievement, mismatch))
-    for item in missing:
-        row = row_of(item.department)
-        if item.code:
-            row.not_started += 1
-        else:
-            row.own_missing = True
+        unit = units.of(*(tally[name] for name in UNIT_FIELDS))
+        figures = scores.setdefault(unit, [0, 0, Decimal("0"), Decimal("0"), None, None])
+        figures[0] += n
+        if tally["scored"]:
+            figures[1] += tally["scored"]
+            figures[2] += tally["total"]
+            figures[3] += tally["squares"]
+            low, high = tally["low"], tally["high"]
+            figures[4] = low if figures[4] is None else min(figures[4], low)
+            figures[5] = high if figures[5] is None else max(figures[5], high)
+    for unit, (started, *figures) in scores.items():
+        row = row_of(unit)
+        row.evaluations = started
+        row.take_scores(*figures)
+    own = _form_rows(
+        _evaluations(user, fiscal_year).filter(project__isnull=True), fiscal_year, units
+    )
+    for form in own:
+        row_of(form.department).own = form
+    missing, missing_projects, missing_own = _not_started(user, fiscal_year, units)
+    for unit, n in missing_projects:
+        row_of(unit).not_started = n
+    for unit in missing_own:
+        row_of(unit).own_missing = True
+    assigned = _departments(user, units)
     idle = [unit for unit in assigned if unit.pk not in departments]
     for unit in idle:
         row_of(unit)
 
-    scored = [f for f in forms if f.project_code is not None and f.total_score is not None]
-    scored.sort(key=lambda f: (f.total_score, f.department.code, f.project_code))
-    flagged = [f for f in forms if f.flags]
-    flagged.sort(key=lambda f: (f.department.code, f.project_code or ""))
+    weakest = _form_rows(
+        _evaluations(user, fiscal_year)
+        .filter(project__isnull=False, total_score__isnull=False)
+        .order_by("total_score", "department__code", "project__code")[:WEAKEST],
+        fiscal_year,
+        units,
+    )
+    flagged, flag_counts, flagged_count = _flagged(user, fiscal_year, units)
 
     board = Dashboard(
         year=fiscal_year,
         counts=counts,
         not_started=missing,
+        not_started_count=sum(n for _, n in missing_projects) + len(missing_own),
         overdue=overdue,
         grades=grades,
         ungraded=ungraded,
         grades_by_state=grades_by_state,
         apart=apart,
         departments=sorted(departments.values(), key=lambda r: r.department.code),
-        points=points,
-        weakest=scored[:WEAKEST],
-        flagged=flagged[:LIST_LIMIT],
+        points=_points(user, fiscal_year, units),
+        weakest=weakest,
+        flagged=flagged,
         flag_counts={code: flag_counts[code] for code in consistency.LABELS if flag_counts[code]},
-        flagged_count=len(flagged),
+        flagged_count=flagged_count,
         pending_adjustments=_pending_adjustments(user, fiscal_year),
         idle=sorted(idle, key=lambda unit: unit.code),
     )
+    board.department_page = Paginator(board.departments, DEPARTMENT_PAGE).get_page(department_page)
     _draw(board)
     return board
 
@@ -477,7 +606,7 @@ def _draw(board: Dashboard) -> None:
     year = board.year
     labels = dict(FormState.choices)
     board.state_chart = charts.bars(
-        [("未开始", len(board.not_started), "#not-started", "state-none")]
+        [("未开始", board.not_started_count, "#not-started", "state-none")]
         + [
             (labels[state], board.counts[state], queue_url(year, state=state), f"state-{state}")
             for state in FormState.values
@@ -491,11 +620,15 @@ def _draw(board: Dashboard) -> None:
         + [("未评分", board.ungraded, "", "grade-none")]
         + [("未提交·不计入", board.apart_total, "#grade-counts", "grade-apart")]
     )
-    board.scatter = charts.scatter(board.points, low=MISMATCH_LOW, high=MISMATCH_HIGH)
+    board.scatter = charts.scatter(
+        board.points, low=MISMATCH_LOW, high=MISMATCH_HIGH, detail_limit=DOTS
+    )
     base = queue_url(year)
-    for row in board.departments:
+    shown = list(board.department_page.object_list)
+    for row in shown:
         row.href = f"{base}&department={row.department.pk}"
-    board.department_rows = department_rows_html(board.departments)
+    # only the page's rows are drawn (a city's 300 were ~110 KB of the page)
+    board.department_rows = department_rows_html(shown)
 
 
 # ---------------------------------------------------------------------------------------------

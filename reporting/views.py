@@ -32,7 +32,11 @@ def dashboard(request):
         raise Http404("未找到该页面。")
     all_years = selectors.years()
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
-    board = boards.dashboard_for(request.user, fiscal_year) if fiscal_year else None
+    board = (
+        boards.dashboard_for(request.user, fiscal_year, department_page=request.GET.get("units"))
+        if fiscal_year
+        else None
+    )
     rounds = monitoring.rounds_of(fiscal_year)
     monitoring_round = monitoring.round_chosen(rounds, request.GET.get("round"))
     return render(

@@ -21,7 +21,8 @@ from ..forms import (
 )
 from ..models import BulkReviewJob, FormState, Grade
 
-QUEUE_PAGE_SIZE = 100
+# rows a page: 50 rows cost half the page's time of 100 (rendering the rows is most of it)
+QUEUE_PAGE_SIZE = 50
 
 
 @login_required

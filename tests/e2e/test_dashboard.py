@@ -50,3 +50,33 @@ def test_department_form_with_common_indicators_and_projects(page: Page, login, 
     expect(projects).to_have_count(8)  # the bureau's projects and its 所属单位's
     expect(page.locator("#department-projects h2")).to_contain_text("项目平均得分")
     screenshot(page, "dashboard-02-department-form")
+
+
+def test_department_rows_page_by_page(page: Page, login, screenshot, monkeypatch):
+    """各单位得分 comes a page of rows at a time (a city has 300 departments): the reviewer pages
+    through them; every figure above stays the same on every page."""
+    from reporting import dashboard
+
+    monkeypatch.setattr(dashboard, "DEPARTMENT_PAGE", 2)
+    login(page, "reviewer")
+    page.get_by_role("link", name="绩效看板").click()
+    rows = page.locator("#departments tbody tr")
+    expect(rows).to_have_count(2)
+    pager = page.locator("#department-pager")
+    expect(pager).to_contain_text("第 1 /")
+    tiles = page.locator("ul.tiles").inner_text()
+    first = rows.first.locator("td").first.inner_text()
+    expect(rows.first).not_to_contain_text("0000")  # figures to the cent, on SQLite too
+    screenshot(page, "dashboard-03-department-pager")
+
+    pager.get_by_role("link", name="下一页").click()
+    expect(page).to_have_url(re.compile(r"units=2#departments$"))
+    expect(pager).to_contain_text("第 2 /")
+    expect(rows.first.locator("td").first).not_to_have_text(first)
+    assert page.locator("ul.tiles").inner_text() == tiles
+    pager.get_by_role("link", name="上一页").click()
+    expect(rows.first.locator("td").first).to_have_text(first)
+
+    # a department's name opens the queue filtered to its forms
+    rows.first.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(r"/review/\?.*department=\d+"))

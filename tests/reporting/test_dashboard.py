@@ -288,9 +288,12 @@ def test_query_budget_does_not_grow_with_departments(
     client, tree, data, reviewer, fiscal_year, django_assert_num_queries
 ):
     access_for(reviewer)  # the access check's two queries, cached on the user
-    # evaluations, projects and 部门整体 sheets without one, the departments reviewed (also
-    # those with nothing yet), the pending 目标调整 requests
-    with django_assert_num_queries(5):
+    # counted in the database: forms per department, state, grade and kind with their totals'
+    # count, sum, squares, min, max; the 部门整体 forms; the scatter's numbers and the forms of
+    # its dots; projects without a form (per department, the first 100) and 部门整体 sheets
+    # without one; the weakest 10; the flags and the first 100 flagged; the departments
+    # reviewed (also those with nothing yet); the pending 目标调整 requests
+    with django_assert_num_queries(12):
         dashboard.dashboard_for(reviewer, fiscal_year)
 
     client.force_login(reviewer)
@@ -333,7 +336,10 @@ def test_chart_geometry():
     some = charts.scatter(points, low=D("0.6"), high=D("0.9"), detail_limit=3)
     assert [d.href for d in some.dots] == ["/a", "/d"] and some.summarised == 2
     assert some.cloud.count("h0") == 2 and some.cloud_mismatch == ""
-    assert some.cloud.startswith(f"M{every.dots[0].x} {every.dots[0].y}h0")
+    # cloud points at whole units, once a unit
+    assert some.cloud.startswith(f"M{round(every.dots[0].x)} {round(every.dots[0].y)}h0")
+    crowd = charts.scatter(points * 3, low=D("0.6"), high=D("0.9"), detail_limit=3)
+    assert crowd.summarised == 6 and crowd.cloud == some.cloud
     spread = charts.score_range(D("59.5"), D("95"), D("77.25"), D("17.75"))
     assert spread.low <= spread.band_low < spread.mean < spread.band_high <= spread.high
     assert charts.score_range(D("120"), D("120"), D("120"), D("0")).high == spread.width - 4
@@ -433,3 +439,61 @@ def test_every_department_listed_drafts_apart_and_adjustments_counted(
     assert "草稿 1 份、已退回 1 份，共 2 份" in body
     grades = dict(re.findall(r"<tr><td>([优良中差])</td>.*?<b>(\d+)</b>", body))
     assert grades == {"优": "1", "良": "1", "中": "0", "差": "1"}
+
+
+def test_department_figures_aggregated_in_the_database_match_the_lists(
+    client, tree, reviewer, fiscal_year
+):
+    """Mean, minimum, maximum and population standard deviation from the database's count,
+    sum and sum of squares equal those computed over each department's list of totals (exact
+    decimals, to the cent); the 各单位得分 rows come DEPARTMENT_PAGE a page, the figures of
+    every department whatever the page; more than 100 missing forms are counted, the first
+    100 listed."""
+    import random
+    import statistics
+
+    rng = random.Random(7)
+    expected = {}
+    for k in range(55):
+        unit = DepartmentFactory(code=f"100{k:03d}A", parent=tree["bureau"])
+        totals = [D(rng.randrange(3000, 10000)) / 100 for _ in range(rng.randrange(1, 5))]
+        for j, total in enumerate(totals):
+            project_evaluation(
+                unit, fiscal_year, f"项目{k}-{j}", S.SUBMITTED, "0.9", "9", str(total),
+                grade="良", code=f"A{k:03d}{j}",
+            )  # fmt: skip
+        for j in range(2):
+            ProjectFactory(department=unit, year=fiscal_year, code=f"N{k:03d}{j}")
+        mean = sum(totals) / len(totals)
+        spread = (sum((t - mean) ** 2 for t in totals) / len(totals)).sqrt()
+        expected[unit.code] = (
+            mean.quantize(D("0.01"), rounding="ROUND_HALF_UP"),
+            min(totals),
+            max(totals),
+            spread.quantize(D("0.01"), rounding="ROUND_HALF_UP"),
+            len(totals),
+        )
+        assert abs(float(spread) - statistics.pstdev([float(t) for t in totals])) < 1e-9
+    board = dashboard.dashboard_for(reviewer, fiscal_year)
+    rows = {r.department.code: r for r in board.departments}
+    for code, figures in expected.items():
+        row = rows[code]
+        assert (row.mean, row.minimum, row.maximum, row.spread, row.scored) == figures, code
+        # to the cent as stored, also where the database answers aggregates as floats
+        assert {v.as_tuple().exponent for v in (row.minimum, row.maximum, row.mean)} == {-2}
+        assert row.not_started == 2
+    assert board.not_started_count == 110 and len(board.not_started) == 100
+    assert board.expected == board.started + 110
+
+    client.force_login(reviewer)
+    first = client.get(reverse("dashboard"), {"year": 2025}).content.decode()
+    second = client.get(reverse("dashboard"), {"year": 2025, "units": 2}).content.decode()
+    pages = -(-len(board.departments) // dashboard.DEPARTMENT_PAGE)
+    assert 'id="department-pager"' in first and f"第 1 / {pages} 页" in first
+    table = re.compile(r'<section class="card" id="departments">.*?</section>', re.S)
+    size = dashboard.DEPARTMENT_PAGE
+    assert table.search(first).group(0).count("<tr><td><a ") == size
+    assert table.search(second).group(0).count("<tr><td><a ") == min(
+        size, len(board.departments) - size
+    )
+    assert 'id="tile-not-started">110<' in first and "仅显示前 100 项" in first

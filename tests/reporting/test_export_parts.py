@@ -87,3 +87,44 @@ def test_a_part_that_fails_fails_the_job_with_its_reason(demo, monkeypatch):
         == "stale"
     )
     assert not list((Path(settings.MEDIA_ROOT) / "exports").rglob("*.zip"))
+
+
+def test_parts_that_stop_reporting_are_run_again_by_the_sweep(demo, monkeypatch):
+    """Workers killed with the parts: the job goes stale, the sweep runs it again as a new
+    attempt, and a late part of the old attempt does nothing; on the last attempt it fails."""
+    import datetime
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(exports, "_split", lambda job, files: True)
+    sent = []
+    monkeypatch.setattr("celery.group.apply_async", lambda self, *a, **k: sent.append(self))
+    admin = UserFactory(username="root", is_superuser=True)
+    job = ExportJob.objects.create(
+        created_by=admin,
+        year=demo,
+        kind="project-self-evaluation",
+        format="pdf",
+        department_ids=sorted(demo.projects.values_list("department_id", flat=True)),
+    )
+    exports.export_run(job_id=job.pk)
+    later = timezone.now() + exports.STALE_AFTER + datetime.timedelta(minutes=1)
+    monkeypatch.setattr(exports, "enqueue", lambda job: exports.export_run(job_id=job.pk))
+    assert exports.export_sweep(now=later)["requeued"] == 1
+    job.refresh_from_db()
+    assert (job.state, job.attempts, len(sent)) == ("running", 2, 2)
+    first = sent[0].tasks[0]
+    assert (
+        exports.export_part_run(
+            **dict(
+                zip(
+                    ("job_id", "attempt", "part", "department_id", "names"), first.args, strict=True
+                )
+            )
+        )
+        == "stale"
+    )
+    ExportJob.objects.filter(pk=job.pk).update(attempts=3)
+    assert exports.export_sweep(now=later)["failed"] == 1
+    job.refresh_from_db()
+    assert job.state == "failed" and "多次中断" in job.error

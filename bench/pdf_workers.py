@@ -149,6 +149,8 @@ def pdf_worker_figures(city) -> list[tuple[str, str, str, str]]:
     try:
         one, files, parts = _export(app, user, city.year, departments, prefix, 1)
         two, _, _ = _export(app, user, city.year, departments, prefix, 2)
+    except RuntimeError as error:  # reported in its row; the other figures still count
+        return [(label, "not measured", str(error)[:200], "")]
     finally:
         app.conf.update(saved)
     return [

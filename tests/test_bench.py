@@ -17,7 +17,7 @@ def test_bench_runs_at_one_fiftieth_scale():
     assert "10 departments, 100 projects, 1,500 indicators" in text
     assert "open 2032 from 2031 (open_year --from)" in text
     assert "100 projects, 100 target sheets, 1,500 indicators copied" in text
-    assert "import 2,000 indicator rows" in text and "× the floor (target ≤ 3×)" in text
+    assert "import 2,000 indicator rows" in text and "× the floor (target ≤ 1.2×)" in text
     assert "admin import (系统管理 → 三级指标 → 导入) of the same 2,000 rows" in text
     assert "× the engine (target ≤ 1.2×)" in text
     assert re.search(r"bulk approval of 100 target sheets .*\| 100 approved", text), text

@@ -276,6 +276,8 @@ CELERY_TASK_ROUTES = {
         "imports.tasks.import_preview": "imports",
         "imports.tasks.import_commit": "imports",
         "reporting.tasks.run_export": "exports",
+        "reporting.tasks.render_export_part": "exports",
+        "reporting.tasks.assemble_export": "exports",
         "evaluations.tasks.recompute_year": "default",
         "evaluations.tasks.bulk_review": "default",
         "imports.tasks.sweep_imports": "default",
@@ -293,6 +295,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # exports (a city's PDFs take ~9 minutes on one worker); recompute (a city's year: seconds).
 EXPORT_TASK_SOFT_TIME_LIMIT = env.int("EXPORT_TASK_SOFT_TIME_LIMIT", default=30 * 60)
 EXPORT_TASK_TIME_LIMIT = env.int("EXPORT_TASK_TIME_LIMIT", default=31 * 60)
+# A PDF export of at least this many files of several departments is rendered as a group of
+# tasks, one per department, that every exports worker takes a share of (reporting/exports.py)
+EXPORT_PDF_PARTS_MIN_FILES = env.int("EXPORT_PDF_PARTS_MIN_FILES", default=30)
 RECOMPUTE_TASK_SOFT_TIME_LIMIT = env.int("RECOMPUTE_TASK_SOFT_TIME_LIMIT", default=10 * 60)
 RECOMPUTE_TASK_TIME_LIMIT = env.int("RECOMPUTE_TASK_TIME_LIMIT", default=11 * 60)
 # 批量审核: up to this many forms in the request, more in a Celery job with progress

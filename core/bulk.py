@@ -19,3 +19,58 @@ def few_collections():
         yield
     finally:
         gc.set_threshold(*thresholds)
+
+
+def rows_update(model, objects, fields: list[str], *, batch_size: int = 500) -> int:
+    """Write `fields` of rows of `model` whose values differ row by row, `batch_size` rows a
+    statement: ``UPDATE t SET f = v.column2 FROM (VALUES (pk, f…), …) AS v WHERE t.pk = v.column1``.
+    `objects`: model instances, or any objects with the fields' attributes (and the pk's).
+
+    Django's `bulk_update` builds a CASE WHEN per row and field, whose expressions cost more to
+    build in Python than the database takes to run them (a city's 3,000 evaluations × 7 figures:
+    2.5 s). Values pass through each field's own `get_db_prep_save`, as `save()` does, and are
+    cast to the column's type on PostgreSQL (a batch whose values are all NULL has no type).
+    SQLite ≥ 3.33 and PostgreSQL both know UPDATE … FROM. Returns the rows written."""
+    from django.db import connections, router
+
+    objects = list(objects)
+    if not objects:
+        return 0
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    pk = meta.pk
+    columns = [meta.get_field(name) for name in fields]
+    postgres = connection.vendor == "postgresql"
+    # the columns of a VALUES list are column1, column2… on both; the statement starts with
+    # UPDATE (no WITH): sqlite3 reports the rows written only for a statement that does
+    names = [f"column{n + 1}" for n in range(len(columns) + 1)]
+
+    def value(name: str) -> str:
+        if not postgres:
+            return f"v.{name}"
+        field = pk if name == names[0] else columns[names.index(name) - 1]
+        return f"CAST(v.{name} AS {field.db_type(connection)})"
+
+    assignments = ", ".join(
+        f"{quote(field.column)} = {value(name)}"
+        for field, name in zip(columns, names[1:], strict=True)
+    )
+    table = quote(meta.db_table)
+    written = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), batch_size):
+            batch = objects[start : start + batch_size]
+            row = "(" + ", ".join(["%s"] * len(names)) + ")"
+            params = []
+            for obj in batch:
+                params.append(pk.get_db_prep_save(getattr(obj, pk.attname), connection))
+                params += [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns]
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} "
+                f"FROM (VALUES {', '.join([row] * len(batch))}) AS v "
+                f"WHERE {table}.{quote(pk.column)} = {value(names[0])}",
+                params,
+            )
+            written += cursor.rowcount
+    return written

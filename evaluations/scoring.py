@@ -8,6 +8,7 @@ fiscal year can change them without touching code.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -307,6 +308,15 @@ def parse_number(text: str | None) -> Decimal | None:
     """
     if not isinstance(text, str):
         return None
+    if len(text) > numbers.MAX_TEXT:  # read, not cached: the cache holds short texts only
+        return _parse_number.__wrapped__(text)
+    return _parse_number(text)
+
+
+# Pure readings of texts, cached: a year's recompute reads the same few hundred target and
+# actual values tens of thousands of times (Decimals are immutable, so sharing them is safe).
+@functools.lru_cache(maxsize=16384)
+def _parse_number(text: str) -> Decimal | None:
     stripped = text.strip()
     if stripped.endswith(("%", "％")):
         stripped = stripped[:-1]
@@ -332,6 +342,11 @@ def actual_number(text: str | None, unit: str = "") -> Decimal | None:
     万元 line, and the number part keeps the one number rule (no "%" unless % is the unit)."""
     if not isinstance(text, str) or len(text) > numbers.MAX_TEXT:
         return None  # no number a person types is longer (and a 10⁶-character cell costs nothing)
+    return _actual_number(text, unit or "")
+
+
+@functools.lru_cache(maxsize=16384)
+def _actual_number(text: str, unit: str) -> Decimal | None:
     stripped = text.strip()
     key = _unit_key(unit or "")
     number = stripped

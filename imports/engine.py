@@ -23,6 +23,7 @@ from .files import FileRefused, Sheet, cell_text
 
 NEW, UPDATE, UNCHANGED, ERROR = "new", "update", "unchanged", "error"
 MAX_PREVIEW_ROWS = 500
+MEMO_MAX = 100_000  # typed cells remembered by parse_rows (distinct amounts would not repeat)
 ESCAPED = formatting.FORMULA_PREFIXES  # taken off on import (core.formatting)
 
 
@@ -226,6 +227,9 @@ def parse_rows(sheet: Sheet, mapping: dict[int, Column], progress: Callable | No
         unreadable.setdefault(row_no, {})[col] = problem
     rows = []
     total = len(sheet.rows) or 1
+    # a typed number or choice by (column, text): a sheet repeats a few values (分值 3, 指标性质
+    # ≥) over 100,000 rows, and typing is pure (a Decimal, an int or a str: immutable, shared)
+    memo: dict[tuple[int, str], tuple[bool, Any]] = {}
     for index, (number, raw) in enumerate(sheet.rows):
         row = Row(number=number, raw=raw)
         bad = formulas.get(number, ())
@@ -245,10 +249,18 @@ def parse_rows(sheet: Sheet, mapping: dict[int, Column], progress: Callable | No
                 if column.required:
                     row.error(column.header, "必填")
                 continue
-            try:
-                row.values[column.key] = typed(column, text)
-            except ValueError as exc:
-                row.error(column.header, str(exc))
+            known = memo.get((position, text)) if column.type != "text" else None
+            if known is None:
+                try:
+                    known = (True, typed(column, text))
+                except ValueError as exc:
+                    known = (False, str(exc))
+                if column.type != "text" and len(memo) < MEMO_MAX:
+                    memo[(position, text)] = known
+            if known[0]:
+                row.values[column.key] = known[1]
+            else:
+                row.error(column.header, known[1])
         for col in bad:
             if col not in mapping and col < len(sheet.headers):
                 row.error(sheet.headers[col] or f"第{col + 1}列", "单元格含公式")

@@ -64,6 +64,8 @@ class ImportJob(models.Model):
     # then wins
     base_version = models.PositiveIntegerField("表单版本", null=True, blank=True)
     file = models.FileField("文件", upload_to="imports/%Y/")
+    # the sheet as the preview read it (files.sheet_dump), for the import; removed once it ran
+    parsed = models.FileField("解析结果", upload_to="imports/%Y/", blank=True)
     original_name = models.CharField("文件名", max_length=200)
     via = models.CharField("方式", max_length=16, default="网页")
     state = models.CharField("状态", max_length=12, choices=State.choices, default=State.QUEUED)

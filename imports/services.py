@@ -1,7 +1,8 @@
 """Import jobs: upload → preview (in Celery) → confirm → import (in Celery), all or nothing.
 
-The preview never writes. The import re-reads the file and re-checks every row inside one
-transaction against the database as it is then, so a confirmation based on a stale preview cannot
+The preview never writes; it keeps the sheet it read (bound to the upload's bytes), so the file
+is parsed once. The import re-checks every row of it inside one transaction against the database
+as it is then, so a confirmation based on a stale preview cannot
 write a bad row; if any row fails, nothing is written and the job shows the errors again. One audit
 record per import, on the job, with the counts and every changed value (the file itself, kept with
 the job, holds the values of the new rows).
@@ -28,6 +29,7 @@ from core import files
 from core.audit import audit_record
 from core.bulk import few_collections
 from core.errors import UserError
+from core.files import read_limited
 from core.formatting import duration
 from evaluations.services.transitions import FormConflict, FormProblems
 from evaluations.workflow import WorkflowError
@@ -38,7 +40,7 @@ from . import (
     tasks,  # tasks call this module back: a module import, read at call time
 )
 from .engine import Plan, plan_file
-from .files import FileRefused, check_zip, read_sheet, stored_upload
+from .files import FileRefused, check_zip, read_sheet, sheet_dump, sheet_load, stored_upload
 from .kinds import KINDS, Context
 from .models import ImportJob
 
@@ -176,16 +178,57 @@ def _context(job: ImportJob) -> Context:
     return Context(user=job.created_by, year=job.year)
 
 
-def _plan(job: ImportJob, low: int, high: int) -> Plan:
+def _plan(job: ImportJob, low: int, high: int, *, keep: bool = False) -> Plan:
+    """Read and check the upload. The preview (`keep`) keeps the sheet it read for the import;
+    the import takes it instead of parsing the file a second time, and checks every row again."""
     data = stored_upload(job)
     report = _progress(job, low, high)
     if job.kind == ImportJob.Kind.EVALUATION_TABLE:
         return table.plan_table(job, data, report)
     if job.kind == ImportJob.Kind.MONITORING_TABLE:
         return monitoring_table.plan_monitoring_table(job, data, report)
-    sheet = read_sheet(job.original_name, data)
+    sheet = None if keep else _parsed_sheet(job, data)
+    if sheet is None:
+        sheet = read_sheet(job.original_name, data)
     report(0.3)
-    return plan_file(KINDS[job.kind], sheet, _context(job), report)
+    plan = plan_file(KINDS[job.kind], sheet, _context(job), report)
+    if keep and plan.rows and not plan.has_errors:
+        _keep_sheet(job, sheet, data)
+    return plan
+
+
+def _keep_sheet(job: ImportJob, sheet, data: bytes) -> None:
+    """Store the sheet read by the preview beside the upload (saved with the job). A store that
+    fails costs only speed: the import then reads the file again."""
+    try:
+        job.parsed.save("parsed.json.gz", ContentFile(sheet_dump(sheet, data)), save=False)
+    except Exception:  # noqa: BLE001  (an optimisation, never a reason to fail a preview)
+        log.warning("import %s: the parsed sheet was not kept", job.pk, exc_info=True)
+        job.parsed = ""
+
+
+def _parsed_sheet(job: ImportJob, data: bytes):
+    """The sheet the preview read from exactly these bytes, or None (then the file is read)."""
+    if not job.parsed:
+        return None
+    try:
+        kept = read_limited(job.parsed, settings.IMPORT_MAX_BYTES)
+    except Exception:  # noqa: BLE001  (missing, too large, store down: read the file instead)
+        log.warning("import %s: the parsed sheet could not be read", job.pk, exc_info=True)
+        return None
+    return sheet_load(kept, data)
+
+
+def _drop_parsed(job: ImportJob) -> None:
+    """The import ran: its kept sheet is of no further use."""
+    name = ImportJob.objects.filter(pk=job.pk).values_list("parsed", flat=True).first()
+    if not name:
+        return
+    ImportJob.objects.filter(pk=job.pk).update(parsed="")
+    try:
+        job.parsed.storage.delete(name)
+    except Exception:  # noqa: BLE001  (an orphan file is harmless; the job is done)
+        log.warning("import %s: the parsed sheet %s was not removed", job.pk, name, exc_info=True)
 
 
 def _store(job: ImportJob, plan: Plan, state: str) -> None:
@@ -243,7 +286,7 @@ def job_preview(job_id: int) -> ImportJob | None:
     if job is None:
         return None
     try:
-        plan = _plan(job, 0, 95)
+        plan = _plan(job, 0, 95, keep=True)
         _store(job, plan, State.INVALID if plan.has_errors or not plan.rows else State.READY)
     except FileRefused as exc:
         return _fail(job, str(exc))
@@ -270,12 +313,19 @@ def job_confirm(*, job: ImportJob, user) -> ImportJob:
     return job
 
 
-@few_collections()
 def job_commit(job_id: int) -> ImportJob | None:
     """Check again and write everything in one transaction, or nothing."""
     job = _claim(job_id, State.IMPORTING, State.IMPORTING)
     if job is None:
         return None
+    ran = _commit(job)
+    if ran is not None:
+        _drop_parsed(ran)
+    return ran
+
+
+@few_collections()
+def _commit(job: ImportJob) -> ImportJob | None:
     try:
         with transaction.atomic():
             # the job's row stays locked while this run writes, and it is DONE in the same

@@ -18,6 +18,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from budgets.access import access_for
@@ -240,39 +242,214 @@ def export_run(*, job_id: int) -> ExportJob | None:
         if earlier is not None and earlier.file.storage.exists(earlier.file.name):
             name, size = earlier.file.name, earlier.file_size
             filename = _filename(job, files, name.rsplit(".", 1)[-1])
+        elif _split(job, files):
+            _start_parts(job, files, fingerprint)
+            job.refresh_from_db()
+            return job  # the parts render it; the last one to finish has it assembled
         else:
             content, ext = render_files(files, job.format, progress)
             filename, size = _filename(job, files, ext), len(content)
             storage = ExportJob._meta.get_field("file").storage
             name = storage.save(f"exports/{job.pk}-{job.attempts}.{ext}", ContentFile(content))
-        ExportJob.objects.filter(pk=job.pk).update(
-            state=ExportJob.State.DONE,
-            progress=100,
-            files_done=len(files),
-            files_total=len(files),
-            file=name,
-            filename=filename,
-            file_size=size,
-            fingerprint=fingerprint,
-            finished_at=timezone.now(),
-            heartbeat=timezone.now(),
-            expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_TTL_HOURS),
-        )
-        _remove_attempt_files(job, keep=name)
+        _done(job, name, filename, size, fingerprint, len(files))
     except TRANSIENT:
         raise  # the task retries; the sweep catches a job whose retries ran out
     except SoftTimeLimitExceeded:
-        shown = duration(settings.EXPORT_TASK_SOFT_TIME_LIMIT)
-        return _fail(
-            job,
-            f"导出超过时限（{shown}）已停止。请缩小范围（例如按单位分别导出）后重试，"
-            "或联系系统管理员。",
-        )
+        return _fail(job, _time_limit_reason())
     except Exception as error:  # noqa: BLE001  (any other failure is reported, not retried)
         log.exception("export %s failed", job.pk)
-        return _fail(job, f"导出失败：{type(error).__name__}。请稍后重试，或联系系统管理员。")
+        return _fail(job, _failure_reason(error))
     job.refresh_from_db()
     return job
+
+
+def _done(job: ExportJob, name: str, filename: str, size: int, fingerprint: str, total: int):
+    ExportJob.objects.filter(pk=job.pk).update(
+        state=ExportJob.State.DONE,
+        progress=100,
+        files_done=total,
+        files_total=total,
+        file=name,
+        filename=filename,
+        file_size=size,
+        fingerprint=fingerprint,
+        finished_at=timezone.now(),
+        heartbeat=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_TTL_HOURS),
+    )
+    _remove_attempt_files(job, keep=name)
+
+
+# --------------------------------------------------------------------------------------------
+# A city's PDFs across workers
+#
+# A PDF export of several departments and at least EXPORT_PDF_PARTS_MIN_FILES files (a city's
+# 3,000 tables take ~9 minutes on one worker) is rendered as a Celery group: one part per
+# department, each a task any exports worker takes, storing its files as a ZIP of its own. The
+# job counts the parts done (under a lock on its row); the part that completes the count queues
+# the assembly, which joins the parts' entries in order into the one ZIP the job downloads, as
+# one task would have built it. The join is kept in the job's row rather than a Celery chord:
+# the site runs without a result backend, and the row survives a restart of Redis.
+#
+# Nothing stays 生成中: a part that fails (an error, its soft time limit) fails the job with the
+# reason, and the other parts then stop; a part whose worker is killed is delivered again
+# (acks_late); a job whose parts stopped reporting is found stale by the sweep and run again
+# from the start (a new attempt: the earlier attempt's parts find they are not current and stop)
+# or failed after MAX_ATTEMPTS. Small exports stay one task (fewer files than the parts' cost).
+# --------------------------------------------------------------------------------------------
+
+
+def _split(job: ExportJob, files: list[ExportFile]) -> bool:
+    if job.format != ExportJob.Format.PDF or len(files) < settings.EXPORT_PDF_PARTS_MIN_FILES:
+        return False
+    if tasks.run_export.app.conf.task_always_eager:
+        return False  # one process either way: nothing to share
+    return len({item.path.split("/", 1)[0] for item in files}) > 1
+
+
+def _part_name(job_id: int, attempt: int, part: int) -> str:
+    return f"exports/parts/{job_id}-{attempt}-{part}.zip"
+
+
+def _start_parts(job: ExportJob, files: list[ExportFile], fingerprint: str) -> None:
+    """Queue one part per department (in the ZIP's order) with the names its files take."""
+    from celery import group
+
+    folders = {
+        filenames.folder_name(d.code, d.name): d.id
+        for d in Department.objects.filter(pk__in=job.department_ids)
+    }
+    names = filenames.unique([f"{item.path}.{job.format}" for item in files])
+    parts: list[tuple[int, list[str]]] = []
+    for item, name in zip(files, names, strict=True):
+        department_id = folders[item.path.split("/", 1)[0]]
+        if not parts or parts[-1][0] != department_id:
+            parts.append((department_id, []))
+        parts[-1][1].append(name)
+    ExportJob.objects.filter(pk=job.pk).update(
+        parts_total=len(parts),
+        parts_done=[],
+        files_done=0,
+        files_total=len(files),
+        progress=10,
+        fingerprint=fingerprint,
+        filename=_filename(job, files, "zip"),
+        heartbeat=timezone.now(),
+    )
+    group(
+        tasks.render_export_part.s(job.pk, job.attempts, index, department_id, part_names)
+        for index, (department_id, part_names) in enumerate(parts)
+    ).apply_async()
+
+
+def _current(job_id: int, attempt: int) -> ExportJob | None:
+    """The job, if this attempt of it is still running (else its part has nothing to do)."""
+    return ExportJob.objects.filter(
+        pk=job_id, attempts=attempt, state=ExportJob.State.RUNNING
+    ).first()
+
+
+@few_collections()
+def export_part_run(
+    *, job_id: int, attempt: int, part: int, department_id: int, names: list[str]
+) -> str:
+    """Render one department's files of a split PDF export into a ZIP of the part's own."""
+    job = _current(job_id, attempt)
+    if job is None:
+        return "stale"
+    try:
+        files = plan.files_for(job.kind, job.year, {department_id}, set(job.project_ids))
+        if len(files) != len(names):
+            raise RuntimeError(f"part {part}: {len(files)} files planned, {len(names)} expected")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            for item, name in zip(files, names, strict=True):
+                archive.writestr(name, render_file(item.tables, job.format))
+                # per file: the job's count and heartbeat, the percent of all parts' files
+                done = F("files_done") + 1
+                ExportJob.objects.filter(pk=job.pk, attempts=attempt).update(
+                    files_done=done,
+                    progress=Least(Value(99), 10 + done * 85 / Greatest(F("files_total"), 1)),
+                    heartbeat=timezone.now(),
+                )
+        storage = ExportJob._meta.get_field("file").storage
+        name = _part_name(job.pk, attempt, part)
+        if storage.exists(name):  # a second delivery of this part: the first may be cut short
+            storage.delete(name)
+        storage.save(name, ContentFile(buffer.getvalue()))
+    except TRANSIENT:
+        raise
+    except SoftTimeLimitExceeded:
+        _fail_parts(job, attempt, _time_limit_reason())
+        return "failed"
+    except Exception as error:  # noqa: BLE001  (the job fails with the reason; never stuck)
+        log.exception("export %s part %s failed", job.pk, part)
+        _fail_parts(job, attempt, _failure_reason(error))
+        return "failed"
+    with transaction.atomic():
+        locked = ExportJob.objects.select_for_update().filter(pk=job.pk).first()
+        if locked is None or locked.attempts != attempt or locked.state != ExportJob.State.RUNNING:
+            return "stale"
+        if part not in locked.parts_done:
+            locked.parts_done = sorted([*locked.parts_done, part])
+            locked.save(update_fields=["parts_done"])
+            if len(locked.parts_done) == locked.parts_total:
+                transaction.on_commit(lambda: tasks.assemble_export.delay(job.pk, attempt))
+    return "done"
+
+
+def export_assemble(*, job_id: int, attempt: int) -> ExportJob | None:
+    """Join the parts' ZIPs, in order, into the job's one ZIP; the job is done."""
+    job = _current(job_id, attempt)
+    if job is None:
+        return ExportJob.objects.filter(pk=job_id).first()
+    storage = ExportJob._meta.get_field("file").storage
+    try:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            for part in range(job.parts_total):
+                name = _part_name(job.pk, attempt, part)
+                with storage.open(name, "rb") as stored, zipfile.ZipFile(stored) as piece:
+                    for entry in piece.infolist():
+                        archive.writestr(entry.filename, piece.read(entry))
+        content = buffer.getvalue()
+        name = storage.save(f"exports/{job.pk}-{attempt}.zip", ContentFile(content))
+        _done(job, name, job.filename, len(content), job.fingerprint, job.files_total)
+    except TRANSIENT:
+        raise
+    except SoftTimeLimitExceeded:
+        return _fail(job, _time_limit_reason())
+    except Exception as error:  # noqa: BLE001
+        log.exception("export %s: assembling the parts failed", job.pk)
+        return _fail(job, _failure_reason(error))
+    _remove_parts(job.pk, attempt, job.parts_total)
+    job.refresh_from_db()
+    return job
+
+
+def _fail_parts(job: ExportJob, attempt: int, reason: str) -> None:
+    if _current(job.pk, attempt) is not None:
+        _fail(job, reason)
+        _remove_parts(job.pk, attempt, job.parts_total)
+
+
+def _remove_parts(job_id: int, attempt: int, total: int) -> None:
+    storage = ExportJob._meta.get_field("file").storage
+    for part in range(total):
+        name = _part_name(job_id, attempt, part)
+        if storage.exists(name):
+            storage.delete(name)
+
+
+def _time_limit_reason() -> str:
+    shown = duration(settings.EXPORT_TASK_SOFT_TIME_LIMIT)
+    return (
+        f"导出超过时限（{shown}）已停止。请缩小范围（例如按单位分别导出）后重试，或联系系统管理员。"
+    )
+
+
+def _failure_reason(error: Exception) -> str:
+    return f"导出失败：{type(error).__name__}。请稍后重试，或联系系统管理员。"
 
 
 def _fail(job: ExportJob, reason: str) -> ExportJob:
@@ -289,6 +466,7 @@ def _remove_attempt_files(job: ExportJob, keep: str = "") -> None:
     the job is finished, remove what earlier attempts stored that no job refers to."""
     storage = ExportJob._meta.get_field("file").storage
     for attempt in range(1, job.attempts + 1):
+        _remove_parts(job.pk, attempt, job.parts_total)
         for ext in ("xlsx", "pdf", "zip"):
             name = f"exports/{job.pk}-{attempt}.{ext}"
             if name == keep or not storage.exists(name):

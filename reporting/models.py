@@ -64,6 +64,9 @@ class ExportJob(models.Model):
     filename = models.CharField("文件名", max_length=255, blank=True)
     file_size = models.PositiveBigIntegerField("文件大小（字节）", null=True, blank=True)
     error = models.TextField("失败原因", blank=True)
+    # a PDF export split across workers (exports.py): its parts, and those rendered so far
+    parts_total = models.PositiveIntegerField("分片数", default=0)
+    parts_done = models.JSONField("已完成分片", default=list, blank=True)
 
     class Meta:
         # the table keeps its name from when the model lived in evaluations

@@ -22,6 +22,27 @@ def run_export(self, job_id: int) -> str:
     return job.state if job else "missing"
 
 
+@shared_task(
+    **RETRYING,
+    soft_time_limit=settings.EXPORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.EXPORT_TASK_TIME_LIMIT,
+)
+def render_export_part(job_id: int, attempt: int, part: int, department_id: int, names) -> str:
+    return exports.export_part_run(
+        job_id=job_id, attempt=attempt, part=part, department_id=department_id, names=names
+    )
+
+
+@shared_task(
+    **RETRYING,
+    soft_time_limit=settings.EXPORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.EXPORT_TASK_TIME_LIMIT,
+)
+def assemble_export(job_id: int, attempt: int) -> str:
+    job = exports.export_assemble(job_id=job_id, attempt=attempt)
+    return job.state if job else "missing"
+
+
 @shared_task
 def sweep_exports() -> dict:
     return exports.export_sweep()

@@ -188,3 +188,28 @@ def test_worker_killed_mid_export_is_finished_by_the_sweep(workers):
     job.refresh_from_db()
     assert job.state == "failed" and "多次中断" in job.error
     covered("Celery：整个工作进程被 SIGKILL，巡检重新排队后由新进程完成；次数用尽则标记失败")
+
+
+def test_a_pdf_export_split_across_two_workers_makes_one_complete_zip(workers):
+    """Two worker processes share one PDF export, a part per department (issue 18): the ZIP
+    holds every file, named and ordered as one task would have made it, and nothing else."""
+    from reporting import filenames
+    from reporting.tables import plan
+
+    for _ in range(2):
+        workers("solo", EXPORT_PDF_PARTS_MIN_FILES="2")
+    call_command("load_demo", stdout=io.StringIO())
+    admin = UserFactory(username="root", is_superuser=True)
+    year = FiscalYear.objects.get(year=2021)
+    job = exports.export_request(user=admin, kind="project-self-evaluation", fmt="pdf", year=year)
+    job = wait_for(job, {"done", "failed"})
+    assert job.state == "done", job.error
+    assert job.parts_total > 1 and len(job.parts_done) == job.parts_total
+    assert (job.progress, job.files_done, job.files_total) == (100, 3, 3)
+    files = plan.files_for(job.kind, year, set(job.department_ids), set())
+    archive = zipfile.ZipFile(job.file.open("rb"))
+    assert archive.namelist() == filenames.unique([f"{f.path}.pdf" for f in files])
+    assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
+    stored = [p for p in (Path(settings.MEDIA_ROOT) / "exports").rglob("*") if p.is_file()]
+    assert [p.name for p in stored] == [Path(job.file.name).name]
+    covered("Celery：城市的 PDF 按单位分片，由两个工作进程分担，合并为一个完整的 ZIP")

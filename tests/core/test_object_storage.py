@@ -237,10 +237,16 @@ def test_an_import_is_checked_and_committed_by_a_worker_reading_from_s3(
     )
     job = wait_for(ImportJob.objects.order_by("-pk").first(), {"ready", "invalid", "failed"})
     assert job.state == "ready", job.message
-    assert len(s3.keys("imports/")) == 2  # the same name uploaded twice: two objects
+    # the same name uploaded twice: two objects; and the sheet the preview read, kept in the
+    # store for the import (read once, README "Bulk import")
+    job.refresh_from_db()
+    kept = job.parsed.name
+    uploads = [key for key in s3.keys("imports/") if key != kept]
+    assert kept and len(uploads) == 2 and kept in s3.keys("imports/")
     client.post(reverse("import_confirm", args=[job.pk]))
     job = wait_for(job, {"done", "failed"})
     assert job.state == "done", job.message
+    assert kept not in s3.keys("imports/") and not job.parsed  # dropped once the import ran
     assert sorted(Project.objects.values_list("code", flat=True)) == ["P-1", "P-2"]
     assert media_files() == []
 

@@ -16,7 +16,8 @@ def test_reviewer_dashboard_and_drill_down(page: Page, login, screenshot):
         year__year=2021, department__code__startswith="101"
     ).count()
     expect(page.locator("#tile-expected")).not_to_have_text("0")
-    expect(page.locator("#progress svg .bar")).to_have_count(7)  # 未开始, five states, 逾期
+    # 未开始, six states (待主管部门审核 among them), 逾期
+    expect(page.locator("#progress svg .bar")).to_have_count(8)
     expect(page.locator("#scatter circle.dot")).not_to_have_count(0)
     expect(page.locator("#departments tbody tr").first).to_contain_text("咸宁")
     screenshot(page, "dashboard-01-reviewer-2021")

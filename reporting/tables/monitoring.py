@@ -9,17 +9,13 @@ back). Lights are the stored ones (evaluations.lights computes them, the service
 
 from __future__ import annotations
 
-from decimal import Decimal
-from itertools import groupby
-
 from django.utils.timezone import localdate
 
 from evaluations import lights
 from evaluations.snapshot import _s, form_identity
 
 from .base import Builder, Style, Table
-from .self_evaluation import dec, target_text
-from .targets import level1_text
+from .self_evaluation import dec, form_header, indicator_rows, target_text
 
 WIDTHS = [13.0, 12.0, 22.0, 14.0, 13.0, 13.0, 12.0, 21.0, 22.0, 9.0]
 N = len(WIDTHS)
@@ -80,23 +76,7 @@ def monitoring_table(data: dict) -> Table:
         header_rows=2,
         landscape=True,
     )
-    b = Builder(table)
-    b.span(table.title, Style.TITLE)
-    b.row()
-    b.span(table.subtitle, Style.SUBTITLE)
-    b.row()
-    if project:
-        b.put(0, "项目名称", Style.LABEL)
-        b.put(1, data["project_name"], Style.TEXT, colspan=9)
-        b.row()
-        b.put(0, "主管部门", Style.LABEL)
-        b.put(1, data["supervising"], Style.TEXT, colspan=4)
-        b.put(5, "实施单位", Style.LABEL)
-        b.put(6, data["department"], Style.TEXT, colspan=4)
-    else:
-        b.put(0, "预算部门", Style.LABEL)
-        b.put(1, data["department"], Style.TEXT, colspan=9)
-    b.row()
+    b = form_header(table, data, project, columns=10)
     _funds(b, data)
     b.put(0, "年度总体目标", Style.LABEL)
     b.put(1, data["goal"], Style.TEXT, colspan=9)
@@ -142,25 +122,14 @@ def _indicators(b: Builder, data: dict) -> None:
     for col, heading in enumerate(INDICATOR_HEADINGS):
         b.put(col, heading.format(n=n), Style.HEADER)
     b.row()
-    # grouped by the classification's order (stable: the clerk's order within a 二级)
-    rows = sorted(data["indicators"], key=lambda r: r.get("order") or [0, 0])
-    for level1, group in groupby(rows, key=lambda r: r["level1"]):
-        group = list(group)
-        weight = sum((Decimal(r["weight"]) for r in group), Decimal("0"))
-        b.put(0, level1_text(level1, weight), Style.LABEL, rowspan=len(group))
-        for level2, items in groupby(group, key=lambda r: r["level2"]):
-            items = list(items)
-            b.put(1, level2, Style.CENTER, rowspan=len(items))
-            for row in items:
-                b.put(2, row["name"], Style.TEXT)
-                b.put(3, target_text(row), Style.TEXT)
-                b.put(4, row["actual_to_date"], Style.TEXT)
-                b.put(5, row["predicted_value"], Style.TEXT)
-                b.put(6, row["likelihood"], Style.CENTER)
-                b.put(7, reason_text(row["category"], row["reason"]), Style.TEXT)
-                b.put(8, row["measures"], Style.TEXT)
-                put_light(b, 9, row["light"])
-                b.row()
+    for row in indicator_rows(b, data["indicators"]):
+        b.put(3, target_text(row), Style.TEXT)
+        b.put(4, row["actual_to_date"], Style.TEXT)
+        b.put(5, row["predicted_value"], Style.TEXT)
+        b.put(6, row["likelihood"], Style.CENTER)
+        b.put(7, reason_text(row["category"], row["reason"]), Style.TEXT)
+        b.put(8, row["measures"], Style.TEXT)
+        put_light(b, 9, row["light"])
 
 
 def _rectification(b: Builder, data: dict) -> None:

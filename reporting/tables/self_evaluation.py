@@ -4,6 +4,7 @@ Eight columns: 一级指标 | 二级指标 | 三级指标 | 年度指标值 | �
 偏差原因分析及改进措施; the header and 资金 blocks above are laid on the same columns.
 """
 
+from collections.abc import Iterator
 from decimal import Decimal
 from itertools import groupby
 
@@ -87,8 +88,10 @@ def self_evaluation_table(data: dict, *, snapshot_hash: str = "") -> Table:
     return table
 
 
-def form_header(table: Table, data: dict, project: bool) -> Builder:
-    """Title, year and the 项目名称 / 主管部门 / 实施单位 (or 预算部门) lines on 8 columns."""
+def form_header(table: Table, data: dict, project: bool, columns: int = 8) -> Builder:
+    """Title, year and the 项目名称 / 主管部门 / 实施单位 (or 预算部门) lines on `columns` columns
+    (an even number: 主管部门 and 实施单位 each take half)."""
+    half = columns // 2
     b = Builder(table)
     b.span(table.title, Style.TITLE)
     b.row()
@@ -96,17 +99,41 @@ def form_header(table: Table, data: dict, project: bool) -> Builder:
     b.row()
     if project:
         b.put(0, "项目名称", Style.LABEL)
-        b.put(1, data["project_name"], Style.TEXT, colspan=7)
+        b.put(1, data["project_name"], Style.TEXT, colspan=columns - 1)
         b.row()
         b.put(0, "主管部门", Style.LABEL)
-        b.put(1, data["supervising"], Style.TEXT, colspan=3)
-        b.put(4, "实施单位", Style.LABEL)
-        b.put(5, data["department"], Style.TEXT, colspan=3)
+        b.put(1, data["supervising"], Style.TEXT, colspan=half - 1)
+        b.put(half, "实施单位", Style.LABEL)
+        b.put(half + 1, data["department"], Style.TEXT, colspan=half - 1)
     else:
         b.put(0, "预算部门", Style.LABEL)
-        b.put(1, data["department"], Style.TEXT, colspan=7)
+        b.put(1, data["department"], Style.TEXT, colspan=columns - 1)
     b.row()
     return b
+
+
+def level1_text(name: str, weight: Decimal) -> str:
+    """The 一级 cell: its name and the sum of its 三级 weights, e.g. 产出指标\n（50分）."""
+    return f"{name}\n（{scoring.round_score(weight).normalize():f}分）"
+
+
+def indicator_rows(b: Builder, indicators: list[dict]) -> Iterator[dict]:
+    """The indicator grid of every standard table: the rows grouped by the classification's
+    order (stable: the clerk's order within a 二级), the 一级 cell (with its weight) and the 二级
+    cell merged over their rows, the 三级 name in column 2. Yields each row for the table's
+    own columns from 3 on, then ends the row."""
+    rows = sorted(indicators, key=lambda r: r.get("order") or [0, 0])
+    for level1, group in groupby(rows, key=lambda r: r["level1"]):
+        group = list(group)
+        weight = sum((Decimal(r["weight"]) for r in group), Decimal("0"))
+        b.put(0, level1_text(level1, weight), Style.LABEL, rowspan=len(group))
+        for level2, items in groupby(group, key=lambda r: r["level2"]):
+            items = list(items)
+            b.put(1, level2, Style.CENTER, rowspan=len(items))
+            for row in items:
+                b.put(2, row["name"], Style.TEXT)
+                yield row
+                b.row()
 
 
 def _funds(b: Builder, data: dict, project: bool) -> None:
@@ -193,25 +220,9 @@ def _indicators(b: Builder, data: dict) -> None:
     ):
         b.put(col, heading, Style.HEADER)
     b.row()
-    # grouped by the classification's order (stable: the clerk's order within a 二级)
-    rows = sorted(data["indicators"], key=lambda r: r.get("order") or [0, 0])
-    for level1, group in groupby(rows, key=lambda r: r["level1"]):
-        group = list(group)
-        weight = sum((Decimal(r["weight"]) for r in group), Decimal("0"))
-        b.put(
-            0,
-            f"{level1}\n（{scoring.round_score(weight).normalize():f}分）",
-            Style.LABEL,
-            rowspan=len(group),
-        )
-        for level2, items in groupby(group, key=lambda r: r["level2"]):
-            items = list(items)
-            b.put(1, level2, Style.CENTER, rowspan=len(items))
-            for row in items:
-                b.put(2, row["name"], Style.TEXT)
-                b.put(3, target_text(row), Style.TEXT)
-                b.put(4, actual_text(row), Style.TEXT)
-                b.put(5, dec(row["weight"]), Style.SCORE)
-                b.put(6, dec(row["score"]), Style.SCORE)
-                b.put(7, row["reason"], Style.TEXT)
-                b.row()
+    for row in indicator_rows(b, data["indicators"]):
+        b.put(3, target_text(row), Style.TEXT)
+        b.put(4, actual_text(row), Style.TEXT)
+        b.put(5, dec(row["weight"]), Style.SCORE)
+        b.put(6, dec(row["score"]), Style.SCORE)
+        b.put(7, row["reason"], Style.TEXT)

@@ -4,9 +4,6 @@ Eight columns: 一级指标 | 二级指标 | 三级指标 | 指标性质 | 指�
 指标值设定依据; the header, 资金 and 年度总体目标 blocks above are laid on the same columns.
 """
 
-from decimal import Decimal
-from itertools import groupby
-
 from django.utils.timezone import localdate
 
 from budgets.models import FUND_SOURCES
@@ -16,7 +13,7 @@ from evaluations.snapshot import _s, form_identity
 
 from .base import Builder, Style, Table
 from .basic_data import put_money
-from .self_evaluation import dec, form_header, target_text
+from .self_evaluation import dec, form_header, indicator_rows, target_text
 
 WIDTHS = [13.0, 14.0, 30.0, 9.0, 16.0, 9.0, 8.0, 14.0]
 N = len(WIDTHS)
@@ -36,11 +33,6 @@ def value_text(row: dict) -> str:
     """指标值 without comparator and unit (they have columns of their own), with an approved
     adjustment beside the original as on the self-evaluation table."""
     return target_text({**row, "comparator": scoring.QUALITATIVE})
-
-
-def level1_text(name: str, weight: Decimal) -> str:
-    """The 一级 cell: its name and the sum of its 三级 weights, e.g. 产出指标\n（50分）."""
-    return f"{name}\n（{scoring.round_score(weight).normalize():f}分）"
 
 
 def targets_table(data: dict) -> Table:
@@ -93,23 +85,12 @@ def _indicators(b: Builder, indicators: list[dict]) -> None:
     for col, heading in enumerate(HEADINGS):
         b.put(col, heading, Style.HEADER)
     b.row()
-    # grouped by the classification's order (stable: the clerk's order within a 二级)
-    rows = sorted(indicators, key=lambda r: r.get("order") or [0, 0])
-    for level1, group in groupby(rows, key=lambda r: r["level1"]):
-        group = list(group)
-        weight = sum((Decimal(r["weight"]) for r in group), Decimal("0"))
-        b.put(0, level1_text(level1, weight), Style.LABEL, rowspan=len(group))
-        for level2, items in groupby(group, key=lambda r: r["level2"]):
-            items = list(items)
-            b.put(1, level2, Style.CENTER, rowspan=len(items))
-            for row in items:
-                b.put(2, row["name"], Style.TEXT)
-                b.put(3, row["comparator"], Style.CENTER)
-                b.put(4, value_text(row), Style.CENTER)
-                b.put(5, row["unit"], Style.CENTER)
-                b.put(6, dec(row["weight"]), Style.SCORE)
-                b.put(7, row["basis"], Style.CENTER)
-                b.row()
+    for row in indicator_rows(b, indicators):
+        b.put(3, row["comparator"], Style.CENTER)
+        b.put(4, value_text(row), Style.CENTER)
+        b.put(5, row["unit"], Style.CENTER)
+        b.put(6, dec(row["weight"]), Style.SCORE)
+        b.put(7, row["basis"], Style.CENTER)
 
 
 # ---------------------------------------------------------------------------------------------

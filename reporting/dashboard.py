@@ -405,6 +405,10 @@ def _points(user, fiscal_year: FiscalYear, units: _Units) -> list[Point]:
     )
     points = []
     for pk, rate, execution_score, total in rows:
+        if rate is None or total is None:
+            # a stored figure the database cannot read back as a number (an overflowing row on
+            # SQLite reads as None): no point rather than a 500 (tests/…/test_robust_reading.py)
+            continue
         achievement = (total - (execution_score or Decimal("0"))) / indicator_weight
         points.append(Point(None, rate, achievement, is_mismatch(rate, achievement), pk))
     detailed = points

@@ -44,6 +44,17 @@ class Access:
         visible = self.visible
         return visible is None or department_id in visible
 
+    def fingerprint(self) -> str:
+        """The access as text: equal for users with the same roles over the same departments
+        (what a page part cached for one of them may be shown to the other under)."""
+        if self.is_admin:
+            return "admin"
+        return ";".join(
+            f"{role}:{','.join(map(str, sorted(ids)))}"
+            for role, ids in sorted(self.by_role.items())
+            if ids
+        )
+
 
 def _descendants(roots: Iterable[int], children: dict[int | None, list[int]]) -> set[int]:
     seen: set[int] = set()

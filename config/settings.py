@@ -230,6 +230,21 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Parts of the busiest pages (绩效看板, 审核工作台) are cached under the data generation, so never
+# older than the data (core/freshness.py); this bounds only a write made outside Django. 0: off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# The tables whose writes make a new data generation, and those that do not (the audit log,
+# 消息 and profiles, the jobs' progress rows).
+DATA_GENERATION_TABLES = ("budgets_", "evaluations_")
+DATA_GENERATION_IGNORED = frozenset(
+    {
+        "budgets_auditlog",
+        "budgets_notification",
+        "budgets_profile",
+        "evaluations_exportjob",
+        "evaluations_bulkreviewjob",
+    }
+)
 
 # E-mail (消息 are also mailed: budgets/notifications.py). The console backend prints mails to
 # the server's output; set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the

@@ -44,3 +44,17 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+class DataGeneration(models.Model):
+    """数据版本: one row whose value grows after every committed write to the data the pages show
+    (core/freshness.py). Never edited by hand."""
+
+    value = models.BigIntegerField("版本", default=0)
+
+    class Meta:
+        verbose_name = "数据版本"
+        verbose_name_plural = "数据版本"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -8,10 +8,13 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
+from budgets.access import access_for
 from budgets.access import visible_departments as access_scope_departments
 from core import files
 from core.errors import UserError
+from core.freshness import cached_part
 from core.http import optional_id, optional_int
 from evaluations import consistency, rectifications, selectors, workflow
 
@@ -27,35 +30,54 @@ from .tables.html import render_html
 @login_required
 def dashboard(request):
     """绩效看板: a year across the departments a finance reviewer covers (administrators: all),
-    every figure linking to the forms behind it. Not a unit's page: others get 404."""
+    every figure linking to the forms behind it. Not a unit's page: others get 404. Its data part
+    is cached under the data generation (core/freshness.py): drawn again after any write."""
     if not boards.may_view(request.user):
         raise Http404("未找到该页面。")
     all_years = selectors.years()
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
-    board = (
-        boards.dashboard_for(request.user, fiscal_year, department_page=request.GET.get("units"))
-        if fiscal_year
-        else None
+    units, round_id = request.GET.get("units") or "", request.GET.get("round") or ""
+    key = "|".join(
+        [
+            "dashboard",
+            str(fiscal_year.pk if fiscal_year else ""),
+            units[:20],
+            round_id[:20],
+            timezone.localdate().isoformat(),
+            access_for(request.user).fingerprint(),
+        ]
     )
-    rounds = monitoring.rounds_of(fiscal_year)
-    monitoring_round = monitoring.round_chosen(rounds, request.GET.get("round"))
+    part = cached_part(
+        request,
+        key,
+        lambda: render_to_string(
+            "reporting/_dashboard_board.html",
+            _dashboard_context(request.user, fiscal_year, units, round_id),
+        ),
+    )
     return render(
         request,
         "reporting/dashboard.html",
-        {
-            "years": all_years,
-            "year": fiscal_year,
-            "board": board,
-            "flag_labels": consistency.LABELS,
-            "mismatch_low": boards.MISMATCH_LOW,
-            "mismatch_high": boards.MISMATCH_HIGH,
-            "adjustments_url": boards.adjustments_url(fiscal_year) if fiscal_year else "",
-            "monitoring_rounds": rounds,
-            "monitoring": monitoring.board_for(request.user, monitoring_round),
-            # 整改通知 by where they are (one query): its own tile
-            "notices": rectifications.counts(request.user, fiscal_year) if fiscal_year else None,
-        },
+        {"years": all_years, "year": fiscal_year, "part": part},
     )
+
+
+def _dashboard_context(user, fiscal_year, units: str, round_id: str) -> dict:
+    board = boards.dashboard_for(user, fiscal_year, department_page=units) if fiscal_year else None
+    rounds = monitoring.rounds_of(fiscal_year)
+    monitoring_round = monitoring.round_chosen(rounds, round_id)
+    return {
+        "year": fiscal_year,
+        "board": board,
+        "flag_labels": consistency.LABELS,
+        "mismatch_low": boards.MISMATCH_LOW,
+        "mismatch_high": boards.MISMATCH_HIGH,
+        "adjustments_url": boards.adjustments_url(fiscal_year) if fiscal_year else "",
+        "monitoring_rounds": rounds,
+        "monitoring": monitoring.board_for(user, monitoring_round),
+        # 整改通知 by where they are (one query): its own tile
+        "notices": rectifications.counts(user, fiscal_year) if fiscal_year else None,
+    }
 
 
 @login_required

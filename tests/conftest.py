@@ -13,6 +13,10 @@ from tests.factories import DepartmentFactory, UserFactory, year_create
 @pytest.fixture(autouse=True)
 def _media_and_eager_celery(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # cached page parts and login counters are per test (a rolled-back test reuses its ids)
+    from django.core.cache import cache
+
+    cache.clear()
     # PBKDF2 costs ~0.7 s a password; tests check behaviour, not hashing strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The Celery app caches its configuration: set eager mode on the app itself, so that unit

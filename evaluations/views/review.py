@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 from budgets.access import Role, access_for
 from budgets.access import visible_departments as access_scope_departments
 from core.errors import back_to
+from core.freshness import CSRF_FIELD, cached_part
 from core.http import BadParameter, as_int
 
 from .. import selectors, services
@@ -27,13 +29,36 @@ QUEUE_PAGE_SIZE = 50
 
 @login_required
 def review_queue(request):
-    """财政审核: every form of the departments this reviewer covers, filtered and sorted."""
+    """财政审核: every form of the departments this reviewer covers, filtered and sorted. The
+    page but its frame is cached under the data generation (core/freshness.py): drawn again
+    after any write, for the same access, query and day."""
     all_years = selectors.years()
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
     finance = _require_reviewer(request.user)
     filters = ReviewFilters(request.GET).values(
         FormState.SUBMITTED if finance else FormState.PENDING_SUPERVISOR
     )
+    key = "|".join(
+        [
+            "review_queue",
+            str(fiscal_year.pk if fiscal_year else ""),
+            request.GET.urlencode(),
+            timezone.localdate().isoformat(),
+            access_for(request.user).fingerprint(),
+        ]
+    )
+    part = cached_part(
+        request,
+        key,
+        lambda: render_to_string(
+            "evaluations/_review_queue_part.html",
+            _queue_context(request, all_years, fiscal_year, finance, filters),
+        ),
+    )
+    return render(request, "evaluations/review_queue.html", {"part": part})
+
+
+def _queue_context(request, all_years, fiscal_year, finance: bool, filters: dict) -> dict:
     result = (
         selectors.review_list(request.user, fiscal_year, **filters)
         if fiscal_year
@@ -43,34 +68,31 @@ def review_queue(request):
     selectors.attach_flags([row.form for row in page.object_list])
     params = request.GET.copy()
     params.pop("page", None)
-    return render(
-        request,
-        "evaluations/review_queue.html",
-        {
-            "years": all_years,
-            "year": fiscal_year,
-            "filters": filters,
-            **result,
-            "page": page,
-            "rows": page.object_list,
-            "query": params.urlencode(),
-            "departments": access_scope_departments(request.user),
-            "states": FormState.choices,
-            "kinds": list(selectors.QUEUE_KINDS.items()),
-            "grades": Grade.values,
-            # 目标调整, 批量审核 and 催办 are finance's; a 主管部门审核人 reviews form by form
-            "finance": finance,
-            # 批量审核 acts on forms only: how many the filters hold (the 目标调整 counted apart)
-            "bulk_total": sum(
-                n
-                for s, n in result["counts"].items()
-                if not filters["state"] or s == filters["state"]
-            )
-            if fiscal_year and finance
-            else 0,
-            "as_of": timezone.now().isoformat(),
-        },
-    )
+    return {
+        "years": all_years,
+        "year": fiscal_year,
+        "filters": filters,
+        **result,
+        "page": page,
+        "rows": page.object_list,
+        "query": params.urlencode(),
+        "query_string": request.GET.urlencode(),
+        "csrf_field": CSRF_FIELD,
+        "departments": access_scope_departments(request.user),
+        "states": FormState.choices,
+        "kinds": list(selectors.QUEUE_KINDS.items()),
+        "grades": Grade.values,
+        # 目标调整, 批量审核 and 催办 are finance's; a 主管部门审核人 reviews form by form
+        "finance": finance,
+        # 批量审核 acts on forms only: how many the filters hold (the 目标调整 counted apart)
+        "bulk_total": sum(
+            n for s, n in result["counts"].items() if not filters["state"] or s == filters["state"]
+        )
+        if fiscal_year and finance
+        else 0,
+        # the moment the list was read: 批量审核 leaves a form changed since
+        "as_of": timezone.now().isoformat(),
+    }
 
 
 def _require_reviewer(user) -> bool:

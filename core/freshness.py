@@ -1,0 +1,136 @@
+"""数据版本 and the page parts cached under it.
+
+The pages a reviewer keeps open on a deadline day (绩效看板, 审核工作台) read the whole city's forms
+and draw hundreds of rows; most requests find the data as the previous one left it. Those pages
+keep the HTML of their data part in the cache (CACHE_URL: Redis when several processes serve),
+under a key holding the **data generation**: a number in the database (core.DataGeneration) that
+grows after every committed write to the data the pages show. A cached part is therefore never
+older than the data: any write anywhere (a form saved, approved, imported, a year opened) makes
+every key new, and the next request renders again.
+
+- Writes are seen in one place: a wrapper on every database connection looks at each INSERT,
+  UPDATE and DELETE and, when its table is data (settings.DATA_GENERATION_TABLES, minus
+  DATA_GENERATION_IGNORED: the audit log, 消息, job progress), bumps the generation once the
+  transaction commits (at once in autocommit). ORM saves, bulk updates, raw SQL, the admin, the
+  imports and the workers all go through it; only a write made outside Django (psql, a restored
+  backup) is not seen — PAGE_CACHE_SECONDS bounds how long a part lives (and after a restore the
+  next write gives a generation never used before: the value is at least the time in µs).
+- The key also holds what the part depends on besides the data: the user's access (the same
+  departments and roles give the same part), the query string, the day.
+- A part holds no CSRF token: `{{ csrf_field }}` in it is a mark replaced per request.
+- In a test's transaction (never committed) a write bumps a counter of this process instead.
+- PAGE_CACHE_SECONDS=0 turns the cache off; a cache that cannot be reached costs the render only.
+"""
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable
+from functools import partial
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+from django.template.backends.utils import csrf_input
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import DataGeneration
+
+log = logging.getLogger(__name__)
+
+_WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+["`]?(\w+)', re.I)
+_VERBS = ("INSERT", "UPDATE", "DELETE")
+CSRF_MARK = "<!--csrf-field-->"
+_in_tests = 0  # writes inside a test's transaction (this process only)
+_bumpers: dict[str, partial] = {}
+
+
+def _watched(table: str) -> bool:
+    return table.startswith(tuple(settings.DATA_GENERATION_TABLES)) and (
+        table not in settings.DATA_GENERATION_IGNORED
+    )
+
+
+def watch(execute, sql, params, many, context):
+    """The connection wrapper (installed by CoreConfig.ready on every connection)."""
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str) and sql.lstrip()[:6].upper() in _VERBS:
+        match = _WRITE.match(sql)
+        if match is None or _watched(match.group(1)):  # a write it cannot place counts
+            changed(context["connection"])
+    return result
+
+
+def install(connection, **_kwargs) -> None:
+    """First among the connection's wrappers: one added later by `execute_wrapper()` (a test
+    counting queries) is the one its exit removes."""
+    if watch not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, watch)
+
+
+def changed(connection) -> None:
+    """Data of this connection was written: the generation grows when it is committed."""
+    global _in_tests
+    blocks = connection.atomic_blocks
+    if blocks and getattr(blocks[0], "_from_testcase", False):
+        _in_tests += 1  # Django's TestCase: its transaction is rolled back, never committed
+        return
+    if not connection.in_atomic_block:
+        bump(connection.alias)
+        return
+    bumper = _bumpers.setdefault(connection.alias, partial(bump, connection.alias))
+    if not any(func is bumper for _, func, _ in connection.run_on_commit):  # once a transaction
+        connection.on_commit(bumper, robust=True)
+
+
+def bump(alias: str = DEFAULT_DB_ALIAS) -> None:
+    """The generation grows: by one, and at least to the time in µs (never a value used before,
+    also after a backup is restored)."""
+    now = time.time_ns() // 1000
+    rows = DataGeneration.objects.using(alias)
+    try:
+        if not rows.filter(pk=1).update(value=Greatest(F("value") + 1, Value(now))):
+            rows.get_or_create(pk=1, defaults={"value": now})
+    except DatabaseError:  # the write itself is committed; a part may live PAGE_CACHE_SECONDS
+        log.exception("数据版本未能更新")
+
+
+def generation(alias: str = DEFAULT_DB_ALIAS) -> str:
+    """The current generation (one query)."""
+    connection = connections[alias]
+    table = connection.ops.quote_name(DataGeneration._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {table} WHERE id = 1")  # noqa: S608 (a constant)
+        row = cursor.fetchone()
+    return f"{row[0] if row else 0}.{_in_tests}"
+
+
+def cached_part(request, key: str, render: Callable[[], str]) -> SafeString:
+    """The HTML `render()` gives, from the cache when the data and `key` are unchanged. The
+    part may hold `{{ csrf_field }}` (pass `csrf_field=CSRF_FIELD` to its template): it is this
+    request's own token on the page."""
+    seconds = settings.PAGE_CACHE_SECONDS
+    html = None
+    if seconds > 0:
+        full = "part:" + hashlib.sha256(f"{generation()}|{key}".encode()).hexdigest()
+        try:
+            html = cache.get(full)
+        except Exception:  # noqa: BLE001  (a cache down: the page is rendered as without one)
+            log.warning("缓存不可用，页面按无缓存生成", exc_info=True)
+            seconds = 0
+    if html is None:
+        html = str(render())
+        if seconds > 0:
+            try:
+                cache.set(full, html, seconds)
+            except Exception:  # noqa: BLE001
+                log.warning("缓存不可用，页面按无缓存生成", exc_info=True)
+    if CSRF_MARK in html:
+        html = html.replace(CSRF_MARK, str(csrf_input(request)))
+    return mark_safe(html)  # noqa: S308  (rendered by our templates, escaped there)
+
+
+CSRF_FIELD = mark_safe(CSRF_MARK)

@@ -1,0 +1,172 @@
+"""数据版本 (core/freshness.py): every committed write to the data makes a new generation, and the
+page parts cached under it (绩效看板, 审核工作台) are never older than the data."""
+
+import re
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from budgets.models import Department, Membership, Notification
+from core import freshness
+from core.audit import audit_record
+from core.models import DataGeneration
+from evaluations.models import FormState, SelfEvaluation
+from tests.evaluations.test_review_queue import forms  # noqa: F401  (fixture)
+from tests.factories import DepartmentFactory, UserFactory, member
+
+Role = Membership.Role
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+# --- the generation ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_write_makes_a_new_generation_and_only_then():
+    before = freshness.generation()
+    with transaction.atomic():
+        DepartmentFactory(code="900", name="甲单位")
+        assert freshness.generation() == before  # written, not committed: others see the old
+    after_commit = freshness.generation()
+    assert after_commit != before
+    Department.objects.filter(code="900").update(name="乙单位")  # autocommit: at once
+    after_update = freshness.generation()
+    assert after_update != after_commit
+    with connection.cursor() as cursor:  # raw SQL too
+        cursor.execute("UPDATE budgets_department SET name = name")
+    assert freshness.generation() != after_update
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_write_and_writes_outside_the_data_leave_it():
+    user = UserFactory()
+    before = freshness.generation()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        DepartmentFactory(code="901")
+        raise RuntimeError("回滚")
+    Notification.objects.create(user=user, kind="test", title="消息不是数据")
+    audit_record(actor=user, action="test", obj=user, reason="操作记录不是数据")
+    user.last_login = None
+    user.save()
+    assert freshness.generation() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_bump_a_transaction_whatever_it_writes():
+    freshness.bump()  # the row exists (the first bump makes it)
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        for n in range(5):
+            DepartmentFactory(code=f"91{n}")
+    bumps = [q for q in queries.captured_queries if "core_datageneration" in q["sql"]]
+    assert len(bumps) == 1, bumps  # the UPDATE after the commit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_generation_never_comes_back_after_a_restore():
+    freshness.bump()
+    seen = DataGeneration.objects.get(pk=1).value
+    DataGeneration.objects.filter(pk=1).update(value=5)  # a backup's older value
+    freshness.bump()
+    assert DataGeneration.objects.get(pk=1).value > seen  # at least the time in µs
+    DataGeneration.objects.all().delete()  # a flushed table: made again
+    assert freshness.generation().startswith("0.")
+    freshness.bump()
+    assert DataGeneration.objects.get(pk=1).value > seen
+
+
+@pytest.mark.django_db
+def test_in_a_test_transaction_a_write_still_makes_a_new_generation():
+    before = freshness.generation()
+    DepartmentFactory()
+    assert freshness.generation() != before
+
+
+# --- the cached parts ------------------------------------------------------------------------
+
+
+def _page(client, name, **params):
+    response = client.get(reverse(name), {"year": 2025, **params})
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["dashboard", "review_queue"])
+def test_a_second_request_is_the_cached_part_and_a_write_draws_it_again(client, tree, forms, name):
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    first = _page(client, name, state="")
+    assert "year" in first.context and "filters" in first.context or "board" in first.context
+    with CaptureQueriesContext(connection) as queries:
+        second = _page(client, name, state="")
+    assert "board" not in second.context and "rows" not in second.context  # not read again
+    assert len(queries) <= 10, [q["sql"] for q in queries.captured_queries]
+    strip = lambda r: TOKEN.sub("", re.sub(r'name="as_of" value="[^"]+"', "", r.content.decode()))  # noqa: E731
+    assert strip(first) == strip(second)
+    # a form approved: both pages show it at once
+    SelfEvaluation.objects.filter(pk=forms["a"].pk).update(state=FormState.APPROVED)
+    third = _page(client, name, state="")
+    assert strip(third) != strip(second)
+    if name == "review_queue":
+        assert third.context["counts"]["approved"] == first.context["counts"]["approved"] + 1
+
+
+@pytest.mark.django_db
+def test_the_part_is_shared_by_the_same_access_only(client, tree, forms):
+    bureau_reviewer = member(tree["bureau"], Role.REVIEWER)
+    colleague = member(tree["bureau"], Role.REVIEWER)
+    other = member(tree["other"], Role.REVIEWER)
+    client.force_login(bureau_reviewer)
+    mine = _page(client, "review_queue", state="").content.decode()
+    assert "项目a" in mine and "项目d" not in mine
+    client.force_login(other)
+    theirs = _page(client, "review_queue", state="")
+    assert "rows" in theirs.context  # drawn for them, not taken from the bureau's
+    assert "项目d" in theirs.content.decode() and "项目a" not in theirs.content.decode()
+    client.force_login(colleague)
+    shared = _page(client, "review_queue", state="")
+    assert "rows" not in shared.context
+    assert "项目a" in shared.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_cached_part_carries_the_requests_own_csrf_token(tree, forms):
+    first, second = (Client(enforce_csrf_checks=True) for _ in range(2))
+    first.force_login(member(tree["bureau"], Role.REVIEWER))
+    second.force_login(member(tree["bureau"], Role.REVIEWER))
+    _page(first, "review_queue", state="submitted")
+    page = _page(second, "review_queue", state="submitted").content.decode()  # the cached part
+    tokens = TOKEN.findall(page)
+    assert tokens and freshness.CSRF_MARK not in page
+    response = second.post(
+        reverse("review_bulk"),
+        {"csrfmiddlewaretoken": tokens[-1], "year": 2025, "action": "approve", "scope": "picked"},
+    )
+    assert response.status_code != 403  # its own token: accepted (then refused for no pick)
+
+
+@pytest.mark.django_db
+def test_without_the_cache_or_with_it_down_the_page_is_drawn(client, tree, forms, settings):
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    settings.PAGE_CACHE_SECONDS = 0
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert "rows" in _page(client, "review_queue").context
+        assert not any("core_datageneration" in q["sql"] for q in queries.captured_queries)
+    settings.PAGE_CACHE_SECONDS = 600
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    from django.core.cache import caches
+
+    caches._settings = None  # noqa: SLF001  (read the new CACHES)
+    try:
+        body = _page(client, "dashboard").content.decode()
+    finally:
+        caches._settings = None  # noqa: SLF001
+    assert "绩效看板" in body

@@ -1,4 +1,5 @@
-"""The object storage tests upload evidence to the self-evaluation tests' form: their fixtures."""
+"""The object storage tests upload evidence to the self-evaluation tests' form: their fixtures;
+the cached parts' tests use the review queue's forms."""
 
 from tests.evaluations.conftest import (  # noqa: F401  (fixtures)
     clerk,
@@ -6,3 +7,4 @@ from tests.evaluations.conftest import (  # noqa: F401  (fixtures)
     open_year,
     sheet,
 )
+from tests.evaluations.test_review_queue import forms  # noqa: E402, F401  (fixture)

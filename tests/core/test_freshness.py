@@ -14,7 +14,6 @@ from core import freshness
 from core.audit import audit_record
 from core.models import DataGeneration
 from evaluations.models import FormState, SelfEvaluation
-from tests.evaluations.test_review_queue import forms  # noqa: F401  (fixture)
 from tests.factories import DepartmentFactory, UserFactory, member
 
 Role = Membership.Role

@@ -9,7 +9,8 @@ Usage: python bench/load.py [--scale 1] [--users 24] [--time 60] [--page-users 8
    overrides), with clerks (one a unit, its forms back to 草稿) and reviewers (every 主管部门),
    each logged in once here (sessions in the database, as a browser's after its login).
 2. Starts gunicorn from `deploy/gunicorn.conf.py` on 127.0.0.1:<port> and one Celery worker
-   (queues prefixed `load-`, on CELERY_BROKER_URL), DEBUG off.
+   (queues prefixed `load-`, on CELERY_BROKER_URL), DEBUG off, the cache in Redis database 15
+   of the broker's server (LOAD_CACHE_URL overrides), as a site's workers share one.
 3. Runs locust headless (bench/locustfile.py), loopback only, bounded by time and requests:
    each page alone beside the authenticated-redirect floor (same users, same server, same run),
    then the deadline day (clerks saving and submitting, reviewers, an export), and prints per
@@ -80,6 +81,10 @@ def server_environment(database_url: str, port: int, workers: int | None) -> dic
         LOG_LEVEL="ERROR",
     )
     env.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+    # the cache shared by the server's workers, as deployed (deploy/jxzp.env.example): the page
+    # parts cached under the data generation and the login counters (LOAD_CACHE_URL overrides)
+    broker = urlsplit(env["CELERY_BROKER_URL"])
+    env["CACHE_URL"] = env.get("LOAD_CACHE_URL") or urlunsplit(broker._replace(path="/15"))
     env.setdefault("MEDIA_ROOT", str(Path(tempfile.gettempdir()) / f"jxzp-load-media-{port}"))
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)

@@ -359,6 +359,7 @@ def run(
             tag="day",
         )
         load_after = os.getloadavg()
+        memory = {"web": group_memory(web.pid), "worker": group_memory(worker.pid)}
     finally:
         stop(web)
         stop(worker)
@@ -375,6 +376,7 @@ def run(
             page_seconds=page_seconds,
             workers=workers_used,
             load=(load, load_after),
+            memory=memory,
             database=settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
         ),
     )
@@ -385,6 +387,35 @@ def run(
         day_figures = {name: figures(row) for name, row in day.items()}
         figures_file.write_text(json.dumps({"pages": pages, "day": day_figures}, indent=1))
     return text
+
+
+def group_memory(pgid: int) -> list[int]:
+    """Resident memory (MB) of each process of a process group (the server and its workers,
+    the Celery worker and its children), read from /proc; empty where there is none."""
+    sizes = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid:  # the process group, after state and parent
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) // 1024)
+    return sorted(sizes)
+
+
+def _memory_line(memory: dict) -> str:
+    web, worker = memory.get("web") or [], memory.get("worker") or []
+    if not web:
+        return ""
+    return (
+        f"Memory at the end (resident): gunicorn {len(web)} processes, "
+        f"{', '.join(map(str, web))} MB (the master and its workers); Celery worker "
+        f"{', '.join(map(str, worker)) or '—'} MB.\n\n"
+    )
 
 
 def report(*, city: str, pages: dict, day: dict, total: dict, header: dict) -> str:
@@ -405,6 +436,7 @@ def report(*, city: str, pages: dict, day: dict, total: dict, header: dict) -> s
         "",
         f"City: {city}. Locust (FastHttpUser) on the same machine, loopback.",
         "",
+        *([_memory_line(header["memory"]).rstrip("\n"), ""] if header.get("memory") else []),
         f"**Each page alone**: {header['page_users']} users requesting it back to back for "
         f"{header['page_seconds']:g} s, one page after the other in the same run. "
         "Cost = the floor's req/s ÷ the page's (target ≤ 2×).",

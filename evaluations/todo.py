@@ -271,6 +271,7 @@ def _rectifications(fiscal_year: FiscalYear, ids: frozenset | None, state: str) 
             | Exists(MonitoringLine.objects.filter(sheet=OuterRef("pk"), rectification_state=state))
         )
         .select_related("department", "project", "round")
+        .only("department__name", "project__name", "round__name")
         .order_by("round__as_of", "department__code", "pk")
     )
     entries = [
@@ -470,6 +471,16 @@ def _decided(fiscal_year: FiscalYear, ids: frozenset) -> Section:
         )
         .exclude(state=TargetAdjustment.State.PENDING)
         .select_related("indicator__sheet__department", "indicator__sheet__project")
+        .only(
+            "state",
+            "old_value",
+            "new_value",
+            "decision_comment",
+            "decided_at",
+            "indicator__name",
+            "indicator__sheet__department__name",
+            "indicator__sheet__project__name",
+        )
         .order_by("-decided_at", "-id")
     )
     entries = []

@@ -717,13 +717,17 @@ def result_on(evaluation: SelfEvaluation, pk: int | None) -> IndicatorResult | N
     return evaluation.results.select_related("indicator").filter(pk=pk).first()
 
 
+HISTORY_SHOWN = 50
+
+
 def history(form: TargetSheet | SelfEvaluation) -> list[AuditLog]:
     """The last 50 audit records of a form (the form was fetched through access)."""
-    return list(
-        AuditLog.objects.filter(
-            object_type=form._meta.label, object_id=str(form.pk)
-        ).select_related("actor")[:50]
-    )
+    return list(_records_of(form).select_related("actor")[:HISTORY_SHOWN])
+
+
+def _records_of(form) -> QuerySet:
+    """A form's audit records, newest first (AuditLog's order)."""
+    return AuditLog.objects.filter(object_type=form._meta.label, object_id=str(form.pk))
 
 
 @dataclass
@@ -757,18 +761,44 @@ def review_rounds(form) -> list[ReviewRound]:
     """Every level's review decisions on a form with their overall reasons, newest first (one
     query): the unit, the 主管部门 and finance see what each earlier round said and who said it.
     Read from the form's audit records (each transition leaves one, named "<kind>·<label>")."""
-    by_label = {workflow.TRANSITIONS[name].label: name for name in _ROUND_TRANSITIONS}
-    wanted = Q()
-    for label in by_label:
-        wanted |= Q(action__endswith=f"·{label}")
+    return _rounds(_records_of(form).filter(_round_actions()).select_related("actor"))
+
+
+def history_and_rounds(form) -> tuple[list[AuditLog], list[ReviewRound]]:
+    """`history` and `review_rounds` of a form page from one query: the last 50 records and
+    every round's, newest first. Any record past the last 50 is older than all of them, so the
+    first 50 read are the last 50."""
+    records = _records_of(form)
     records = list(
-        AuditLog.objects.filter(wanted, object_type=form._meta.label, object_id=str(form.pk))
-        .select_related("actor")
-        .order_by("at", "id")
+        records.filter(
+            _round_actions() | Q(pk__in=records.values("pk")[:HISTORY_SHOWN])
+        ).select_related("actor")
     )
+    return records[:HISTORY_SHOWN], _rounds(r for r in records if _round_of(r) is not None)
+
+
+def _round_labels() -> dict[str, str]:
+    return {workflow.TRANSITIONS[name].label: name for name in _ROUND_TRANSITIONS}
+
+
+def _round_actions() -> Q:
+    wanted = Q()
+    for label in _round_labels():
+        wanted |= Q(action__endswith=f"·{label}")
+    return wanted
+
+
+def _round_of(record: AuditLog) -> str | None:
+    """The transition a round's record was left by ("<kind>·<label>"), else None."""
+    return _round_labels().get(record.action.rpartition("·")[2])
+
+
+def _rounds(records) -> list[ReviewRound]:
+    """Review rounds from a form's round records, given newest first; numbered from the first
+    decision, returned newest first."""
     rounds, number = [], 0
-    for record in records:
-        name = by_label.get(record.action.rpartition("·")[2])
+    for record in sorted(records, key=lambda r: (r.at, r.id)):
+        name = _round_of(record)
         if name is None:
             continue
         transition = workflow.TRANSITIONS[name]

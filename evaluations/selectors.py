@@ -170,6 +170,7 @@ def clerk_overview(
         [
             model.objects.filter(year=fiscal_year, project=None, department_id__in=ids)
             .annotate(o_kind=Value(code), o_score=score)
+            .order_by()
             .values_list("o_kind", "id", "department_id", "state", "o_score")
             for code, model, score in (
                 (0, TargetSheet, Cast(Value(None), _DECIMAL)),

@@ -216,6 +216,7 @@ def _unit_forms(fiscal_year: FiscalYear, ids: frozenset, states: list) -> list[U
         [
             queryset.filter(year=fiscal_year, department_id__in=ids, state__in=states)
             .annotate(u_kind=Value(code), u_date=own_date)
+            .order_by()
             .values_list(
                 "u_kind",
                 "pk",

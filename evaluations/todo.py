@@ -330,11 +330,12 @@ def _fill_candidates(
             Q(target_sheet__isnull=True)
             | (approved & Q(self_evaluation__isnull=True) if evaluation_open else Q(pk=None))
         )
-        .select_related("target_sheet")
-        .only("name", "department_id", "target_sheet__id")
         .order_by("department__code", "code")
+        .values_list("pk", "name", "department_id", "target_sheet")
     ):
-        candidates.append(_start_candidate(project.name, {"project": project.pk}, project, starts))
+        pk, name, department_id, sheet = project
+        has_sheet = sheet is not None
+        candidates.append(_start_candidate(name, {"project": pk}, department_id, has_sheet, starts))
     sheets = TargetSheet.objects.filter(
         year=fiscal_year, project=None, department_id=OuterRef("pk")
     )
@@ -350,14 +351,15 @@ def _fill_candidates(
             ),
         )
         .filter(Q(has_sheet=False) | Q(approved=True, has_evaluation=False))
-        .only("name")
         .order_by("code")
+        .values_list("pk", "name", "has_sheet")
     ):
-        if department.has_sheet and not evaluation_open:
+        pk, name, has_sheet = department
+        if has_sheet and not evaluation_open:
             continue
-        fields = {"department": department.pk, "year": fiscal_year.pk}
-        title = form_title(None, department.name)
-        candidates.append(_start_candidate(title, fields, department, starts))
+        fields = {"department": pk, "year": fiscal_year.pk}
+        title = form_title(None, name)
+        candidates.append(_start_candidate(title, fields, pk, has_sheet, starts))
     candidates.sort(key=lambda pair: pair[0])
     return candidates
 
@@ -387,11 +389,12 @@ def _fill_entry(form: UnitForm, late: bool, today) -> Entry:
 
 
 def _start_candidate(
-    title: str, fields: dict, owner, starts: dict
+    title: str, fields: dict, department_id: int, has_sheet: bool, starts: dict
 ) -> tuple[tuple, Callable[[], Entry]]:
-    """A form not started: its target sheet, or (targets approved) its self-evaluation.
-    `starts`: each kind's deadline, note and lateness (the year's, the same for every form)."""
-    kind = "evaluation" if _has_sheet(owner) else "targets"
+    """A form not started of a project or a department: its target sheet, or (it has one, then
+    approved) its self-evaluation. `starts`: each kind's deadline, note and lateness (the
+    year's, the same for every form)."""
+    kind = "evaluation" if has_sheet else "targets"
     deadline, note, late = starts[kind]
     if kind == "targets":
         key = (2, deadline or datetime.date.max, 1, title)
@@ -406,21 +409,10 @@ def _start_candidate(
             note=" · ".join(filter(None, ["未开始", note])),
             late=late,
             deadline=deadline,
-            department_id=owner.department_id if isinstance(owner, Project) else owner.pk,
+            department_id=department_id,
         )
 
     return key, build
-
-
-def _has_sheet(owner) -> bool:
-    """Whether a project (target sheet selected with it) or an annotated department has its
-    target sheet: then what is left to start is its self-evaluation."""
-    if isinstance(owner, Project):
-        try:
-            return owner.target_sheet is not None
-        except TargetSheet.DoesNotExist:
-            return False
-    return owner.has_sheet
 
 
 def _order(form: UnitForm, late: bool) -> tuple:

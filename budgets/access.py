@@ -5,14 +5,15 @@
   head also sees its 所属单位; a reviewer assigned to a 主管部门 reviews its 所属单位 too.
 - Nobody else sees anything. Lookups of objects outside a user's reach answer 404.
 
-Two queries per request at most (memberships, department tree); the result is cached on the user
-object, so every selector and check in one request shares it.
+One query per request (memberships and the department tree together); the result is cached on
+the user object, so every selector and check in one request shares it.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, Value
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from .models import Department, Membership
@@ -77,22 +78,33 @@ def access_for(user) -> Access:
     if user.is_superuser:
         access = Access(is_admin=True)
     else:
-        memberships = list(
-            Membership.objects.filter(user=user, department__is_active=True).values_list(
-                "role", "department_id"
+        # the user's memberships (a role) and the active tree (no role), in one query
+        no_parent = Cast(Value(None), Department._meta.get_field("parent").target_field)
+        rows = (
+            Membership.objects.filter(user=user, department__is_active=True)
+            .annotate(a_parent=no_parent)
+            .order_by()
+            .values_list("role", "department_id", "a_parent")
+            .union(
+                Department.objects.filter(is_active=True)
+                .annotate(a_role=Value(""))
+                .order_by()
+                .values_list("a_role", "id", "parent_id"),
+                all=True,
             )
         )
-        by_role: dict[str, frozenset[int]] = {}
-        if memberships:
-            children: dict[int | None, list[int]] = {}
-            for dept_id, parent_id in Department.objects.filter(is_active=True).values_list(
-                "id", "parent_id"
-            ):
+        memberships: list[tuple[str, int]] = []
+        children: dict[int | None, list[int]] = {}
+        for role, dept_id, parent_id in rows:
+            if role:
+                memberships.append((role, dept_id))
+            else:
                 children.setdefault(parent_id, []).append(dept_id)
-            for role in Role.values:
-                roots = [d for r, d in memberships if r == role]
-                if roots:
-                    by_role[role] = frozenset(_descendants(roots, children))
+        by_role: dict[str, frozenset[int]] = {}
+        for role in Role.values:
+            roots = [d for r, d in memberships if r == role]
+            if roots:
+                by_role[role] = frozenset(_descendants(roots, children))
         access = Access(is_admin=False, by_role=by_role)
     setattr(user, _CACHE_ATTR, access)
     return access

@@ -140,7 +140,12 @@ class WorkflowForm(models.Model):
 
     @property
     def title(self) -> str:
-        return self.project.name if self.project_id else f"{self.department.name}（部门整体）"
+        return form_title(self.project.name if self.project_id else None, self.department.name)
+
+
+def form_title(project_name: str | None, department_name: str) -> str:
+    """A form's title: its project's name, or its department's for a 部门整体 form."""
+    return project_name or f"{department_name}（部门整体）"
 
 
 class TargetSheet(WorkflowForm):

@@ -17,7 +17,7 @@ from .models import MonitoringLine
 
 
 def monitoring_predictions(indicator_ids: Iterable[int]) -> dict[int, MonitoringLine]:
-    """{indicator id: its latest filled MonitoringLine, with sheet and round} (1 query)."""
+    """{indicator id: its latest filled MonitoringLine, with its round's name} (1 query)."""
     ids = list(indicator_ids)
     if not ids:
         return {}
@@ -26,6 +26,15 @@ def monitoring_predictions(indicator_ids: Iterable[int]) -> dict[int, Monitoring
         MonitoringLine.objects.filter(indicator_id__in=ids)
         .filter(~Q(likelihood="") | ~Q(predicted_value=""))
         .select_related("sheet__round")
+        # what the form shows of a prediction (_monitoring_prediction.html); the sheet's and
+        # the line's other columns stay unread
+        .only(
+            "indicator_id",
+            "predicted_value",
+            "likelihood",
+            "light",
+            "sheet__round__name",
+        )
         .order_by("sheet__round__as_of", "sheet__round_id")
     )
     for line in lines:

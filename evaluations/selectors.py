@@ -22,7 +22,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from budgets.access import Role, access_for, department_subtree, get_visible_or_404, scope
-from budgets.models import Department, FiscalYear, Project
+from budgets.models import FUND_SOURCES, Department, FiscalYear, Project
 from core.http import as_int
 from core.models import AuditLog
 
@@ -95,21 +95,58 @@ def year_or_current(all_years: list[FiscalYear], requested: str | int | None) ->
 
 
 @dataclass
+class OverviewLine:
+    """One line of a department's table on the clerk's home: its 部门整体 forms or a project's."""
+
+    project: Project | None  # None: the department's own (部门整体支出)
+    sheet: TargetSheet | None
+    evaluation: SelfEvaluation | None
+
+
+@dataclass
 class DepartmentRow:
     department: Department
     sheet: TargetSheet | None
     evaluation: SelfEvaluation | None
     projects: list[Project]
 
+    @property
+    def lines(self) -> list[OverviewLine]:
+        """The department's own line, then its projects' (the table's rows)."""
+        return [OverviewLine(None, self.sheet, self.evaluation)] + [
+            OverviewLine(p, _own(p, "target_sheet"), _own(p, "self_evaluation"))
+            for p in self.projects
+        ]
+
+
+def _own(project: Project, name: str):
+    """A project's target sheet or self-evaluation (selected with it), or None."""
+    try:
+        return getattr(project, name)
+    except (TargetSheet.DoesNotExist, SelfEvaluation.DoesNotExist):
+        return None
+
 
 OVERVIEW_PAGE_SIZE = 10
+# what the home page's table reads of a project and its forms (the other columns stay unread)
+_OVERVIEW_PROJECT_COLUMNS = (
+    "code",
+    "name",
+    "department_id",
+    *(f"{stage}_{source}" for stage in ("full", "executed") for source, _ in FUND_SOURCES),
+    "target_sheet__state",
+    "self_evaluation__state",
+    "self_evaluation__total_score",
+)
 
 
 def clerk_overview(
     user, fiscal_year: FiscalYear, page: str | int | None = 1
 ) -> tuple[list[DepartmentRow], Page | None]:
     """The departments a clerk or head works for (a page of them), each with its
-    department-wide forms and its projects with their forms. Five queries whatever the size."""
+    department-wide forms and its projects with their forms. Three queries whatever the size:
+    the departments (paged here: the count comes with them), the page's 部门整体 forms of both
+    kinds, its projects with their forms."""
     access = access_for(user)
     if access.is_admin:
         return [], None
@@ -117,24 +154,42 @@ def clerk_overview(
     if not ids:
         return [], None
     shown = Paginator(
-        Department.objects.filter(id__in=ids, is_active=True).order_by("code"), OVERVIEW_PAGE_SIZE
+        list(
+            Department.objects.filter(id__in=ids, is_active=True)
+            .order_by("code")
+            .values_list("id", "code", "name", "kind")
+        ),
+        OVERVIEW_PAGE_SIZE,
     ).get_page(page)
-    departments = list(shown.object_list)
+    departments = [
+        _from_db(Department, {"id": pk, "code": code, "name": name, "kind": kind})
+        for pk, code, name, kind in shown.object_list
+    ]
     ids = [d.id for d in departments]
-    sheets = {
-        s.department_id: s
-        for s in TargetSheet.objects.filter(year=fiscal_year, project=None, department_id__in=ids)
-    }
-    evaluations = {
-        e.department_id: e
-        for e in SelfEvaluation.objects.filter(
-            year=fiscal_year, project=None, department_id__in=ids
-        )
-    }
+    forms = combined(
+        [
+            model.objects.filter(year=fiscal_year, project=None, department_id__in=ids)
+            .annotate(o_kind=Value(code), o_score=score)
+            .order_by()
+            .values_list("o_kind", "id", "department_id", "state", "o_score")
+            for code, model, score in (
+                (0, TargetSheet, Cast(Value(None), _DECIMAL)),
+                (1, SelfEvaluation, F("total_score")),
+            )
+        ]
+    )
+    sheets, evaluations = {}, {}
+    for kind, pk, department_id, state, score in forms:
+        loaded = {"id": pk, "department_id": department_id, "state": state}
+        if kind == 0:
+            sheets[department_id] = _from_db(TargetSheet, loaded)
+        else:
+            evaluations[department_id] = _from_db(SelfEvaluation, loaded | {"total_score": score})
     projects: dict[int, list[Project]] = {}
     for project in (
         Project.objects.filter(year=fiscal_year, department_id__in=ids)
         .select_related("target_sheet", "self_evaluation")
+        .only(*_OVERVIEW_PROJECT_COLUMNS)
         .order_by("code")
     ):
         projects.setdefault(project.department_id, []).append(project)
@@ -453,7 +508,7 @@ def review_list(
     ]
     shown = [state] if state else FormState.values
     total = 0
-    for row in _combined(per_state):
+    for row in combined(per_state):
         if row["c_kind"] == _KIND_CODES["adjustment"]:
             adjustments[row["c_state"]] += row["n"]
             as_form = ADJUSTMENT_AS_FORM_STATE[row["c_state"]]
@@ -467,7 +522,7 @@ def review_list(
         q = q.annotate(**_queue_columns(q.model, late))
         columns.append(q.filter(q_state=state) if state else q)
     names = list(_queue_columns(SelfEvaluation, None))
-    rows = _combined([q.values(*names) for q in columns]).order_by(
+    rows = combined([q.values(*names) for q in columns]).order_by(
         *QUEUE_SORTS.get(sort, QUEUE_SORTS["submitted"]), "q_kind", "q_id"
     )
     return {
@@ -551,7 +606,7 @@ def review_selection(
     if not querysets:
         return []
     kinds = {code: name for name, code in _KIND_CODES.items()}
-    for row in _combined(querysets).order_by("b_kind", "id"):
+    for row in combined(querysets).order_by("b_kind", "id"):
         selected.append((kinds[row["b_kind"]], row["id"], row["version"]))
     return selected
 
@@ -567,7 +622,8 @@ def _reviewable_adjustments(user, fiscal_year: FiscalYear) -> QuerySet:
     )
 
 
-def _combined(querysets: list[QuerySet]) -> QuerySet:
+def combined(querysets: list[QuerySet]) -> QuerySet:
+    """The querysets' rows as one query (UNION ALL)."""
     if len(querysets) == 1:
         return querysets[0]
     return querysets[0].union(*querysets[1:], all=True)
@@ -662,13 +718,17 @@ def result_on(evaluation: SelfEvaluation, pk: int | None) -> IndicatorResult | N
     return evaluation.results.select_related("indicator").filter(pk=pk).first()
 
 
+HISTORY_SHOWN = 50
+
+
 def history(form: TargetSheet | SelfEvaluation) -> list[AuditLog]:
     """The last 50 audit records of a form (the form was fetched through access)."""
-    return list(
-        AuditLog.objects.filter(
-            object_type=form._meta.label, object_id=str(form.pk)
-        ).select_related("actor")[:50]
-    )
+    return list(_records_of(form).select_related("actor")[:HISTORY_SHOWN])
+
+
+def _records_of(form) -> QuerySet:
+    """A form's audit records, newest first (AuditLog's order)."""
+    return AuditLog.objects.filter(object_type=form._meta.label, object_id=str(form.pk))
 
 
 @dataclass
@@ -702,18 +762,44 @@ def review_rounds(form) -> list[ReviewRound]:
     """Every level's review decisions on a form with their overall reasons, newest first (one
     query): the unit, the 主管部门 and finance see what each earlier round said and who said it.
     Read from the form's audit records (each transition leaves one, named "<kind>·<label>")."""
-    by_label = {workflow.TRANSITIONS[name].label: name for name in _ROUND_TRANSITIONS}
-    wanted = Q()
-    for label in by_label:
-        wanted |= Q(action__endswith=f"·{label}")
+    return _rounds(_records_of(form).filter(_round_actions()).select_related("actor"))
+
+
+def history_and_rounds(form) -> tuple[list[AuditLog], list[ReviewRound]]:
+    """`history` and `review_rounds` of a form page from one query: the last 50 records and
+    every round's, newest first. Any record past the last 50 is older than all of them, so the
+    first 50 read are the last 50."""
+    records = _records_of(form)
     records = list(
-        AuditLog.objects.filter(wanted, object_type=form._meta.label, object_id=str(form.pk))
-        .select_related("actor")
-        .order_by("at", "id")
+        records.filter(
+            _round_actions() | Q(pk__in=records.values("pk")[:HISTORY_SHOWN])
+        ).select_related("actor")
     )
+    return records[:HISTORY_SHOWN], _rounds(r for r in records if _round_of(r) is not None)
+
+
+def _round_labels() -> dict[str, str]:
+    return {workflow.TRANSITIONS[name].label: name for name in _ROUND_TRANSITIONS}
+
+
+def _round_actions() -> Q:
+    wanted = Q()
+    for label in _round_labels():
+        wanted |= Q(action__endswith=f"·{label}")
+    return wanted
+
+
+def _round_of(record: AuditLog) -> str | None:
+    """The transition a round's record was left by ("<kind>·<label>"), else None."""
+    return _round_labels().get(record.action.rpartition("·")[2])
+
+
+def _rounds(records) -> list[ReviewRound]:
+    """Review rounds from a form's round records, given newest first; numbered from the first
+    decision, returned newest first."""
     rounds, number = [], 0
-    for record in records:
-        name = by_label.get(record.action.rpartition("·")[2])
+    for record in sorted(records, key=lambda r: (r.at, r.id)):
+        name = _round_of(record)
         if name is None:
             continue
         transition = workflow.TRANSITIONS[name]

@@ -17,8 +17,10 @@ and links to the rest.
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import DateField, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -38,6 +40,7 @@ from .models import (
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
+    form_title,
 )
 
 LIMIT = 10
@@ -146,9 +149,9 @@ def _unit(fiscal_year: FiscalYear, clerk: frozenset, head: frozenset, today) -> 
                 [
                     Entry(
                         f.title,
-                        url=form_url(f),
-                        tag=_kind(f),
-                        note=f"{f.department.name}"
+                        url=f.url,
+                        tag=LABELS[f.kind],
+                        note=f"{f.department_name}"
                         + (f" · {_local(f.submitted_at):%Y-%m-%d} 提交" if f.submitted_at else ""),
                     )
                     for f in waiting
@@ -171,19 +174,89 @@ def unit_entries(
     return _returned_entries(returned, today) + _fill_entries(fiscal_year, ids, drafts, today)
 
 
-def _unit_forms(fiscal_year: FiscalYear, ids: frozenset, states: list) -> list:
+@dataclass
+class UnitForm:
+    """A unit's form as the 待办 lists it, read as columns (a clerk of the whole city has
+    thousands): what it is, its title and link, its state, deadline and dates."""
+
+    kind: str  # "targets" | "evaluation" | "monitoring"
+    pk: int
+    state: str
+    department_id: int
+    department_name: str
+    title: str
+    deadline: datetime.date | None
+    review_comment: str
+    submitted_at: datetime.datetime | None
+    updated_at: datetime.datetime
+
+    @property
+    def url(self) -> str:
+        return reverse(_FORM_PAGES[self.kind], args=[self.pk])
+
+
+_FORM_PAGES = {
+    "targets": "target_sheet",
+    "evaluation": "evaluation",
+    "monitoring": "monitoring_sheet",
+}
+_KINDS = ("targets", "evaluation", "monitoring")
+
+
+def _unit_forms(fiscal_year: FiscalYear, ids: frozenset, states: list) -> list[UnitForm]:
     """The unit's forms of the year in these states: target sheets, self-evaluations and the
-    监控表 of rounds still open for filling (one query each)."""
-    forms: list[TargetSheet | SelfEvaluation | MonitoringSheet] = []
-    for model in (TargetSheet, SelfEvaluation):
-        forms += model.objects.filter(
-            year=fiscal_year, department_id__in=ids, state__in=states
-        ).select_related("department", "project")
-    forms += MonitoringSheet.objects.filter(
-        year=fiscal_year, department_id__in=ids, state__in=states, round__is_open=True
-    ).select_related("department", "project", "round")
-    for form in forms:
-        form.year = fiscal_year  # deadline_of reads the year's deadline
+    监控表 of rounds still open for filling (one query, the three kinds' columns combined)."""
+    no_date = Cast(Value(None), DateField())
+    parts = [
+        (TargetSheet.objects.all(), no_date),
+        (SelfEvaluation.objects.all(), F("deadline_extension")),
+        (MonitoringSheet.objects.filter(round__is_open=True), F("round__deadline")),
+    ]
+    rows = selectors.combined(
+        [
+            queryset.filter(year=fiscal_year, department_id__in=ids, state__in=states)
+            .annotate(u_kind=Value(code), u_date=own_date)
+            .order_by()
+            .values_list(
+                "u_kind",
+                "pk",
+                "state",
+                "department_id",
+                "department__name",
+                "project__name",
+                "review_comment",
+                "submitted_at",
+                "updated_at",
+                "u_date",
+            )
+            for code, (queryset, own_date) in enumerate(parts)
+        ]
+    )
+    forms = []
+    # by kind, then id: the order ties keep in the lists (a project's 自评 before its 监控表)
+    for row in sorted(rows, key=lambda row: row[:2]):
+        code, pk, state, department_id, department, project, comment, submitted, updated, own = row
+        kind = _KINDS[code]
+        if kind == "targets":
+            deadline = workflow.year_deadline(fiscal_year, "targets")
+        elif kind == "evaluation":  # own: the department's extension
+            deadline = workflow.evaluation_deadline(fiscal_year, own)
+        else:  # own: the round's 报送截止日期
+            deadline = own
+        forms.append(
+            UnitForm(
+                kind,
+                pk,
+                state,
+                department_id,
+                department,
+                form_title(project, department),
+                deadline,
+                comment,
+                submitted,
+                updated,
+            )
+        )
     return forms
 
 
@@ -199,6 +272,7 @@ def _rectifications(fiscal_year: FiscalYear, ids: frozenset | None, state: str) 
             | Exists(MonitoringLine.objects.filter(sheet=OuterRef("pk"), rectification_state=state))
         )
         .select_related("department", "project", "round")
+        .only("department__name", "project__name", "round__name")
         .order_by("round__as_of", "department__code", "pk")
     )
     entries = [
@@ -217,17 +291,37 @@ def _rectifications(fiscal_year: FiscalYear, ids: frozenset | None, state: str) 
 
 
 def _to_fill(fiscal_year: FiscalYear, ids: frozenset, drafts: list, today) -> Section:
-    entries = _fill_entries(fiscal_year, ids, drafts, today)
-    return _limited("fill", "待填报", entries, more_url="#overview")
+    """The first LIMIT of what is to fill, built; the others only counted (a clerk of the whole
+    city has thousands)."""
+    candidates = _fill_candidates(fiscal_year, ids, drafts, today)
+    return Section(
+        "fill",
+        "待填报",
+        [build() for _, build in candidates[:LIMIT]],
+        total=len(candidates),
+        more_url="#overview",
+    )
 
 
 def _fill_entries(fiscal_year: FiscalYear, ids: frozenset, drafts: list, today) -> list[Entry]:
+    return [build() for _, build in _fill_candidates(fiscal_year, ids, drafts, today)]
+
+
+def _fill_candidates(
+    fiscal_year: FiscalYear, ids: frozenset, drafts: list, today
+) -> list[tuple[tuple, Callable[[], Entry]]]:
     """Drafts, and the forms not started yet: a project's or a department's target sheet, and
     its self-evaluation once the targets are approved and the year's self-evaluation is open.
-    Self-evaluations first, the nearest deadline (or the most overdue) first."""
-    entries: list[tuple[tuple, Entry]] = []
+    Self-evaluations first, the nearest deadline (or the most overdue) first: sorted by their
+    keys, each with the function that builds its entry (only the shown ones are built)."""
+    candidates: list[tuple[tuple, Callable[[], Entry]]] = []
     for form in drafts:
-        entries.append(_fill_entry(form, fiscal_year, today))
+        late = workflow.overdue(form.state, form.deadline, today)
+        candidates.append((_order(form, late), partial(_fill_entry, form, late, today)))
+    starts = {}
+    for kind in ("targets", "evaluation"):
+        deadline = workflow.year_deadline(fiscal_year, kind)
+        starts[kind] = (deadline, *_deadline_note(deadline, today))
     evaluation_open = fiscal_year.evaluation_open
     approved = Q(target_sheet__state=FormState.APPROVED)
     for project in (
@@ -236,12 +330,12 @@ def _fill_entries(fiscal_year: FiscalYear, ids: frozenset, drafts: list, today) 
             Q(target_sheet__isnull=True)
             | (approved & Q(self_evaluation__isnull=True) if evaluation_open else Q(pk=None))
         )
-        .select_related("department", "target_sheet")
         .order_by("department__code", "code")
+        .values_list("pk", "name", "department_id", "target_sheet")
     ):
-        entries.append(
-            _start_entry(project.name, {"project": project.pk}, project, fiscal_year, today)
-        )
+        pk, name, department_id, sheet = project
+        has_sheet = sheet is not None
+        candidates.append(_start_candidate(name, {"project": pk}, department_id, has_sheet, starts))
     sheets = TargetSheet.objects.filter(
         year=fiscal_year, project=None, department_id=OuterRef("pk")
     )
@@ -258,14 +352,16 @@ def _fill_entries(fiscal_year: FiscalYear, ids: frozenset, drafts: list, today) 
         )
         .filter(Q(has_sheet=False) | Q(approved=True, has_evaluation=False))
         .order_by("code")
+        .values_list("pk", "name", "has_sheet")
     ):
-        if department.has_sheet and not evaluation_open:
+        pk, name, has_sheet = department
+        if has_sheet and not evaluation_open:
             continue
-        fields = {"department": department.pk, "year": fiscal_year.pk}
-        title = f"{department.name}（部门整体）"
-        entries.append(_start_entry(title, fields, department, fiscal_year, today))
-    entries.sort(key=lambda pair: pair[0])
-    return [entry for _, entry in entries]
+        fields = {"department": pk, "year": fiscal_year.pk}
+        title = form_title(None, name)
+        candidates.append(_start_candidate(title, fields, pk, has_sheet, starts))
+    candidates.sort(key=lambda pair: pair[0])
+    return candidates
 
 
 def _deadline_note(deadline: datetime.date | None, today: datetime.date) -> tuple[str, bool]:
@@ -279,85 +375,83 @@ def _deadline_note(deadline: datetime.date | None, today: datetime.date) -> tupl
     return f"截止 {deadline:%Y-%m-%d}，还剩 {days} 天", False
 
 
-def _fill_entry(form, fiscal_year: FiscalYear, today) -> tuple[tuple, Entry]:
-    deadline = workflow.deadline_of(form)
-    note, _ = _deadline_note(deadline, today)
-    late = workflow.is_overdue(form, today)
-    entry = Entry(
+def _fill_entry(form: UnitForm, late: bool, today) -> Entry:
+    note, _ = _deadline_note(form.deadline, today)
+    return Entry(
         form.title,
-        url=form_url(form),
-        tag=_kind(form),
+        url=form.url,
+        tag=LABELS[form.kind],
         note=" · ".join(filter(None, ["草稿", note])),
         late=late,
-        deadline=deadline,
+        deadline=form.deadline,
         department_id=form.department_id,
     )
-    return _order(form, deadline, late), entry
 
 
-def _start_entry(title: str, fields: dict, owner, fiscal_year, today) -> tuple[tuple, Entry]:
-    """A form not started: its target sheet, or (targets approved) its self-evaluation."""
-    kind = "evaluation" if _has_sheet(owner) else "targets"
-    deadline = workflow.year_deadline(fiscal_year, kind)
-    note, late = _deadline_note(deadline, today)
-    entry = Entry(
-        title,
-        start=("evaluation_start" if kind == "evaluation" else "target_sheet_start", fields),
-        tag=LABELS[kind],
-        note=" · ".join(filter(None, ["未开始", note])),
-        late=late,
-        deadline=deadline,
-        department_id=owner.department_id if isinstance(owner, Project) else owner.pk,
-    )
+def _start_candidate(
+    title: str, fields: dict, department_id: int, has_sheet: bool, starts: dict
+) -> tuple[tuple, Callable[[], Entry]]:
+    """A form not started of a project or a department: its target sheet, or (it has one, then
+    approved) its self-evaluation. `starts`: each kind's deadline, note and lateness (the
+    year's, the same for every form)."""
+    kind = "evaluation" if has_sheet else "targets"
+    deadline, note, late = starts[kind]
     if kind == "targets":
-        return (2, deadline or datetime.date.max, 1, title), entry
-    return (0 if late else 1, deadline or datetime.date.max, 1, title), entry
+        key = (2, deadline or datetime.date.max, 1, title)
+    else:
+        key = (0 if late else 1, deadline or datetime.date.max, 1, title)
+
+    def build() -> Entry:
+        return Entry(
+            title,
+            start=("evaluation_start" if kind == "evaluation" else "target_sheet_start", fields),
+            tag=LABELS[kind],
+            note=" · ".join(filter(None, ["未开始", note])),
+            late=late,
+            deadline=deadline,
+            department_id=department_id,
+        )
+
+    return key, build
 
 
-def _has_sheet(owner) -> bool:
-    """Whether a project (target sheet selected with it) or an annotated department has its
-    target sheet: then what is left to start is its self-evaluation."""
-    if isinstance(owner, Project):
-        try:
-            return owner.target_sheet is not None
-        except TargetSheet.DoesNotExist:
-            return False
-    return owner.has_sheet
-
-
-def _order(form, deadline, late) -> tuple:
+def _order(form: UnitForm, late: bool) -> tuple:
     """Self-evaluations first, the most overdue or nearest deadline first; a form already started
     before one not started; then target sheets, by their deadline likewise."""
-    if isinstance(form, SelfEvaluation | MonitoringSheet):
-        return (0 if late else 1, deadline or datetime.date.max, 0, form.title)
-    return (2, deadline or datetime.date.max, 0, form.title)
+    if form.kind != "targets":
+        return (0 if late else 1, form.deadline or datetime.date.max, 0, form.title)
+    return (2, form.deadline or datetime.date.max, 0, form.title)
 
 
-def _returned(forms: list, today) -> Section:
-    entries = _returned_entries(forms, today)
-    return _limited("returned", "被退回，待修改后重新提交", entries, more_url="#overview")
-
-
-def _returned_entries(forms: list, today) -> list[Entry]:
+def _returned(forms: list[UnitForm], today) -> Section:
+    """The most recently returned first; the first LIMIT built, the others counted."""
     forms.sort(key=lambda f: (f.updated_at, f.pk), reverse=True)
-    entries = []
-    for form in forms:
-        deadline = workflow.deadline_of(form)
-        note, _ = _deadline_note(deadline, today)
-        late = workflow.is_overdue(form, today)
-        reason = form.review_comment.strip() or "（未写原因）"
-        entries.append(
-            Entry(
-                form.title,
-                url=form_url(form),
-                tag=_kind(form),
-                note=" · ".join(filter(None, [f"退回原因：{reason}", note])),
-                late=late,
-                deadline=deadline,
-                department_id=form.department_id,
-            )
-        )
-    return entries
+    return Section(
+        "returned",
+        "被退回，待修改后重新提交",
+        [_returned_entry(form, today) for form in forms[:LIMIT]],
+        total=len(forms),
+        more_url="#overview",
+    )
+
+
+def _returned_entries(forms: list[UnitForm], today) -> list[Entry]:
+    forms.sort(key=lambda f: (f.updated_at, f.pk), reverse=True)
+    return [_returned_entry(form, today) for form in forms]
+
+
+def _returned_entry(form: UnitForm, today) -> Entry:
+    note, _ = _deadline_note(form.deadline, today)
+    reason = form.review_comment.strip() or "（未写原因）"
+    return Entry(
+        form.title,
+        url=form.url,
+        tag=LABELS[form.kind],
+        note=" · ".join(filter(None, [f"退回原因：{reason}", note])),
+        late=workflow.overdue(form.state, form.deadline, today),
+        deadline=form.deadline,
+        department_id=form.department_id,
+    )
 
 
 def _decided(fiscal_year: FiscalYear, ids: frozenset) -> Section:
@@ -370,6 +464,16 @@ def _decided(fiscal_year: FiscalYear, ids: frozenset) -> Section:
         )
         .exclude(state=TargetAdjustment.State.PENDING)
         .select_related("indicator__sheet__department", "indicator__sheet__project")
+        .only(
+            "state",
+            "old_value",
+            "new_value",
+            "decision_comment",
+            "decided_at",
+            "indicator__name",
+            "indicator__sheet__department__name",
+            "indicator__sheet__project__name",
+        )
         .order_by("-decided_at", "-id")
     )
     entries = []
@@ -643,12 +747,5 @@ def kind_key(form) -> str:
     return "evaluation" if isinstance(form, SelfEvaluation) else "targets"
 
 
-def _kind(form) -> str:
-    return LABELS[kind_key(form)]
-
-
 def form_url(form) -> str:
-    if isinstance(form, MonitoringSheet):
-        return reverse("monitoring_sheet", args=[form.pk])
-    name = "evaluation" if isinstance(form, SelfEvaluation) else "target_sheet"
-    return reverse(name, args=[form.pk])
+    return reverse(_FORM_PAGES[kind_key(form)], args=[form.pk])

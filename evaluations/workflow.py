@@ -299,8 +299,13 @@ def deadline_of(form) -> datetime.date | None:
         return form.year.target_deadline
     if isinstance(form, MonitoringSheet):
         return form.round.deadline  # the round's 报送截止日期 (no per-unit extension)
-    deadline = form.year.evaluation_deadline
-    extension = form.deadline_extension
+    return evaluation_deadline(form.year, form.deadline_extension)
+
+
+def evaluation_deadline(fiscal_year, extension: datetime.date | None) -> datetime.date | None:
+    """A self-evaluation's deadline from its year and its department's extension (for lists that
+    read the two columns rather than the form)."""
+    deadline = fiscal_year.evaluation_deadline
     if deadline and extension:
         return max(deadline, extension)
     return extension or deadline
@@ -314,12 +319,12 @@ def year_deadline(fiscal_year, kind: str) -> datetime.date | None:
 
 def is_overdue(form, today: datetime.date | None = None) -> bool:
     """Past its deadline and still with the unit (draft or returned)."""
-    deadline = deadline_of(form)
-    return (
-        form.state in EDITABLE
-        and deadline is not None
-        and (today or timezone.localdate()) > deadline
-    )
+    return overdue(form.state, deadline_of(form), today)
+
+
+def overdue(state: str, deadline: datetime.date | None, today: datetime.date | None = None) -> bool:
+    """`is_overdue` of a form's state and deadline (for lists that read them as columns)."""
+    return state in EDITABLE and deadline is not None and (today or timezone.localdate()) > deadline
 
 
 def overdue_q(fiscal_year, today: datetime.date | None = None, model=None) -> Q | None:

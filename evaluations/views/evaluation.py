@@ -163,7 +163,7 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
     sheet = selectors.sheet_of_evaluation(evaluation)
     budget = services.results.budget_of(evaluation)
     line_flags = consistency.by_line(evaluation.flags)
-    rounds = selectors.review_rounds(evaluation)
+    history, rounds = selectors.history_and_rounds(evaluation)
     for line in lines:
         line["flags"] = line_flags.get(line["r"].id, [])
     return {
@@ -210,7 +210,7 @@ def _evaluation_context(request, evaluation, results, refusal, posted, errors, p
         "can_extend": workflow.extend_refusal(request.user, evaluation) is None,
         "levels": qualitative_choices(),
         "export_formats": [("xlsx", " Excel"), ("pdf", " PDF")],
-        "history": selectors.history(evaluation),
+        "history": history,
     }
 
 

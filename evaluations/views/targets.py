@@ -213,7 +213,7 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
         indicator.typed_comment = reviewed.get(f"line-{indicator.id}", "") if reviewed else ""
         indicator.earlier_comments = earlier.get(indicator.id, [])
     history = selectors.library_history(sheet)
-    rounds = selectors.review_rounds(sheet)
+    records, rounds = selectors.history_and_rounds(sheet)
     for indicator in indicators:
         _library_marks(indicator, history)
     for row_form in formset.forms:  # the grid's rows as loaded (a re-shown POST has none)
@@ -247,7 +247,7 @@ def _render_targets(request, sheet, categories, form, formset, editable, problem
             or workflow.may(request.user, "supervisor_return", sheet),
             "rounds": rounds,
             "last_round": rounds[0] if rounds else None,
-            "history": selectors.history(sheet),
+            "history": records,
             "indicators": indicators,
             "adjustments": selectors.adjustments_of(sheet),
             "can_request_adjustment": rights.may_request,

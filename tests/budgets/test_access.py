@@ -87,9 +87,9 @@ def test_scope_filters_rows(tree, fiscal_year):
     assert access.scope(Project.objects.all(), member(tree["other"])).count() == 1
 
 
-def test_access_costs_two_queries_and_is_cached(tree, django_assert_num_queries):
+def test_access_costs_one_query_and_is_cached(tree, django_assert_num_queries):
     user = member(tree["bureau"])
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         access.access_for(user)
         access.access_for(user)
         access.can_act(user, Role.CLERK, tree["centre"].id)

@@ -111,6 +111,10 @@ def test_a_units_form_goes_through_the_supervisor(filled, clerk, supervisor, rev
         (2, "主管部门", "主管部门审核通过", "同意报送"),
         (1, "主管部门", "主管部门退回", ""),
     ]
+    # the form page reads the rounds and the 操作记录 in one query: the same rounds
+    history, page_rounds = selectors.history_and_rounds(evaluation)
+    assert page_rounds == rounds
+    assert history == selectors.history(evaluation)
     # resubmitted: it goes through both levels again, and both see the earlier rounds' comments
     evaluation = act(evaluation, clerk, "submit")
     assert evaluation.state == S.PENDING_SUPERVISOR

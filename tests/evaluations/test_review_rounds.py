@@ -272,3 +272,28 @@ def test_breadcrumbs_by_role(client, clerk, reviewer, submitted, submitted_sheet
         crumbs = page_of(client, form).split('<nav class="crumbs"')[1].split("</nav>")[0]
         assert "审核工作台" not in crumbs
         assert ("绩效目标申报" if kind == "targets" else "绩效自评") in crumbs
+
+
+def test_history_and_rounds_keep_rounds_older_than_the_last_50_records(
+    submitted, clerk, reviewer, django_assert_num_queries
+):
+    """The page's one query: the 操作记录 shows the last 50 records; 历次审核意见 still lists a
+    round whose record is older than those 50."""
+    from core.audit import audit_record
+    from evaluations import selectors
+
+    services.evaluation_transition(
+        evaluation=submitted, user=reviewer, action="return", reason="请补充佐证材料"
+    )
+    submitted.refresh_from_db()
+    for n in range(selectors.HISTORY_SHOWN + 5):
+        audit_record(actor=clerk, action=f"绩效自评·保存草稿{n}", obj=submitted)
+    with django_assert_num_queries(1):
+        history, rounds = selectors.history_and_rounds(submitted)
+    assert history == selectors.history(submitted)
+    assert len(history) == selectors.HISTORY_SHOWN
+    assert history[0].action == f"绩效自评·保存草稿{selectors.HISTORY_SHOWN + 4}"
+    assert rounds and rounds[0].reason == "请补充佐证材料"
+    assert [(r.label, r.reason) for r in rounds] == [
+        (r.label, r.reason) for r in selectors.review_rounds(submitted)
+    ]

@@ -107,6 +107,30 @@ def test_long_lists_show_the_first_ones_and_link_to_all(client, tree, year):
     assert 'id="overview"' in page
 
 
+def test_only_the_shown_entries_are_built_and_the_reminder_keeps_all(tree, year, monkeypatch):
+    """A clerk of the whole city has thousands of forms to fill: the 待办 sorts them all but builds
+    the entries of the first LIMIT only; unit_entries (the deadline reminder) lists every one."""
+    for n in range(todo.LIMIT + 3):
+        approved_project(tree["centre"], year, f"草稿{n:02}", state=FormState.DRAFT)
+        approved_project(tree["centre"], year, f"退回{n:02}", state=FormState.RETURNED)
+        ProjectFactory(department=tree["centre"], year=year, code=f"L{n:02}")
+    built = []
+
+    class Counted(todo.Entry):
+        def __init__(self, text, **fields):
+            built.append(text)
+            super().__init__(text, **fields)
+
+    monkeypatch.setattr(todo, "Entry", Counted)
+    found = sections(member(tree["centre"], Role.CLERK), year)
+    assert found["fill"].total == 2 * (todo.LIMIT + 3) + 1  # drafts, not started, 部门整体
+    assert found["returned"].total == todo.LIMIT + 3
+    assert len(built) == 2 * todo.LIMIT
+    assert [e.text for e in found["fill"].entries] == [f"草稿{n:02}" for n in range(todo.LIMIT)]
+    every = todo.unit_entries(year, frozenset([tree["centre"].pk]), TODAY)
+    assert len(every) == 3 * (todo.LIMIT + 3) + 1
+
+
 def test_decided_adjustments_with_the_comment_for_a_while(tree, year):
     project, sheet = approved_project(tree["centre"], year, "项目")
     indicator = IndicatorFactory(sheet=sheet, name="接听量", target_value="45")

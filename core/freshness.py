@@ -30,7 +30,7 @@ from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache as page_cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
@@ -108,16 +108,16 @@ def generation(alias: str = DEFAULT_DB_ALIAS) -> str:
     return f"{row[0] if row else 0}.{_in_tests}"
 
 
-def cached_part(request, key: str, render: Callable[[], str]) -> SafeString:
-    """The HTML `render()` gives, from the cache when the data and `key` are unchanged. The
-    part may hold `{{ csrf_field }}` (pass `csrf_field=CSRF_FIELD` to its template): it is this
-    request's own token on the page."""
-    seconds = settings.PAGE_CACHE_SECONDS
+def cached_part(request, key: str, render: Callable[[], str], cache: bool = True) -> SafeString:
+    """The HTML `render()` gives, from the cache when the data and `key` are unchanged
+    (`cache=False`: drawn). The part may hold `{{ csrf_field }}` (pass `csrf_field=CSRF_FIELD`
+    to its template): it is this request's own token on the page."""
+    seconds = settings.PAGE_CACHE_SECONDS if cache else 0
     html = None
     if seconds > 0:
         full = "part:" + hashlib.sha256(f"{generation()}|{key}".encode()).hexdigest()
         try:
-            html = cache.get(full)
+            html = page_cache.get(full)
         except Exception:  # noqa: BLE001  (a cache down: the page is rendered as without one)
             log.warning("缓存不可用，页面按无缓存生成", exc_info=True)
             seconds = 0
@@ -125,7 +125,7 @@ def cached_part(request, key: str, render: Callable[[], str]) -> SafeString:
         html = str(render())
         if seconds > 0:
             try:
-                cache.set(full, html, seconds)
+                page_cache.set(full, html, seconds)
             except Exception:  # noqa: BLE001
                 log.warning("缓存不可用，页面按无缓存生成", exc_info=True)
     if CSRF_MARK in html:

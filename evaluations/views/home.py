@@ -2,10 +2,13 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from budgets.access import access_for
 from core.errors import back_to
+from core.freshness import CSRF_FIELD, cached_part
 
 from .. import selectors, services, todo
 from .common import _home, _start
@@ -13,10 +16,36 @@ from .common import _home, _start
 
 @login_required
 def home(request):
-    """One home page; its sections follow the roles the user holds."""
+    """One home page; its sections follow the roles the user holds. The page but its frame is
+    cached for the user under the data generation (core/freshness.py): drawn again after any
+    write; an administrator's (failed jobs, which are not data) is always drawn."""
     all_years = selectors.years()
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
     access = access_for(request.user)
+
+    def draw() -> str:
+        return render_to_string(
+            "evaluations/_home_part.html", _home_context(request, all_years, fiscal_year, access)
+        )
+
+    if access.is_admin:
+        part = cached_part(request, "", draw, cache=False)
+    else:
+        key = "|".join(
+            [
+                "home",
+                str(request.user.pk),
+                str(fiscal_year.pk if fiscal_year else ""),
+                request.GET.urlencode(),
+                timezone.localdate().isoformat(),
+                access.fingerprint(),
+            ]
+        )
+        part = cached_part(request, key, draw)
+    return render(request, "evaluations/home.html", {"part": part})
+
+
+def _home_context(request, all_years, fiscal_year, access) -> dict:
     context = {
         "years": all_years,
         "year": fiscal_year,
@@ -24,6 +53,7 @@ def home(request):
         "roles": access.roles(),
         "overview": [],
         "todo": todo.todo_for(request.user, fiscal_year),
+        "csrf_field": CSRF_FIELD,
     }
     if fiscal_year is not None:
         context["overview"], context["page"] = selectors.clerk_overview(
@@ -32,7 +62,7 @@ def home(request):
         params = request.GET.copy()
         params.pop("page", None)
         context["query"] = params.urlencode()
-    return render(request, "evaluations/home.html", context)
+    return context
 
 
 @login_required

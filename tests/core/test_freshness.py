@@ -169,3 +169,33 @@ def test_without_the_cache_or_with_it_down_the_page_is_drawn(client, tree, forms
     finally:
         caches._settings = None  # noqa: SLF001
     assert "绩效看板" in body
+
+
+@pytest.mark.django_db
+def test_the_home_is_cached_for_its_user_and_drawn_again_after_a_write(tree, forms):
+    clerk = member(tree["centre"], Role.CLERK)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(clerk)
+    first = client.get(reverse("home"), {"year": 2025})
+    assert "todo" in first.context
+    second = client.get(reverse("home"), {"year": 2025})
+    assert "todo" not in second.context  # the cached part
+    body = second.content.decode()
+    assert freshness.CSRF_MARK not in body
+    # its 开始 buttons carry this request's token: starting a form works from the cached page
+    token = TOKEN.findall(body)[0]
+    project = forms["b"].project
+    response = client.post(
+        reverse("evaluation_start"), {"csrfmiddlewaretoken": token, "project": project.pk}
+    )
+    assert response.status_code != 403
+    another = member(tree["centre"], Role.CLERK)  # the same access, another user: his own
+    client.force_login(another)
+    assert "todo" in client.get(reverse("home"), {"year": 2025}).context
+
+
+@pytest.mark.django_db
+def test_an_administrators_home_is_always_drawn(client, admin_user, fiscal_year):
+    client.force_login(admin_user)
+    for _ in range(2):
+        assert "todo" in client.get(reverse("home")).context  # failed jobs are not data

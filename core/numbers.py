@@ -17,6 +17,7 @@ Plain functions over plain values: no ORM, no queries.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -111,6 +112,7 @@ def parse(text, *, label: str = "数值", percent: bool = False) -> Decimal | No
     return value.copy_abs() if value.is_zero() else value
 
 
+@functools.lru_cache(maxsize=4096)  # pure; an import asks it of the same few texts 100,000 times
 def value_problem(text: str, label: str) -> str | None:
     """Why a number typed in a text column (年度指标值, 实际完成值) cannot be used by any
     computation (too many digits or places), or None. Words are no problem here: a text target

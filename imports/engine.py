@@ -242,7 +242,8 @@ def parse_rows(sheet: Sheet, mapping: dict[int, Column], progress: Callable | No
             if position in problems:
                 row.error(column.header, problems[position])
                 continue
-            text = cell_text(value)
+            # text cells are most cells: cell_text's last case, taken first
+            text = value.strip() if value.__class__ is str else cell_text(value)
             if text[:1] == "'" and text[1:2] in ESCAPED:
                 text = text[1:]  # a text our exports escaped so that no spreadsheet runs it
             if not text:

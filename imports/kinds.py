@@ -29,6 +29,7 @@ from budgets.models import (
 )
 from budgets.models import Project as ProjectModel
 from core import numbers
+from core.bulk import rows_create
 from evaluations import rules, scoring, workflow
 from evaluations.models import (
     MAX_WEIGHT,
@@ -765,11 +766,16 @@ class Indicators:
         for key, _, _, _, category, values in new:
             sheet = sheets[key]
             next_order[sheet.id] = next_order.get(sheet.id, 0) + 1
-            values = {"basis": Indicator.Basis.PLAN, **values}
             created.append(
-                Indicator(sheet=sheet, category=category, order=next_order[sheet.id], **values)
+                {
+                    "basis": Indicator.Basis.PLAN,
+                    **values,
+                    "sheet_id": sheet.id,
+                    "category_id": category.id,
+                    "order": next_order[sheet.id],
+                }
             )
-        Indicator.objects.bulk_create(created, batch_size=BATCH)
+        rows_create(Indicator, created, batch_size=BATCH)
         changed = [r.target for r in plan.rows if r.status == UPDATE]
         Indicator.objects.bulk_update(changed, list(INDICATOR_HEADERS), batch_size=BATCH)
         touched = {s.id for s in sheets.values()} | {i.sheet_id for i in changed}

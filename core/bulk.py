@@ -87,6 +87,8 @@ def rows_create(model, rows, *, batch_size: int = 2000) -> int:
     from django.db import connections, router
     from django.db.models import NOT_PROVIDED
 
+    from . import freshness
+
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
@@ -136,6 +138,7 @@ def rows_create(model, rows, *, batch_size: int = 2000) -> int:
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(values(row))
+            freshness.written(connection, meta.db_table)  # COPY passes no execute wrapper
             return len(rows)
         placeholders = ", ".join(["%s"] * len(fields))
         statement = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"

@@ -64,6 +64,12 @@ def watch(execute, sql, params, many, context):
     return result
 
 
+def written(connection, table: str) -> None:
+    """A write the wrapper cannot see (PostgreSQL's COPY, core.bulk.rows_create) to `table`."""
+    if _watched(table):
+        changed(connection)
+
+
 def install(connection, **_kwargs) -> None:
     """First among the connection's wrappers: one added later by `execute_wrapper()` (a test
     counting queries) is the one its exit removes."""

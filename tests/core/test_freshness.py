@@ -13,7 +13,7 @@ from budgets.models import Department, Membership, Notification
 from core import freshness
 from core.audit import audit_record
 from core.models import DataGeneration
-from evaluations.models import FormState, SelfEvaluation
+from evaluations.models import FormState, IndicatorCategory, SelfEvaluation
 from tests.factories import DepartmentFactory, UserFactory, member
 
 Role = Membership.Role
@@ -199,3 +199,30 @@ def test_an_administrators_home_is_always_drawn(client, admin_user, fiscal_year)
     client.force_login(admin_user)
     for _ in range(2):
         assert "todo" in client.get(reverse("home")).context  # failed jobs are not data
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_written_by_copy_make_a_new_generation():
+    """core.bulk.rows_create writes by COPY on PostgreSQL, past the connection's wrapper."""
+    from core.bulk import rows_create
+    from tests.factories import TargetSheetFactory, year_create
+
+    sheet = TargetSheetFactory(year=year_create(2025))
+    category = IndicatorCategory.objects.filter(year=sheet.year, parent__isnull=False).first()
+    before = freshness.generation()
+    with transaction.atomic():
+        rows_create(
+            sheet.indicators.model,
+            [
+                {
+                    "sheet_id": sheet.pk,
+                    "category_id": category.pk,
+                    "name": "新指标",
+                    "order": 9,
+                    "weight": 5,
+                    "comparator": "≥",
+                    "target_value": "1",
+                }
+            ],
+        )
+    assert freshness.generation() != before

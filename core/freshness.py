@@ -35,6 +35,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.template.backends.utils import csrf_input
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import DataGeneration
@@ -114,14 +115,16 @@ def generation(alias: str = DEFAULT_DB_ALIAS) -> str:
     return f"{row[0] if row else 0}.{_in_tests}"
 
 
-def cached_part(request, key: str, render: Callable[[], str], cache: bool = True) -> SafeString:
-    """The HTML `render()` gives, from the cache when the data and `key` are unchanged
-    (`cache=False`: drawn). The part may hold `{{ csrf_field }}` (pass `csrf_field=CSRF_FIELD`
-    to its template): it is this request's own token on the page."""
+def cached_part(request, key: list, render: Callable[[], str], cache: bool = True) -> SafeString:
+    """The HTML `render()` gives, from the cache when the data, the day and `key` (what else the
+    part depends on: the page, the user's access, the query…) are unchanged (`cache=False`:
+    drawn). The part may hold `{{ csrf_field }}` (pass `csrf_field=CSRF_FIELD` to its
+    template): it is this request's own token on the page."""
     seconds = settings.PAGE_CACHE_SECONDS if cache else 0
     html = None
     if seconds > 0:
-        full = "part:" + hashlib.sha256(f"{generation()}|{key}".encode()).hexdigest()
+        parts = [generation(), timezone.localdate().isoformat(), *key]
+        full = "part:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
         try:
             html = page_cache.get(full)
         except Exception:  # noqa: BLE001  (a cache down: the page is rendered as without one)

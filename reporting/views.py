@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from budgets.access import access_for
 from budgets.access import visible_departments as access_scope_departments
@@ -37,16 +36,8 @@ def dashboard(request):
     all_years = selectors.years()
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
     units, round_id = request.GET.get("units") or "", request.GET.get("round") or ""
-    key = "|".join(
-        [
-            "dashboard",
-            str(fiscal_year.pk if fiscal_year else ""),
-            units[:20],
-            round_id[:20],
-            timezone.localdate().isoformat(),
-            access_for(request.user).fingerprint(),
-        ]
-    )
+    key = ["dashboard", fiscal_year.pk if fiscal_year else "", units[:20], round_id[:20]]
+    key.append(access_for(request.user).fingerprint())
     part = cached_part(
         request,
         key,

@@ -3,7 +3,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from budgets.access import access_for
@@ -29,18 +28,15 @@ def home(request):
         )
 
     if access.is_admin:
-        part = cached_part(request, "", draw, cache=False)
+        part = cached_part(request, [], draw, cache=False)
     else:
-        key = "|".join(
-            [
-                "home",
-                str(request.user.pk),
-                str(fiscal_year.pk if fiscal_year else ""),
-                request.GET.urlencode(),
-                timezone.localdate().isoformat(),
-                access.fingerprint(),
-            ]
-        )
+        key = [
+            "home",
+            request.user.pk,
+            fiscal_year.pk if fiscal_year else "",
+            request.GET.urlencode(),
+            access.fingerprint(),
+        ]
         part = cached_part(request, key, draw)
     return render(request, "evaluations/home.html", {"part": part})
 

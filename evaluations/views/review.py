@@ -38,15 +38,12 @@ def review_queue(request):
     filters = ReviewFilters(request.GET).values(
         FormState.SUBMITTED if finance else FormState.PENDING_SUPERVISOR
     )
-    key = "|".join(
-        [
-            "review_queue",
-            str(fiscal_year.pk if fiscal_year else ""),
-            request.GET.urlencode(),
-            timezone.localdate().isoformat(),
-            access_for(request.user).fingerprint(),
-        ]
-    )
+    key = [
+        "review_queue",
+        fiscal_year.pk if fiscal_year else "",
+        request.GET.urlencode(),
+        access_for(request.user).fingerprint(),
+    ]
     part = cached_part(
         request,
         key,

@@ -324,7 +324,7 @@ def page_figures(city) -> list[tuple[str, str, str, str]]:
         ),
     ]
     rows = []
-    cached_parts = {"review queue", "finance dashboard"}  # core/freshness.py
+    cached_parts = {"clerk home", "review queue", "finance dashboard"}  # core/freshness.py
     for label, small_user, big_user, small_url, big_url in pages:
         with override_settings(PAGE_CACHE_SECONDS=0):  # every request draws the page
             small_queries, _ = measure(small_user, small_url, 3)

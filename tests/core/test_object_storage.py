@@ -246,7 +246,12 @@ def test_an_import_is_checked_and_committed_by_a_worker_reading_from_s3(
     client.post(reverse("import_confirm", args=[job.pk]))
     job = wait_for(job, {"done", "failed"})
     assert job.state == "done", job.message
-    assert kept not in s3.keys("imports/") and not job.parsed  # dropped once the import ran
+    # dropped once the import ran: by the worker just after it marks the job done
+    deadline = time.monotonic() + 20
+    while kept in s3.keys("imports/") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    job.refresh_from_db()
+    assert kept not in s3.keys("imports/") and not job.parsed
     assert sorted(Project.objects.values_list("code", flat=True)) == ["P-1", "P-2"]
     assert media_files() == []
 

@@ -11,13 +11,15 @@ every key new, and the next request renders again.
 - Writes are seen in one place: a wrapper on every database connection looks at each INSERT,
   UPDATE and DELETE and, when its table is data (settings.DATA_GENERATION_TABLES, minus
   DATA_GENERATION_IGNORED: the audit log, 消息, job progress), bumps the generation once the
-  transaction commits (at once in autocommit). ORM saves, bulk updates, raw SQL, the admin, the
+  transaction commits (in autocommit: before the connection's next statement, or at the end of
+  the request or task). ORM saves, bulk updates, raw SQL, the admin, the
   imports and the workers all go through it; only a write made outside Django (psql, a restored
   backup) is not seen — PAGE_CACHE_SECONDS bounds how long a part lives (and after a restore the
   next write gives a generation never used before: the value is at least the time in µs).
 - The key also holds what the part depends on besides the data: the user's access (the same
   departments and roles give the same part), the query string, the day.
-- A part holds no CSRF token: `{{ csrf_field }}` in it is a mark replaced per request.
+- A part holds no CSRF token: `{% csrf_token %}` in it draws a mark, replaced per request by the
+  request's own token.
 - In a test's transaction (never committed) a write bumps a counter of this process instead.
 - PAGE_CACHE_SECONDS=0 turns the cache off; a cache that cannot be reached costs the render only.
 """
@@ -34,7 +36,8 @@ from django.core.cache import cache as page_cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
-from django.template.backends.utils import csrf_input
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -44,7 +47,9 @@ log = logging.getLogger(__name__)
 
 _WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+["`]?(\w+)', re.I)
 _VERBS = ("INSERT", "UPDATE", "DELETE")
-CSRF_MARK = "<!--csrf-field-->"
+# what `{% csrf_token %}` draws in a part (letters only: it passes escaping unchanged)
+CSRF_MARK = "csrfTokenOfTheRequestMark"
+_PENDING = "_data_generation_pending"  # set on a connection: an autocommit write's bump waits
 _in_tests = 0  # writes inside a test's transaction (this process only)
 _bumpers: dict[str, partial] = {}
 
@@ -57,11 +62,14 @@ def _watched(table: str) -> bool:
 
 def watch(execute, sql, params, many, context):
     """The connection wrapper (installed by CoreConfig.ready on every connection)."""
+    connection = context["connection"]
+    if getattr(connection, _PENDING, False):
+        flush(connection)
     result = execute(sql, params, many, context)
     if isinstance(sql, str) and sql.lstrip()[:6].upper() in _VERBS:
         match = _WRITE.match(sql)
         if match is None or _watched(match.group(1)):  # a write it cannot place counts
-            changed(context["connection"])
+            changed(connection)
     return result
 
 
@@ -86,11 +94,28 @@ def changed(connection) -> None:
         _in_tests += 1  # Django's TestCase: its transaction is rolled back, never committed
         return
     if not connection.in_atomic_block:
-        bump(connection.alias)
+        # autocommit: the statement is committed, but may still be running (an INSERT …
+        # RETURNING whose row is not yet read; SQLite cannot commit another write meanwhile)
+        setattr(connection, _PENDING, True)
         return
     bumper = _bumpers.setdefault(connection.alias, partial(bump, connection.alias))
     if not any(func is bumper for _, func, _ in connection.run_on_commit):  # once a transaction
         connection.on_commit(bumper, robust=True)
+
+
+def flush(connection) -> None:
+    """The bump an autocommit write left pending, once the connection is between statements and
+    outside a transaction: before its next statement, when asked for the generation, at the end
+    of a request or a task (a rolled back transaction cannot take it away)."""
+    if getattr(connection, _PENDING, False) and not connection.in_atomic_block:
+        setattr(connection, _PENDING, False)
+        bump(connection.alias)
+
+
+def flush_all(**_kwargs) -> None:
+    """Every connection's pending bump (request_finished, task_postrun)."""
+    for connection in connections.all(initialized_only=True):
+        flush(connection)
 
 
 def bump(alias: str = DEFAULT_DB_ALIAS) -> None:
@@ -108,6 +133,7 @@ def bump(alias: str = DEFAULT_DB_ALIAS) -> None:
 def generation(alias: str = DEFAULT_DB_ALIAS) -> str:
     """The current generation (one query)."""
     connection = connections[alias]
+    flush(connection)
     table = connection.ops.quote_name(DataGeneration._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT value FROM {table} WHERE id = 1")  # noqa: S608 (a constant)
@@ -115,11 +141,13 @@ def generation(alias: str = DEFAULT_DB_ALIAS) -> str:
     return f"{row[0] if row else 0}.{_in_tests}"
 
 
-def cached_part(request, key: list, render: Callable[[], str], cache: bool = True) -> SafeString:
-    """The HTML `render()` gives, from the cache when the data, the day and `key` (what else the
-    part depends on: the page, the user's access, the query…) are unchanged (`cache=False`:
-    drawn). The part may hold `{{ csrf_field }}` (pass `csrf_field=CSRF_FIELD` to its
-    template): it is this request's own token on the page."""
+def cached_part(
+    request, key: list, template: str, context: Callable[[], dict], cache: bool = True
+) -> SafeString:
+    """`template` drawn with `context()`, from the cache when the data, the day and `key` (what
+    else the part depends on: the page, the user's access, the query…) are unchanged
+    (`cache=False`: drawn). It is drawn without the request (no context processor: nothing of the
+    user's but what `context` gives); its `{% csrf_token %}` is this request's own token."""
     seconds = settings.PAGE_CACHE_SECONDS if cache else 0
     html = None
     if seconds > 0:
@@ -131,15 +159,12 @@ def cached_part(request, key: list, render: Callable[[], str], cache: bool = Tru
             log.warning("缓存不可用，页面按无缓存生成", exc_info=True)
             seconds = 0
     if html is None:
-        html = str(render())
+        html = render_to_string(template, {**context(), "csrf_token": CSRF_MARK})
         if seconds > 0:
             try:
                 page_cache.set(full, html, seconds)
             except Exception:  # noqa: BLE001
                 log.warning("缓存不可用，页面按无缓存生成", exc_info=True)
     if CSRF_MARK in html:
-        html = html.replace(CSRF_MARK, str(csrf_input(request)))
+        html = html.replace(CSRF_MARK, get_token(request))
     return mark_safe(html)  # noqa: S308  (rendered by our templates, escaped there)
-
-
-CSRF_FIELD = mark_safe(CSRF_MARK)

@@ -41,10 +41,8 @@ def dashboard(request):
     part = cached_part(
         request,
         key,
-        lambda: render_to_string(
-            "reporting/_dashboard_board.html",
-            _dashboard_context(request.user, fiscal_year, units, round_id),
-        ),
+        "reporting/_dashboard_board.html",
+        lambda: _dashboard_context(request.user, fiscal_year, units, round_id),
     )
     return render(
         request,

@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
+from budgets.access import access_for
 from core import files, formatting
 from core.errors import UserError, back_to
+from core.freshness import cached_part
 from core.http import BadParameter, as_id, optional_id, optional_int
 
 from .. import consistency, selectors, services, workflow
@@ -29,11 +31,13 @@ from .common import _crumbs, _evidence_of, _jsonable, _seen_version
 
 @login_required
 def evaluation(request, pk: int):
+    """The form. Its part below the frame is cached for the user under the data generation
+    (core/freshness.py) when shown as stored (a GET); a refused POST is drawn with what was
+    typed."""
     evaluation = selectors.evaluation_for(request.user, pk)
-    results = services.results_of(evaluation)
-    refusal = services.editing_refusal(request.user, evaluation)
     posted, errors, problems, reviewed = None, {}, None, None
     if request.method == "POST":
+        results = services.results_of(evaluation)
         action = request.POST.get("action", "save")
         version = optional_int(request.POST.get("version"), "版本")
         try:
@@ -102,15 +106,18 @@ def evaluation(request, pk: int):
         except (services.FormConflict, workflow.WorkflowError) as error:
             messages.error(request, str(error))
         evaluation = selectors.evaluation_for(request.user, pk)
+    as_stored = request.method != "POST"
+
+    def context() -> dict:
         results = services.results_of(evaluation)
         refusal = services.editing_refusal(request.user, evaluation)
-    return render(
-        request,
-        "evaluations/evaluation.html",
-        _evaluation_context(
+        return _evaluation_context(
             request, evaluation, results, refusal, posted, errors, problems, reviewed
-        ),
-    )
+        )
+
+    key = ["evaluation", evaluation.pk, request.user.pk, access_for(request.user).fingerprint()]
+    part = cached_part(request, key, "evaluations/_evaluation_part.html", context, cache=as_stored)
+    return render(request, "evaluations/evaluation.html", {"evaluation": evaluation, "part": part})
 
 
 def _evaluation_context(request, evaluation, results, refusal, posted, errors, problems, reviewed):

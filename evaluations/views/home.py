@@ -2,12 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from budgets.access import access_for
 from core.errors import back_to
-from core.freshness import CSRF_FIELD, cached_part
+from core.freshness import cached_part
 
 from .. import selectors, services, todo
 from .common import _home, _start
@@ -22,22 +21,20 @@ def home(request):
     fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
     access = access_for(request.user)
 
-    def draw() -> str:
-        return render_to_string(
-            "evaluations/_home_part.html", _home_context(request, all_years, fiscal_year, access)
-        )
-
-    if access.is_admin:
-        part = cached_part(request, [], draw, cache=False)
-    else:
-        key = [
-            "home",
-            request.user.pk,
-            fiscal_year.pk if fiscal_year else "",
-            request.GET.urlencode(),
-            access.fingerprint(),
-        ]
-        part = cached_part(request, key, draw)
+    key = [
+        "home",
+        request.user.pk,
+        fiscal_year.pk if fiscal_year else "",
+        request.GET.urlencode(),
+        access.fingerprint(),
+    ]
+    part = cached_part(
+        request,
+        key,
+        "evaluations/_home_part.html",
+        lambda: _home_context(request, all_years, fiscal_year, access),
+        cache=not access.is_admin,
+    )
     return render(request, "evaluations/home.html", {"part": part})
 
 
@@ -49,7 +46,6 @@ def _home_context(request, all_years, fiscal_year, access) -> dict:
         "roles": access.roles(),
         "overview": [],
         "todo": todo.todo_for(request.user, fiscal_year),
-        "csrf_field": CSRF_FIELD,
     }
     if fiscal_year is not None:
         context["overview"], context["page"] = selectors.clerk_overview(

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_POST
 from budgets.access import Role, access_for
 from budgets.access import visible_departments as access_scope_departments
 from core.errors import back_to
-from core.freshness import CSRF_FIELD, cached_part
+from core.freshness import cached_part
 from core.http import BadParameter, as_int
 
 from .. import selectors, services
@@ -47,10 +46,8 @@ def review_queue(request):
     part = cached_part(
         request,
         key,
-        lambda: render_to_string(
-            "evaluations/_review_queue_part.html",
-            _queue_context(request, all_years, fiscal_year, finance, filters),
-        ),
+        "evaluations/_review_queue_part.html",
+        lambda: _queue_context(request, all_years, fiscal_year, finance, filters),
     )
     return render(request, "evaluations/review_queue.html", {"part": part})
 
@@ -74,7 +71,6 @@ def _queue_context(request, all_years, fiscal_year, finance: bool, filters: dict
         "rows": page.object_list,
         "query": params.urlencode(),
         "query_string": request.GET.urlencode(),
-        "csrf_field": CSRF_FIELD,
         "departments": access_scope_departments(request.user),
         "states": FormState.choices,
         "kinds": list(selectors.QUEUE_KINDS.items()),

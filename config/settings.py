@@ -99,7 +99,12 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # a PostgreSQL connection is a server process: each web and worker process keeps its own
+    # for DB_CONN_MAX_AGE seconds instead of starting one per request (checked before reuse)
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
     # reads a decimal that overflows its column without failing (see config/sqlite/base.py)
     DATABASES["default"]["ENGINE"] = "config.sqlite"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -138,13 +138,21 @@ def limits(field) -> tuple[int, int]:
 
 def column_max(field) -> Decimal:
     """The largest value a DecimalField can hold (999.99 for max_digits=5, decimal_places=2)."""
-    digits, places = limits(field)
+    return _largest(*limits(field))
+
+
+@functools.cache
+def _largest(digits: int, places: int) -> Decimal:
     return Decimal(10) ** digits - Decimal(1).scaleb(-places)
 
 
 def _places_of(value: Decimal) -> int:
     # Counted on the digits themselves: normalize() would round under the context's precision.
     sign, digits, exponent = value.as_tuple()
+    if exponent >= 0:
+        return 0
+    if digits[-1]:  # no trailing zero (most computed figures): the exponent says it
+        return -exponent
     trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
     return max(0, -(exponent + trailing)) if any(digits) else 0
 
@@ -216,6 +224,11 @@ def read(
     return check(value, field, label=label, minimum=minimum, maximum=maximum)
 
 
+@functools.cache
+def _quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
 def fits(value: Decimal | None, field) -> bool:
     """Whether a value can be stored in `field` once rounded to its places."""
     return value is None or fit(value, field) is not None
@@ -229,13 +242,13 @@ def fit(value: Decimal | None, field) -> Decimal | None:
     digits, places = limits(field)
     if _integer_digits(value) > digits:
         return None
-    if _places_of(value) <= places and abs(value) <= column_max(field):
-        return value  # already storable: kept as computed (0.7487 stays 0.7487)
+    if _places_of(value) <= places:
+        return value  # already storable (within the digits and places): kept as computed
     try:
-        rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        rounded = value.quantize(_quantum(places), rounding=ROUND_HALF_UP)
     except InvalidOperation:
         return None
-    if abs(rounded) > column_max(field):  # 999.995 rounds up to 1000.00
+    if abs(rounded) > _largest(digits, places):  # 999.995 rounds up to 1000.00
         return None
     return rounded
 

@@ -52,7 +52,8 @@ def test_the_years_recompute_stores_what_each_form_computes(django_assert_max_nu
     adjusted.adjusted_target_value = "1"
     adjusted.save()
     expected = one_by_one(city.year)
-    with django_assert_max_num_queries(12):  # 3 reads, 2 + 1 batches, the transaction
+    # 3 reads, 2 + 1 batches (PostgreSQL: CREATE, UPDATE, DROP twice), the transaction
+    with django_assert_max_num_queries(12):
         assert year_recompute(fiscal_year=city.year) == 150
     evaluations, lines = stored(city.year)
     assert lines == expected[1] and None not in lines.values()
@@ -71,6 +72,9 @@ def test_rows_update_writes_each_rows_own_values_in_batches(django_assert_num_qu
         form.grade = "" if n == 0 else "良"
         form.flags = [] if n % 2 else [{"code": "weights", "message": f"“第{n}项”'; --"}]
         form.execution_rate = None  # a whole batch of NULLs still has its column's type
+
+    # SQLite: 3 statements of 2 VALUES rows; PostgreSQL: CREATE the rows' table, (COPY), UPDATE,
+    # DROP
     with django_assert_num_queries(3):
         written = rows_update(
             SelfEvaluation,
@@ -86,3 +90,16 @@ def test_rows_update_writes_each_rows_own_values_in_batches(django_assert_num_qu
         assert form.flags == ([] if n % 2 else [{"code": "weights", "message": f"“第{n}项”'; --"}])
         assert form.execution_rate is None
     assert rows_update(SelfEvaluation, [], ["grade"]) == 0
+
+
+def test_result_lines_leave_room_on_their_pages_for_updates():
+    """PostgreSQL: migration 0019 (fillfactor 50), so a recompute's writes stay on their pages."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("fillfactor 只在 PostgreSQL 上设置")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = %s", ["evaluations_indicatorresult"]
+        )
+        assert "fillfactor=50" in cursor.fetchone()[0]

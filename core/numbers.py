@@ -242,7 +242,7 @@ def fit(value: Decimal | None, field) -> Decimal | None:
     digits, places = limits(field)
     if _integer_digits(value) > digits:
         return None
-    if _places_of(value) <= places:
+    if value.as_tuple().exponent >= -places or _places_of(value) <= places:
         return value  # already storable (within the digits and places): kept as computed
     try:
         rounded = value.quantize(_quantum(places), rounding=ROUND_HALF_UP)

@@ -89,6 +89,7 @@ class Policy:
 DEFAULT_POLICY = Policy()
 
 
+@functools.cache
 def _quantum(places: int) -> Decimal:
     return Decimal(1).scaleb(-places)
 

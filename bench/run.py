@@ -324,7 +324,8 @@ def page_figures(city) -> list[tuple[str, str, str, str]]:
         ),
     ]
     rows = []
-    cached_parts = {"clerk home", "review queue", "finance dashboard"}  # core/freshness.py
+    # core/freshness.py
+    cached_parts = {"clerk home", "self-evaluation form", "review queue", "finance dashboard"}
     for label, small_user, big_user, small_url, big_url in pages:
         with override_settings(PAGE_CACHE_SECONDS=0):  # every request draws the page
             small_queries, _ = measure(small_user, small_url, 3)

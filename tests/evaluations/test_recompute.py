@@ -52,7 +52,8 @@ def test_the_years_recompute_stores_what_each_form_computes(django_assert_max_nu
     adjusted.adjusted_target_value = "1"
     adjusted.save()
     expected = one_by_one(city.year)
-    # 3 reads, 2 + 1 batches (PostgreSQL: CREATE, UPDATE, DROP twice), the transaction
+    # 4 reads (lines, forms, their years, budgets), 2 + 1 batches (PostgreSQL: CREATE, UPDATE,
+    # DROP twice), the transaction
     with django_assert_max_num_queries(12):
         assert year_recompute(fiscal_year=city.year) == 150
     evaluations, lines = stored(city.year)
@@ -60,7 +61,7 @@ def test_the_years_recompute_stores_what_each_form_computes(django_assert_max_nu
     assert evaluations == expected[0]
     assert any(figures[FIGURES.index("flags")] for figures in evaluations.values())
     # nothing changed: nothing written
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         year_recompute(fiscal_year=city.year)
 
 

@@ -218,7 +218,7 @@ def test_year_recompute_follows_a_policy_change(
     save(evaluation, clerk, dict(GOOD, 话务平台接听量=("36", "", None, "")))
     open_year.percent_places = 0
     open_year.save()
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert services.year_recompute(fiscal_year=open_year) == 1
     evaluation.refresh_from_db()
     assert evaluation.execution_rate == D("0.75") and evaluation.execution_score == D("7.50")

@@ -38,6 +38,7 @@ from .models import (
     SelfEvaluation,
     TargetAdjustment,
     TargetSheet,
+    form_title,
 )
 
 ONE = Decimal("1")
@@ -225,6 +226,13 @@ def evaluation_for(user, pk: int) -> SelfEvaluation:
     return get_visible_or_404(
         SelfEvaluation.objects.select_related("year", "department__parent", "project"), user, pk=pk
     )
+
+
+def evaluation_title_for(user, pk: int) -> str:
+    """The title of a self-evaluation the user may see (404 otherwise): what its page's frame
+    shows around a cached part, read without loading the form."""
+    rows = SelfEvaluation.objects.values_list("project__name", "department__name")
+    return form_title(*get_visible_or_404(rows, user, pk=pk))
 
 
 QUEUE_KINDS = {

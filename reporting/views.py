@@ -33,22 +33,21 @@ def dashboard(request):
     is cached under the data generation (core/freshness.py): drawn again after any write."""
     if not boards.may_view(request.user):
         raise Http404("未找到该页面。")
-    all_years = selectors.years()
-    fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
     units, round_id = request.GET.get("units") or "", request.GET.get("round") or ""
-    key = ["dashboard", fiscal_year.pk if fiscal_year else "", units[:20], round_id[:20]]
+
+    def context() -> dict:  # the year is read only when the part is drawn
+        all_years = selectors.years()
+        fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+        return {
+            "years": all_years,
+            **_dashboard_context(request.user, fiscal_year, units, round_id),
+        }
+
+    year = request.GET.get("year") or ""
+    key = ["dashboard", year[:20], units[:20], round_id[:20]]
     key.append(access_for(request.user).fingerprint())
-    part = cached_part(
-        request,
-        key,
-        "reporting/_dashboard_board.html",
-        lambda: _dashboard_context(request.user, fiscal_year, units, round_id),
-    )
-    return render(
-        request,
-        "reporting/dashboard.html",
-        {"years": all_years, "year": fiscal_year, "part": part},
-    )
+    part = cached_part(request, key, "reporting/_dashboard_board.html", context)
+    return render(request, "reporting/dashboard.html", {"part": part})
 
 
 def _dashboard_context(user, fiscal_year, units: str, round_id: str) -> dict:

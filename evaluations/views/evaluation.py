@@ -34,9 +34,10 @@ def evaluation(request, pk: int):
     """The form. Its part below the frame is cached for the user under the data generation
     (core/freshness.py) when shown as stored (a GET); a refused POST is drawn with what was
     typed."""
-    evaluation = selectors.evaluation_for(request.user, pk)
     posted, errors, problems, reviewed = None, {}, None, None
+    evaluation = None  # a GET reads the form only when its part is drawn
     if request.method == "POST":
+        evaluation = selectors.evaluation_for(request.user, pk)
         results = services.results_of(evaluation)
         action = request.POST.get("action", "save")
         version = optional_int(request.POST.get("version"), "版本")
@@ -106,18 +107,23 @@ def evaluation(request, pk: int):
         except (services.FormConflict, workflow.WorkflowError) as error:
             messages.error(request, str(error))
         evaluation = selectors.evaluation_for(request.user, pk)
-    as_stored = request.method != "POST"
+        title = evaluation.title
+    else:
+        title = selectors.evaluation_title_for(request.user, pk)  # the access check
 
     def context() -> dict:
-        results = services.results_of(evaluation)
-        refusal = services.editing_refusal(request.user, evaluation)
+        shown = evaluation or selectors.evaluation_for(request.user, pk)
+        results = services.results_of(shown)
+        refusal = services.editing_refusal(request.user, shown)
         return _evaluation_context(
-            request, evaluation, results, refusal, posted, errors, problems, reviewed
+            request, shown, results, refusal, posted, errors, problems, reviewed
         )
 
-    key = ["evaluation", evaluation.pk, request.user.pk, access_for(request.user).fingerprint()]
-    part = cached_part(request, key, "evaluations/_evaluation_part.html", context, cache=as_stored)
-    return render(request, "evaluations/evaluation.html", {"evaluation": evaluation, "part": part})
+    key = ["evaluation", pk, request.user.pk, access_for(request.user).fingerprint()]
+    part = cached_part(
+        request, key, "evaluations/_evaluation_part.html", context, cache=evaluation is None
+    )
+    return render(request, "evaluations/evaluation.html", {"title": title, "part": part})
 
 
 def _evaluation_context(request, evaluation, results, refusal, posted, errors, problems, reviewed):

@@ -17,23 +17,16 @@ def home(request):
     """One home page; its sections follow the roles the user holds. The page but its frame is
     cached for the user under the data generation (core/freshness.py): drawn again after any
     write; an administrator's (failed jobs, which are not data) is always drawn."""
-    all_years = selectors.years()
-    fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
     access = access_for(request.user)
 
-    key = [
-        "home",
-        request.user.pk,
-        fiscal_year.pk if fiscal_year else "",
-        request.GET.urlencode(),
-        access.fingerprint(),
-    ]
+    def context() -> dict:  # the year is read only when the part is drawn
+        all_years = selectors.years()
+        fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+        return _home_context(request, all_years, fiscal_year, access)
+
+    key = ["home", request.user.pk, request.GET.urlencode(), access.fingerprint()]
     part = cached_part(
-        request,
-        key,
-        "evaluations/_home_part.html",
-        lambda: _home_context(request, all_years, fiscal_year, access),
-        cache=not access.is_admin,
+        request, key, "evaluations/_home_part.html", context, cache=not access.is_admin
     )
     return render(request, "evaluations/home.html", {"part": part})
 

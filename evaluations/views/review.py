@@ -31,23 +31,22 @@ def review_queue(request):
     """财政审核: every form of the departments this reviewer covers, filtered and sorted. The
     page but its frame is cached under the data generation (core/freshness.py): drawn again
     after any write, for the same access, query and day."""
-    all_years = selectors.years()
-    fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
     finance = _require_reviewer(request.user)
     filters = ReviewFilters(request.GET).values(
         FormState.SUBMITTED if finance else FormState.PENDING_SUPERVISOR
     )
-    key = [
-        "review_queue",
-        fiscal_year.pk if fiscal_year else "",
-        request.GET.urlencode(),
-        access_for(request.user).fingerprint(),
-    ]
+
+    def context() -> dict:  # the year is read only when the part is drawn
+        all_years = selectors.years()
+        fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+        return _queue_context(request, all_years, fiscal_year, finance, filters)
+
+    key = ["review_queue", request.GET.urlencode(), access_for(request.user).fingerprint()]
     part = cached_part(
         request,
         key,
         "evaluations/_review_queue_part.html",
-        lambda: _queue_context(request, all_years, fiscal_year, finance, filters),
+        context,
     )
     return render(request, "evaluations/review_queue.html", {"part": part})
 

@@ -9,7 +9,6 @@ One query per request (the departments the memberships cover, recursively); the 
 the user object, so every selector and check in one request shares it.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -57,44 +56,43 @@ class Access:
         )
 
 
-def _descendants(roots: Iterable[int], children: dict[int | None, list[int]]) -> set[int]:
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend(children.get(node, ()))
-    return seen
-
-
-def _covered(user_id: int) -> list[tuple[str, int]]:
-    """(role, department id) of each active department the user's memberships cover: the
-    membership's own and every active one below it (a recursive query: only the rows covered
-    are read, not the city's tree; UNION, not UNION ALL, ends at a department met twice)."""
+def _covered(seed: str, params: list) -> list[tuple[str, int]]:
+    """(role, department id) of the departments `seed` gives (a SELECT of (role, id) over the
+    departments `d`, and for a user's memberships `m`) and of every active one below them: the
+    one rule of what a department covers, as a recursive query (only the rows covered are read,
+    not the city's tree; UNION, not UNION ALL, ends at a department met twice)."""
     department, membership = Department._meta, Membership._meta
     quote = connection.ops.quote_name
-    d, m = quote(department.db_table), quote(membership.db_table)
-    dept_id, parent = quote(department.pk.column), quote(department.get_field("parent").column)
-    active = quote(department.get_field("is_active").column)
-    role, member_dept = (
-        quote(membership.get_field("role").column),
-        quote(membership.get_field("department").column),
-    )
-    user = quote(membership.get_field("user").column)
-    sql = f"""
+    names = {
+        "d": quote(department.db_table),
+        "m": quote(membership.db_table),
+        "id": quote(department.pk.column),
+        "parent": quote(department.get_field("parent").column),
+        "active": quote(department.get_field("is_active").column),
+        "role": quote(membership.get_field("role").column),
+        "department": quote(membership.get_field("department").column),
+        "user": quote(membership.get_field("user").column),
+    }
+    sql = """
         WITH RECURSIVE covered (role, id) AS (
-            SELECT m.{role}, d.{dept_id} FROM {m} m JOIN {d} d ON d.{dept_id} = m.{member_dept}
-            WHERE m.{user} = %s AND d.{active}
+            {seed}
             UNION
-            SELECT covered.role, d.{dept_id} FROM {d} d JOIN covered ON d.{parent} = covered.id
+            SELECT covered.role, d.{id} FROM {d} d JOIN covered ON d.{parent} = covered.id
             WHERE d.{active}
         )
-        SELECT role, id FROM covered"""  # noqa: S608  (names from the models, the id a parameter)
+        SELECT role, id FROM covered"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
+        cursor.execute(sql.format(seed=seed.format(**names), **names), params)
         return cursor.fetchall()
+
+
+# a user's memberships in active departments
+_MEMBERSHIPS = (
+    "SELECT m.{role}, d.{id} FROM {m} m JOIN {d} d ON d.{id} = m.{department} "
+    "WHERE m.{user} = %s AND d.{active}"
+)
+# one department, whatever its state
+_ROOT = "SELECT '', d.{id} FROM {d} d WHERE d.{id} = %s"
 
 
 def access_for(user) -> Access:
@@ -107,7 +105,7 @@ def access_for(user) -> Access:
         access = Access(is_admin=True)
     else:
         by_role: dict[str, set[int]] = {}
-        for role, department_id in _covered(user.pk):
+        for role, department_id in _covered(_MEMBERSHIPS, [user.pk]):
             by_role.setdefault(role, set()).add(department_id)
         by_role = {role: frozenset(ids) for role, ids in by_role.items()}
         access = Access(is_admin=False, by_role=by_role)
@@ -130,14 +128,9 @@ def scope(queryset: QuerySet, user, department_field: str = "department") -> Que
 
 
 def department_subtree(root_id: int) -> set[int]:
-    """The ids of an active department and of every active unit below it (one query): what a
+    """The ids of a department and of every active unit below it (one query): what a
     membership in it covers, e.g. a 主管部门 and its 所属单位."""
-    children: dict[int | None, list[int]] = {}
-    for dept_id, parent_id in Department.objects.filter(is_active=True).values_list(
-        "id", "parent_id"
-    ):
-        children.setdefault(parent_id, []).append(dept_id)
-    return _descendants([root_id], children)
+    return {department_id for _, department_id in _covered(_ROOT, [root_id])}
 
 
 def visible_departments(user) -> QuerySet:

@@ -12,8 +12,8 @@ every key new, and the next request renders again.
   UPDATE and DELETE and, when its table is data (settings.DATA_GENERATION_TABLES, minus
   DATA_GENERATION_IGNORED: the audit log, 消息, job progress), bumps the generation once the
   transaction commits (in autocommit: before the connection's next statement, or at the end of
-  the request or task). ORM saves, bulk updates, raw SQL, the admin, the
-  imports and the workers all go through it; only a write made outside Django (psql, a restored
+  the request or task). ORM saves, bulk updates, raw SQL, the admin, the imports and the workers
+  all go through it; only a write made outside Django (psql, a restored
   backup) is not seen — PAGE_CACHE_SECONDS bounds how long a part lives (and after a restore the
   next write gives a generation never used before: the value is at least the time in µs).
 - The key also holds what the part depends on besides the data: the user's access (the same

@@ -4,7 +4,7 @@ A result line is rewritten often (every save of its form, a review, a year's rec
 of those writes touches an indexed column: with room on its page the new version stays there and
 its three indexes are not written again (a heap-only update). A city's recompute of 45,000
 suggestions took 1.3 s of database time at the default fillfactor (100), 0.33 s at 50; the table
-is about twice as large (≈ 16 MB a city-year). New pages take the setting at once; existing rows
+is about twice as large (a city-year's 45,000 lines: ~10 MB, 12 MB with their indexes). New pages take the setting at once; existing rows
 when the table is rewritten (`VACUUM FULL evaluations_indicatorresult`, optional). SQLite has no
 such setting."""
 

@@ -18,8 +18,19 @@ def navigation(request):
             "imports": access.is_admin or bool(roles - {Role.SUPERVISOR}),
         }
 
-    def unread():
-        # one query, only on pages that show the header to a signed-in user
-        return unread_count(request.user) if request.user.is_authenticated else 0
+    return {"nav": SimpleLazyObject(build), "unread": SimpleLazyObject(lambda: _unread(request))}
 
-    return {"nav": SimpleLazyObject(build), "unread": SimpleLazyObject(unread)}
+
+def _unread(request) -> int:
+    """The header's count of unread 消息: one query a request, only on pages that show it."""
+    if not hasattr(request, "_unread"):
+        user = request.user
+        request._unread = unread_count(user) if user.is_authenticated else 0
+    return request._unread
+
+
+def frame_shown(request) -> list:
+    """What the header shows of the signed-in user besides what the user's access gives (the
+    menu): part of the key of a page cached whole (core.freshness.cached_page)."""
+    user = request.user
+    return [user.pk, user.get_username(), user.get_full_name(), user.is_superuser, _unread(request)]

@@ -20,6 +20,8 @@ every key new, and the next request renders again.
   departments and roles give the same part), the query string, the day.
 - A part holds no CSRF token: `{% csrf_token %}` in it draws a mark, replaced per request by the
   request's own token.
+- The page around the part (cached_page) is kept too, for its one user: a request finding it
+  reads no more than the session, the user, the unread count and the generation.
 - In a test's transaction (never committed) a write bumps a counter of this process instead.
 - PAGE_CACHE_SECONDS=0 turns the cache off; a cache that cannot be reached costs the render only.
 """
@@ -29,17 +31,20 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import partial
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import cache as page_cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 
 from .models import DataGeneration
 
@@ -52,6 +57,8 @@ CSRF_MARK = "csrfTokenOfTheRequestMark"
 _PENDING = "_data_generation_pending"  # set on a connection: an autocommit write's bump waits
 _in_tests = 0  # writes inside a test's transaction (this process only)
 _bumpers: dict[str, partial] = {}
+# the generation a page being drawn was read under: its parts are kept under the same (one query)
+_drawing: ContextVar[str | None] = ContextVar("drawing", default=None)
 
 
 def _watched(table: str) -> bool:
@@ -141,17 +148,14 @@ def generation(alias: str = DEFAULT_DB_ALIAS) -> str:
     return f"{row[0] if row else 0}.{_in_tests}"
 
 
-def cached_part(
-    request, key: list, template: str, context: Callable[[], dict], cache: bool = True
-) -> SafeString:
-    """`template` drawn with `context()`, from the cache when the data, the day and `key` (what
-    else the part depends on: the page, the user's access, the query…) are unchanged
-    (`cache=False`: drawn). It is drawn without the request (no context processor: nothing of the
-    user's but what `context` gives); its `{% csrf_token %}` is this request's own token."""
-    seconds = settings.PAGE_CACHE_SECONDS if cache else 0
+def _cached(
+    key: list, template: str, context: Callable[[], dict], seconds: int, request=None
+) -> str:
+    """`template` with `context()` (and the context processors when `request` is given), from the
+    cache under the data generation, the day and `key`; `{% csrf_token %}` drawn as CSRF_MARK."""
     html = None
     if seconds > 0:
-        parts = [generation(), timezone.localdate().isoformat(), *key]
+        parts = [_drawing.get() or generation(), timezone.localdate().isoformat(), *key]
         full = "part:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
         try:
             html = page_cache.get(full)
@@ -159,12 +163,45 @@ def cached_part(
             log.warning("缓存不可用，页面按无缓存生成", exc_info=True)
             seconds = 0
     if html is None:
-        html = render_to_string(template, {**context(), "csrf_token": CSRF_MARK})
+        drawing = _drawing.set(parts[0] if seconds > 0 else None)
+        try:
+            html = render_to_string(template, {**context(), "csrf_token": CSRF_MARK}, request)
+        finally:
+            _drawing.reset(drawing)
         if seconds > 0:
             try:
                 page_cache.set(full, html, seconds)
             except Exception:  # noqa: BLE001
                 log.warning("缓存不可用，页面按无缓存生成", exc_info=True)
-    if CSRF_MARK in html:
-        html = html.replace(CSRF_MARK, get_token(request))
-    return mark_safe(html)  # noqa: S308  (rendered by our templates, escaped there)
+    return html
+
+
+def _with_token(request, html: str) -> str:
+    return html.replace(CSRF_MARK, get_token(request)) if CSRF_MARK in html else html
+
+
+def cached_part(key: list, template: str, context: Callable[[], dict], cache: bool = True) -> str:
+    """`template` drawn with `context()`, from the cache when the data, the day and `key` (what
+    else the part depends on: the page, the user's access, the query…) are unchanged
+    (`cache=False`: drawn). It is drawn without the request (no context processor: nothing of the
+    user's but what `context` gives), inside a page of cached_page, which puts the request's
+    CSRF token where its `{% csrf_token %}` is."""
+    seconds = settings.PAGE_CACHE_SECONDS if cache else 0
+    return mark_safe(_cached(key, template, context, seconds))  # noqa: S308  (our templates escape)
+
+
+def cached_page(
+    request, key: list, template: str, draw: Callable[[], dict], *, shown: list, cache: bool = True
+) -> HttpResponse:
+    """The page `template` (base.html's frame: the header, the messages, around parts drawn by
+    cached_part), with `draw()`'s context. It comes whole from the cache when the data, the day,
+    `key` (what the page depends on besides the user: the query…) and `shown` (the user, as the
+    header shows them: name, unread count) are unchanged, and no message is waiting (a page
+    showing one is drawn and not kept). The user and the data determine the user's access, so a
+    page from the cache was drawn, checks included, for this user and these data; `draw` makes
+    the checks (a refusal is never kept)."""
+    seconds = settings.PAGE_CACHE_SECONDS if cache else 0
+    if len(get_messages(request)):
+        seconds = 0
+    html = _cached([*key, "page", *shown], template, draw, seconds, request)
+    return HttpResponse(_with_token(request, html))

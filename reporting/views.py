@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from budgets.access import access_for
 from budgets.access import visible_departments as access_scope_departments
+from budgets.context_processors import frame_shown
 from core import files
 from core.errors import UserError
-from core.freshness import cached_part
+from core.freshness import cached_page, cached_part
 from core.http import optional_id, optional_int
 from evaluations import consistency, rectifications, selectors, workflow
 
@@ -29,25 +30,28 @@ from .tables.html import render_html
 @login_required
 def dashboard(request):
     """绩效看板: a year across the departments a finance reviewer covers (administrators: all),
-    every figure linking to the forms behind it. Not a unit's page: others get 404. Its data part
-    is cached under the data generation (core/freshness.py): drawn again after any write."""
-    if not boards.may_view(request.user):
-        raise Http404("未找到该页面。")
+    every figure linking to the forms behind it. Not a unit's page: others get 404. Cached under
+    the data generation (core/freshness.py): drawn again after any write; its data part is shared
+    by the reviewers of the same access."""
     units, round_id = request.GET.get("units") or "", request.GET.get("round") or ""
+    key = ["dashboard", (request.GET.get("year") or "")[:20], units[:20], round_id[:20]]
 
-    def context() -> dict:  # the year is read only when the part is drawn
-        all_years = selectors.years()
-        fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
-        return {
-            "years": all_years,
-            **_dashboard_context(request.user, fiscal_year, units, round_id),
-        }
+    def draw() -> dict:
+        if not boards.may_view(request.user):
+            raise Http404("未找到该页面。")
 
-    year = request.GET.get("year") or ""
-    key = ["dashboard", year[:20], units[:20], round_id[:20]]
-    key.append(access_for(request.user).fingerprint())
-    part = cached_part(request, key, "reporting/_dashboard_board.html", context)
-    return render(request, "reporting/dashboard.html", {"part": part})
+        def context() -> dict:  # the year is read only when the part is drawn
+            all_years = selectors.years()
+            fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+            return {
+                "years": all_years,
+                **_dashboard_context(request.user, fiscal_year, units, round_id),
+            }
+
+        shared = [*key, access_for(request.user).fingerprint()]
+        return {"part": cached_part(shared, "reporting/_dashboard_board.html", context)}
+
+    return cached_page(request, key, "reporting/dashboard.html", draw, shown=frame_shown(request))
 
 
 def _dashboard_context(user, fiscal_year, units: str, round_id: str) -> dict:

@@ -3,16 +3,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from budgets.access import access_for
+from budgets.context_processors import frame_shown
 from core import files, formatting
 from core.errors import UserError, back_to
-from core.freshness import cached_part
+from core.freshness import cached_page, cached_part
 from core.http import BadParameter, as_id, optional_id, optional_int
 
 from .. import consistency, selectors, services, workflow
@@ -31,9 +32,8 @@ from .common import _crumbs, _evidence_of, _jsonable, _seen_version
 
 @login_required
 def evaluation(request, pk: int):
-    """The form. Its part below the frame is cached for the user under the data generation
-    (core/freshness.py) when shown as stored (a GET); a refused POST is drawn with what was
-    typed."""
+    """The form. Cached for the user under the data generation (core/freshness.py) when shown
+    as stored (a GET); a refused POST is drawn with what was typed."""
     posted, errors, problems, reviewed = None, {}, None, None
     evaluation = None  # a GET reads the form only when its part is drawn
     if request.method == "POST":
@@ -107,23 +107,33 @@ def evaluation(request, pk: int):
         except (services.FormConflict, workflow.WorkflowError) as error:
             messages.error(request, str(error))
         evaluation = selectors.evaluation_for(request.user, pk)
-        title = evaluation.title
-    else:
-        title = selectors.evaluation_title_for(request.user, pk)  # the access check
 
-    def context() -> dict:
-        shown = evaluation or selectors.evaluation_for(request.user, pk)
-        results = services.results_of(shown)
-        refusal = services.editing_refusal(request.user, shown)
-        return _evaluation_context(
-            request, shown, results, refusal, posted, errors, problems, reviewed
+    def draw() -> dict:
+        # the frame's title; on a GET, the access check (the form is read only for its part)
+        title = evaluation.title if evaluation else selectors.evaluation_title_for(request.user, pk)
+
+        def context() -> dict:
+            shown = evaluation or selectors.evaluation_for(request.user, pk)
+            results = services.results_of(shown)
+            refusal = services.editing_refusal(request.user, shown)
+            return _evaluation_context(
+                request, shown, results, refusal, posted, errors, problems, reviewed
+            )
+
+        key = ["evaluation", pk, request.user.pk, access_for(request.user).fingerprint()]
+        part = cached_part(
+            key, "evaluations/_evaluation_part.html", context, cache=evaluation is None
         )
+        return {"title": title, "part": part}
 
-    key = ["evaluation", pk, request.user.pk, access_for(request.user).fingerprint()]
-    part = cached_part(
-        request, key, "evaluations/_evaluation_part.html", context, cache=evaluation is None
+    return cached_page(
+        request,
+        ["evaluation", pk],
+        "evaluations/evaluation.html",
+        draw,
+        shown=frame_shown(request),
+        cache=evaluation is None,
     )
-    return render(request, "evaluations/evaluation.html", {"title": title, "part": part})
 
 
 def _evaluation_context(request, evaluation, results, refusal, posted, errors, problems, reviewed):

@@ -1,12 +1,12 @@
 """The home page by role, and the buttons that start a form from it."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from budgets.access import access_for
+from budgets.context_processors import frame_shown
 from core.errors import back_to
-from core.freshness import cached_part
+from core.freshness import cached_page, cached_part
 
 from .. import selectors, services, todo
 from .common import _home, _start
@@ -14,21 +14,31 @@ from .common import _home, _start
 
 @login_required
 def home(request):
-    """One home page; its sections follow the roles the user holds. The page but its frame is
-    cached for the user under the data generation (core/freshness.py): drawn again after any
-    write; an administrator's (failed jobs, which are not data) is always drawn."""
-    access = access_for(request.user)
+    """One home page; its sections follow the roles the user holds. Cached for the user under
+    the data generation (core/freshness.py): drawn again after any write; an administrator's
+    (failed jobs, which are not data) is always drawn."""
+    key = ["home", request.GET.urlencode()]
 
-    def context() -> dict:  # the year is read only when the part is drawn
-        all_years = selectors.years()
-        fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
-        return _home_context(request, all_years, fiscal_year, access)
+    def draw() -> dict:
+        access = access_for(request.user)
 
-    key = ["home", request.user.pk, request.GET.urlencode(), access.fingerprint()]
-    part = cached_part(
-        request, key, "evaluations/_home_part.html", context, cache=not access.is_admin
+        def context() -> dict:  # the year is read only when the part is drawn
+            all_years = selectors.years()
+            fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+            return _home_context(request, all_years, fiscal_year, access)
+
+        mine = [*key, request.user.pk, access.fingerprint()]
+        part = cached_part(mine, "evaluations/_home_part.html", context, cache=not access.is_admin)
+        return {"part": part}
+
+    return cached_page(
+        request,
+        key,
+        "evaluations/home.html",
+        draw,
+        shown=frame_shown(request),
+        cache=not request.user.is_superuser,
     )
-    return render(request, "evaluations/home.html", {"part": part})
 
 
 def _home_context(request, all_years, fiscal_year, access) -> dict:

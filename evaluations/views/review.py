@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from budgets.access import Role, access_for
 from budgets.access import visible_departments as access_scope_departments
+from budgets.context_processors import frame_shown
 from core.errors import back_to
-from core.freshness import cached_part
+from core.freshness import cached_page, cached_part
 from core.http import BadParameter, as_int
 
 from .. import selectors, services
@@ -28,27 +29,28 @@ QUEUE_PAGE_SIZE = 50
 
 @login_required
 def review_queue(request):
-    """财政审核: every form of the departments this reviewer covers, filtered and sorted. The
-    page but its frame is cached under the data generation (core/freshness.py): drawn again
-    after any write, for the same access, query and day."""
-    finance = _require_reviewer(request.user)
-    filters = ReviewFilters(request.GET).values(
-        FormState.SUBMITTED if finance else FormState.PENDING_SUPERVISOR
-    )
+    """财政审核: every form of the departments this reviewer covers, filtered and sorted. Cached
+    under the data generation (core/freshness.py): drawn again after any write, for the same
+    query and day; its part is shared by the reviewers of the same access."""
+    key = ["review_queue", request.GET.urlencode()]
 
-    def context() -> dict:  # the year is read only when the part is drawn
-        all_years = selectors.years()
-        fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
-        return _queue_context(request, all_years, fiscal_year, finance, filters)
+    def draw() -> dict:
+        finance = _require_reviewer(request.user)
+        filters = ReviewFilters(request.GET).values(
+            FormState.SUBMITTED if finance else FormState.PENDING_SUPERVISOR
+        )
 
-    key = ["review_queue", request.GET.urlencode(), access_for(request.user).fingerprint()]
-    part = cached_part(
-        request,
-        key,
-        "evaluations/_review_queue_part.html",
-        context,
+        def context() -> dict:  # the year is read only when the part is drawn
+            all_years = selectors.years()
+            fiscal_year = selectors.year_or_current(all_years, request.GET.get("year"))
+            return _queue_context(request, all_years, fiscal_year, finance, filters)
+
+        shared = [*key, access_for(request.user).fingerprint()]
+        return {"part": cached_part(shared, "evaluations/_review_queue_part.html", context)}
+
+    return cached_page(
+        request, key, "evaluations/review_queue.html", draw, shown=frame_shown(request)
     )
-    return render(request, "evaluations/review_queue.html", {"part": part})
 
 
 def _queue_context(request, all_years, fiscal_year, finance: bool, filters: dict) -> dict:

@@ -108,6 +108,12 @@ def _page(client, name, **params):
     return response
 
 
+def drawn(response, *names) -> bool:
+    """Whether a template was drawn with any of `names` in its context (a page taken whole from
+    the cache draws none)."""
+    return response.context is not None and any(name in response.context for name in names)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", ["dashboard", "review_queue"])
 def test_a_second_request_is_the_cached_part_and_a_write_draws_it_again(client, tree, forms, name):
@@ -116,8 +122,10 @@ def test_a_second_request_is_the_cached_part_and_a_write_draws_it_again(client, 
     assert "year" in first.context and "filters" in first.context or "board" in first.context
     with CaptureQueriesContext(connection) as queries:
         second = _page(client, name, state="")
-    assert "board" not in second.context and "rows" not in second.context  # not read again
-    assert len(queries) <= 10, [q["sql"] for q in queries.captured_queries]
+    assert second.context is None  # the whole page from the cache: nothing drawn, nothing read
+    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # the session, the user, the unread count, the generation, the session saved
+    assert len(sql) == 5 and not any("budgets_membership" in q for q in sql), "\n".join(sql)
     strip = lambda r: TOKEN.sub("", re.sub(r'name="as_of" value="[^"]+"', "", r.content.decode()))  # noqa: E731
     assert strip(first) == strip(second)
     # a form approved: both pages show it at once
@@ -138,12 +146,12 @@ def test_the_part_is_shared_by_the_same_access_only(client, tree, forms):
     assert "项目a" in mine and "项目d" not in mine
     client.force_login(other)
     theirs = _page(client, "review_queue", state="")
-    assert "rows" in theirs.context  # drawn for them, not taken from the bureau's
+    assert drawn(theirs, "rows")  # drawn for them, not taken from the bureau's
     assert "项目d" in theirs.content.decode() and "项目a" not in theirs.content.decode()
     client.force_login(colleague)
     shared = _page(client, "review_queue", state="")
-    assert "rows" not in shared.context
-    assert "项目a" in shared.content.decode()
+    assert drawn(shared, "part") and not drawn(shared, "rows")  # his page around the shared part
+    assert "项目a" in shared.content.decode() and colleague.username in shared.content.decode()
 
 
 @pytest.mark.django_db
@@ -168,7 +176,7 @@ def test_without_the_cache_or_with_it_down_the_page_is_drawn(client, tree, forms
     settings.PAGE_CACHE_SECONDS = 0
     for _ in range(2):
         with CaptureQueriesContext(connection) as queries:
-            assert "rows" in _page(client, "review_queue").context
+            assert drawn(_page(client, "review_queue"), "rows")
         assert not any("core_datageneration" in q["sql"] for q in queries.captured_queries)
     settings.PAGE_CACHE_SECONDS = 600
     settings.CACHES = {
@@ -193,9 +201,9 @@ def test_the_home_is_cached_for_its_user_and_drawn_again_after_a_write(tree, for
     client = Client(enforce_csrf_checks=True)
     client.force_login(clerk)
     first = client.get(reverse("home"), {"year": 2025})
-    assert "todo" in first.context
+    assert drawn(first, "todo")
     second = client.get(reverse("home"), {"year": 2025})
-    assert "todo" not in second.context  # the cached part
+    assert not drawn(second, "todo", "part")  # the cached page
     body = second.content.decode()
     assert freshness.CSRF_MARK not in body
     # its 开始 buttons carry this request's token: starting a form works from the cached page
@@ -207,14 +215,14 @@ def test_the_home_is_cached_for_its_user_and_drawn_again_after_a_write(tree, for
     assert response.status_code != 403
     another = member(tree["centre"], Role.CLERK)  # the same access, another user: his own
     client.force_login(another)
-    assert "todo" in client.get(reverse("home"), {"year": 2025}).context
+    assert drawn(client.get(reverse("home"), {"year": 2025}), "todo")
 
 
 @pytest.mark.django_db
 def test_an_administrators_home_is_always_drawn(client, admin_user, fiscal_year):
     client.force_login(admin_user)
     for _ in range(2):
-        assert "todo" in client.get(reverse("home")).context  # failed jobs are not data
+        assert drawn(client.get(reverse("home")), "todo")  # failed jobs are not data
 
 
 @pytest.mark.django_db(transaction=True)
@@ -254,9 +262,9 @@ def test_the_form_as_stored_is_cached_for_its_user_and_a_save_draws_it_again(
     client = Client(enforce_csrf_checks=True)
     client.force_login(clerk)
     first = client.get(url)
-    assert "lines" in first.context
+    assert drawn(first, "lines")
     second = client.get(url)
-    assert "lines" not in second.context  # the cached part
+    assert not drawn(second, "lines", "part")  # the cached page
     body = second.content.decode()
     assert TOKEN.sub("", body) == TOKEN.sub("", first.content.decode())
     assert freshness.CSRF_MARK not in body and 'src="/static/js/evaluation.js"' in body
@@ -265,18 +273,66 @@ def test_the_form_as_stored_is_cached_for_its_user_and_a_save_draws_it_again(
     data = post_data(evaluation, GOOD, actual_text="缓存之后保存的文字")
     assert client.post(url, {**data, "csrfmiddlewaretoken": token}).status_code == 302
     after = client.get(url)
-    assert "lines" in after.context and "缓存之后保存的文字" in after.content.decode()
+    assert drawn(after, "lines") and "缓存之后保存的文字" in after.content.decode()
     # a refused save is drawn with what was typed, and leaves the cache as it was
     evaluation.refresh_from_db()
     typed = post_data(evaluation, GOOD, **{"executed-current": "三十", "actual_text": "未保存的字"})
     refused = client.post(url, {**typed, "csrfmiddlewaretoken": token}).content.decode()
     assert "未保存的字" in refused and "填写有误，未保存" in refused
     again = client.get(url)
-    assert "lines" not in again.context and "未保存的字" not in again.content.decode()
+    assert not drawn(again, "lines") and "未保存的字" not in again.content.decode()
     # another user of the same department: drawn for him (his roles may differ)
     colleague = member(tree["centre"], Role.CLERK)
     client.force_login(colleague)
-    assert "lines" in client.get(url).context
+    assert drawn(client.get(url), "lines")
     # out of reach: 404 before any cache is read
     client.force_login(member(tree["other"], Role.CLERK))
+    assert client.get(url).status_code == 404
+
+
+# --- the pages cached whole ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_page_from_the_cache_shows_the_header_as_it_is_now(tree, forms):
+    """消息 and the user's name are not data: the header shows them as they are, the part may
+    stay the cached one."""
+    clerk = member(tree["centre"], Role.CLERK, first_name="")
+    client = Client()
+    client.force_login(clerk)
+    _page(client, "home")
+    assert not drawn(_page(client, "home"), "part")
+    Notification.objects.create(user=clerk, kind="test", title="新消息")
+    page = _page(client, "home")
+    assert drawn(page, "part") and not drawn(page, "todo")  # the frame again, the part cached
+    assert 'data-unread="1"' in page.content.decode()
+    clerk.first_name = "新名"
+    clerk.save()
+    assert "新名" in _page(client, "home").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_message_is_shown_once_and_its_page_is_not_kept(tree, evaluation, clerk):
+    from tests.factories import GOOD, post_data
+
+    url = reverse("evaluation", args=[evaluation.pk])
+    client = Client()
+    client.force_login(clerk)
+    assert client.post(url, post_data(evaluation, GOOD)).status_code == 302
+    with_message = client.get(url).content.decode()
+    assert "已保存草稿。" in with_message
+    after = client.get(url)
+    assert drawn(after, "part") and "已保存草稿。" not in after.content.decode()
+    cached = client.get(url)
+    assert not drawn(cached, "part") and "已保存草稿。" not in cached.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_cached_page_is_not_shown_to_a_user_who_lost_the_access(tree, evaluation, clerk):
+    url = reverse("evaluation", args=[evaluation.pk])
+    client = Client()
+    client.force_login(clerk)
+    assert client.get(url).status_code == 200
+    assert not drawn(client.get(url), "part")  # from the cache
+    Membership.objects.filter(user=clerk).delete()  # data: a new generation
     assert client.get(url).status_code == 404

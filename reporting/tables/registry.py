@@ -199,14 +199,17 @@ def latest_round(year: YearArg) -> MonitoringRound | None:
 def monitoring_sheet_queryset():
     return MonitoringSheet.objects.select_related(
         "round", "year", "department__parent__parent", "project", "filled_by__profile"
-    ).prefetch_related(
-        Prefetch(
-            "lines",
-            queryset=MonitoringLine.objects.select_related("indicator__category__parent").order_by(
-                "indicator__order", "indicator_id"
-            ),
-        )
     )
+
+
+def _monitoring_lines(sheets: list[MonitoringSheet]) -> dict[int, list[dict]]:
+    """{sheet id: its lines as the table reads them} (1 query, none without sheets)."""
+    lines: dict[int, list[dict]] = defaultdict(list)
+    if sheets:
+        rows = MonitoringLine.objects.filter(sheet_id__in=[s.pk for s in sheets])
+        for row in rows.order_by(*monitoring.LINE_ORDER).values(*monitoring.LINE_FIELDS):
+            lines[row["sheet_id"]].append(row)
+    return lines
 
 
 def _goals(sheets: list[MonitoringSheet]) -> dict[tuple, str]:
@@ -228,7 +231,7 @@ def _goals(sheets: list[MonitoringSheet]) -> dict[tuple, str]:
 
 
 def _monitoring_tables(sheets: list[MonitoringSheet]) -> list[Table]:
-    goals = _goals(sheets)
+    goals, lines = _goals(sheets), _monitoring_lines(sheets)
     return [
         monitoring.monitoring_table(
             monitoring.gather_sheet(
@@ -239,6 +242,7 @@ def _monitoring_tables(sheets: list[MonitoringSheet]) -> list[Table]:
                     else ("d", sheet.year_id, sheet.department_id),
                     "",
                 ),
+                lines.get(sheet.pk, []),
             )
         )
         for sheet in sheets

@@ -56,7 +56,7 @@ class Missing(str):
 Value = str | Decimal | int | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     row: int
     col: int
@@ -98,10 +98,11 @@ class Table:
     def fingerprint(self, hasher) -> None:
         """Feed what this table shows into a hash (cheaper than hashing its JSON)."""
         hasher.update(f"{self.title}\x1f{self.subtitle}\x1f{self.widths}\x1f{self.note}".encode())
-        for c in self.cells:
-            hasher.update(
-                f"\x1e{c.row},{c.col},{c.rowspan},{c.colspan},{c.style},{c.bold},{c.value!s}".encode()
-            )
+        cells = "".join(
+            f"\x1e{c.row},{c.col},{c.rowspan},{c.colspan},{c.style},{c.bold},{c.value!s}"
+            for c in self.cells
+        )
+        hasher.update(cells.encode())
 
     def to_json(self) -> dict:
         data = asdict(self)

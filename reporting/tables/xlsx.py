@@ -320,20 +320,29 @@ def _lines(text: str, width_px: float, size: float, bold: bool) -> int:
     return total
 
 
+@functools.cache
+def _style_rule(style: Style) -> tuple[float, float, float, bool]:
+    """(font size, points a line takes, least points, bold) of a style's cells."""
+    size = SIZES.get(style, FONT_SIZE)
+    return (
+        size,
+        LINE_PT * size / FONT_SIZE,
+        MIN_ROW_PT_BY_STYLE.get(style, MIN_ROW_PT),
+        style in BOLD,
+    )
+
+
 def _needed_pt(cell: Cell, widths: list[float], spans: dict | None = None) -> float:
     """Points a cell needs; `spans` caches the width in px of (col, colspan) for one table."""
-    size = SIZES.get(cell.style, FONT_SIZE)
-    line_pt = LINE_PT * size / FONT_SIZE
-    minimum = MIN_ROW_PT_BY_STYLE.get(cell.style, MIN_ROW_PT)
+    size, line_pt, minimum, bold = _style_rule(cell.style)
     if not isinstance(cell.value, str) or not cell.value:
         return max(minimum, line_pt + 3)
-    bold = cell.bold or cell.style in BOLD
     span = (cell.col, cell.colspan)
     if spans is None:
         width = _span_px(widths, *span)
     elif (width := spans.get(span)) is None:
         width = spans[span] = _span_px(widths, *span)
-    lines = _lines(cell.value, width, size, bold)
+    lines = _lines(cell.value, width, size, cell.bold or bold)
     return min(MAX_ROW_PT * cell.rowspan, max(minimum, lines * line_pt + 3))
 
 

@@ -238,6 +238,9 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Parts of the busiest pages (绩效看板, 审核工作台) are cached under the data generation, so never
 # older than the data (core/freshness.py); this bounds only a write made outside Django. 0: off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# what the code is, in the key of every cached page (servers of different releases share the
+# cache during an upgrade); by default read off the source files (core.freshness.release)
+RELEASE = env("RELEASE", default="")
 # The tables whose writes make a new data generation, and those that do not (the audit log,
 # 消息 and profiles, the jobs' progress rows).
 DATA_GENERATION_TABLES = ("budgets_", "evaluations_")

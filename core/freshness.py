@@ -32,8 +32,11 @@ import re
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from functools import partial
+from functools import cache, partial
+from pathlib import Path
 
+import django
+from django.apps import apps
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache as page_cache
@@ -57,6 +60,7 @@ CSRF_MARK = "csrfTokenOfTheRequestMark"
 _PENDING = "_data_generation_pending"  # set on a connection: an autocommit write's bump waits
 _in_tests = 0  # writes inside a test's transaction (this process only)
 _bumpers: dict[str, partial] = {}
+_SOURCES = {".py", ".html", ".txt", ".js", ".css"}  # what release() reads
 # the generation a page being drawn was read under: its parts are kept under the same (one query)
 _drawing: ContextVar[str | None] = ContextVar("drawing", default=None)
 
@@ -148,6 +152,34 @@ def generation(alias: str = DEFAULT_DB_ALIAS) -> str:
     return f"{row[0] if row else 0}.{_in_tests}"
 
 
+@cache
+def release() -> str:
+    """What the code of this process is: RELEASE, else a hash of our source files, templates and
+    static files and of Django's version (an upgraded server never shows a page drawn by the old
+    code, which other servers may still be running meanwhile; servers of the same code share)."""
+    if settings.RELEASE:
+        return settings.RELEASE
+    base = Path(settings.BASE_DIR)
+    roots = {Path(app.path) for app in apps.get_app_configs()}
+    roots |= {Path(d) for t in settings.TEMPLATES for d in t["DIRS"]}
+    roots |= {Path(d) for d in settings.STATICFILES_DIRS} | {base / "config"}
+    hasher = hashlib.sha256(django.get_version().encode())
+    for root in sorted(r for r in roots if _ours(r, base)):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in _SOURCES and path.is_file():
+                hasher.update(f"\x1e{path.relative_to(base)}\x1f".encode())
+                hasher.update(path.read_bytes())
+    return hasher.hexdigest()[:16]
+
+
+def _ours(path: Path, base: Path) -> bool:
+    """Under the project, not in a hidden directory (.venv) or var/."""
+    if not path.is_relative_to(base):
+        return False
+    parts = path.relative_to(base).parts
+    return not parts or not (parts[0].startswith(".") or parts[0] == "var")
+
+
 def _cached(
     key: list, template: str, context: Callable[[], dict], seconds: int, request=None
 ) -> str:
@@ -155,7 +187,7 @@ def _cached(
     cache under the data generation, the day and `key`; `{% csrf_token %}` drawn as CSRF_MARK."""
     html = None
     if seconds > 0:
-        parts = [_drawing.get() or generation(), timezone.localdate().isoformat(), *key]
+        parts = [_drawing.get() or generation(), timezone.localdate().isoformat(), release(), *key]
         full = "part:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
         try:
             html = page_cache.get(full)

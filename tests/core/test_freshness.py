@@ -336,3 +336,37 @@ def test_a_cached_page_is_not_shown_to_a_user_who_lost_the_access(tree, evaluati
     assert not drawn(client.get(url), "part")  # from the cache
     Membership.objects.filter(user=clerk).delete()  # data: a new generation
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_new_release_draws_every_page_again(client, tree, forms, settings):
+    """Servers of two releases share the cache during an upgrade: each shows its own pages."""
+    client.force_login(member(tree["bureau"], Role.REVIEWER))
+    try:
+        settings.RELEASE = "1"
+        freshness.release.cache_clear()
+        _page(client, "review_queue")
+        assert not drawn(_page(client, "review_queue"), "rows")
+        settings.RELEASE = "2"
+        freshness.release.cache_clear()
+        assert drawn(_page(client, "review_queue"), "rows")
+    finally:
+        freshness.release.cache_clear()
+
+
+def test_the_release_is_read_off_the_code(settings, tmp_path):
+    (tmp_path / "static").mkdir()
+    script = tmp_path / "static" / "app.js"
+    script.write_text("one")
+    settings.BASE_DIR, settings.STATICFILES_DIRS, settings.RELEASE = tmp_path, [script.parent], ""
+    try:
+        freshness.release.cache_clear()
+        first = freshness.release()
+        script.write_text("two")
+        freshness.release.cache_clear()
+        assert freshness.release() != first
+        script.write_text("one")  # the same code on another server: the same release
+        freshness.release.cache_clear()
+        assert freshness.release() == first
+    finally:
+        freshness.release.cache_clear()

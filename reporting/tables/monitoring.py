@@ -13,6 +13,7 @@ from django.utils.timezone import localdate
 
 from evaluations import lights
 from evaluations.models import DeviationCategory, Likelihood
+from evaluations.services.monitoring import LINE_FIELDS as FILLED  # what the clerk fills
 from evaluations.snapshot import _s, form_identity
 
 from .base import Builder, Style, Table
@@ -162,12 +163,7 @@ def _rectification(b: Builder, data: dict) -> None:
 LINE_FIELDS = (
     "sheet_id",
     "id",
-    "actual_to_date",
-    "predicted_value",
-    "likelihood",
-    "deviation_category",
-    "deviation_reason",
-    "measures",
+    *FILLED,
     "light",
     "rectification_request",
     "rectification_result",
